@@ -1,0 +1,36 @@
+# avodash — two commands do all the set-up: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: run test test-fast e2e lint bench screenshots clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*; touch $@
+
+run: $(STAMP)  ## migrate, create the demo login, start sandbox + worker + dashboard on :8000
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py rundemo
+
+test: $(STAMP)  ## the whole suite (unit, sandbox contract, views, browser)
+	$(PY) -m pytest
+
+test-fast: $(STAMP)  ## everything but the browser tests
+	$(PY) -m pytest -m "not e2e"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: $(STAMP)  ## upstream calls, rounds and server time per page, sandbox with added latency
+	$(PY) -m tests.bench
+
+screenshots: $(STAMP)  ## regenerate docs/screenshots/*.png
+	$(PY) -m pytest tests/e2e/test_screenshots.py -m screenshots -q
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,121 @@
+"""The audit trail: every write attempt, successful or not, through one helper.
+
+    with audited(request, action="ticket.status", target=ids, params={"status": "Closed"}):
+        ticket_update(...)
+
+records `ok` when the block finishes and `failed` with the error text when it raises
+(the exception goes on). Background jobs, which have no request, call `audit_record`
+with the operator as actor.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from django.http import HttpRequest
+
+from avodash.models import AuditEntry
+
+_SECRET_WORDS = ("secret", "password", "token", "auth")
+
+
+def _clean(params: dict[str, Any] | None) -> dict[str, Any]:
+    """A summary of the parameters: no secrets, long texts shortened."""
+    out: dict[str, Any] = {}
+    for k, v in (params or {}).items():
+        if any(w in k.lower() for w in _SECRET_WORDS):
+            continue
+        if isinstance(v, str) and len(v) > 200:
+            v = v[:200] + "…"
+        elif isinstance(v, (list, tuple)) and len(v) > 50:
+            v = [*v[:50], f"… {len(v) - 50} more"]
+        elif not isinstance(v, (str, int, float, bool, type(None), list, tuple, dict)):
+            v = str(v)
+        out[k] = v
+    return out
+
+
+def _target_text(target: Any) -> str:
+    if target is None:
+        return ""
+    if isinstance(target, (list, tuple, set)):
+        return ",".join(str(t) for t in target)
+    return str(target)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def actor_display(user) -> str:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return "system"
+    full = user.get_full_name()
+    return f"{full} ({user.username})" if full else user.username
+
+
+def audit_record(
+    *,
+    actor,
+    inbox: str,
+    action: str,
+    target: Any = "",
+    params: dict[str, Any] | None = None,
+    outcome: str = AuditEntry.OK,
+    error: str = "",
+    ip: str | None = None,
+    actor_name: str | None = None,
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_name=actor_name or actor_display(actor),
+        ip=ip,
+        inbox=inbox or "",
+        action=action,
+        target=_target_text(target),
+        params=_clean(params),
+        outcome=outcome,
+        error=error[:2000],
+    )
+
+
+class AuditHandle:
+    """Lets the block refine what gets recorded (for example a partial failure)."""
+
+    def __init__(self) -> None:
+        self.outcome = AuditEntry.OK
+        self.error = ""
+        self.extra: dict[str, Any] = {}
+
+    def fail(self, error: str) -> None:
+        self.outcome = AuditEntry.FAILED
+        self.error = error
+
+
+@contextmanager
+def audited(
+    request: HttpRequest,
+    *,
+    action: str,
+    target: Any = "",
+    params: dict[str, Any] | None = None,
+    inbox: str | None = None,
+) -> Iterator[AuditHandle]:
+    handle = AuditHandle()
+    inbox = inbox if inbox is not None else getattr(getattr(request, "inbox", None), "subdomain", "")
+    try:
+        yield handle
+    except Exception as err:
+        message = getattr(err, "message", None) or err.__class__.__name__
+        audit_record(
+            actor=request.user, inbox=inbox, action=action, target=target,
+            params={**(params or {}), **handle.extra}, outcome=AuditEntry.FAILED,
+            error=str(message), ip=client_ip(request),
+        )
+        raise
+    audit_record(
+        actor=request.user, inbox=inbox, action=action, target=target,
+        params={**(params or {}), **handle.extra}, outcome=handle.outcome,
+        error=handle.error, ip=client_ip(request),
+    )

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django import forms
+from django.utils import timezone
+
+from avodash.models import AuditEntry
+
+
+class AuditFilterForm(forms.Form):
+    inbox = forms.CharField(required=False, max_length=100)
+    actor = forms.CharField(required=False, max_length=150, label="Actor contains")
+    action = forms.CharField(required=False, max_length=64)
+    outcome = forms.ChoiceField(required=False, choices=[("", "Any")] + AuditEntry.OUTCOMES)
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
+    page = forms.IntegerField(required=False, min_value=1)
+    format = forms.ChoiceField(required=False, choices=[("", "html"), ("csv", "csv")])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise forms.ValidationError("“From” must be on or before “To”.")
+        return data
+
+    def filter(self, qs):
+        d = self.cleaned_data
+        tz = timezone.get_current_timezone()
+        if d.get("inbox"):
+            qs = qs.filter(inbox=d["inbox"])
+        if d.get("actor"):
+            qs = qs.filter(actor_name__icontains=d["actor"])
+        if d.get("action"):
+            qs = qs.filter(action=d["action"])
+        if d.get("outcome"):
+            qs = qs.filter(outcome=d["outcome"])
+        if d.get("since"):
+            qs = qs.filter(created_at__gte=datetime.combine(d["since"], time.min, tzinfo=tz))
+        if d.get("until"):
+            qs = qs.filter(created_at__lte=datetime.combine(d["until"], time.max, tzinfo=tz))
+        return qs

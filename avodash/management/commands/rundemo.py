@@ -1,0 +1,63 @@
+"""`make run`: the sandbox (unless AVOCHATO_API_URL is set), a task worker and the dashboard.
+
+One Ctrl-C stops all three.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the embedded sandbox, a background worker and the dashboard together."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--latency-ms", type=int, default=0, help="Sandbox latency per request.")
+
+    def handle(self, *args, **options):
+        children: list[subprocess.Popen] = []
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        try:
+            if settings.AVOCHATO_SANDBOX:
+                children.append(subprocess.Popen([
+                    *manage, "sandbox", "--port", str(settings.SANDBOX_PORT),
+                    "--latency-ms", str(options["latency_ms"]),
+                ]))
+                self._wait_for(settings.SANDBOX_PORT)
+            else:
+                self.stdout.write(f"Using the Avochato API at {settings.AVOCHATO_API_URL}")
+            children.append(subprocess.Popen([*manage, "db_worker", "--interval", "1"]))
+            call_command("demo_user")
+            self.stdout.write(self.style.SUCCESS(
+                f"\navodash: http://127.0.0.1:{options['port']}/   (Ctrl-C stops everything)\n"
+            ))
+            call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for child in children:
+                child.terminate()
+            for child in children:
+                try:
+                    child.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+    def _wait_for(self, port: int, seconds: float = 15) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stderr.write(f"The sandbox did not answer on port {port}; starting anyway.")

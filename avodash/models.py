@@ -1,0 +1,111 @@
+"""Dashboard-side state only: inbox grants, the audit trail, idempotency keys.
+
+Everything about tickets, contacts and users lives in Avochato; we keep only what the
+dashboard itself must remember.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+ALL_INBOXES = "*"
+
+
+class Capability(models.Model):
+    """Holds the dashboard's permissions (no table). Roles are groups of these."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("view_tickets", "Read tickets, event streams and contacts"),
+            ("send_messages", "Send and schedule messages"),
+            ("change_ticket_status", "Change ticket status and addressed state"),
+            ("tag_contacts", "Add and remove contact tags"),
+            ("log_events", "Log custom events"),
+            ("assign_tickets", "Assign tickets"),
+            ("bulk_update_tickets", "Bulk status and assignment"),
+            ("manage_scheduled", "Manage the inbox's scheduled messages"),
+            ("view_team", "See the team (read-only)"),
+            ("view_inbox_audit", "Audit of the inboxes they are granted"),
+            ("manage_team", "Manage users: add, role, disable, MFA, reset, remove"),
+            ("view_all_audit", "Audit of everything"),
+        ]
+
+
+class InboxGrant(models.Model):
+    """Which dashboard user may use which inbox (subdomain), or every inbox ("*")."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_grants"
+    )
+    subdomain = models.CharField(
+        max_length=100, help_text='An inbox subdomain, or "*" for every inbox.'
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "subdomain"], name="unique_inbox_grant")
+        ]
+        ordering = ["user__username", "subdomain"]
+
+    def __str__(self) -> str:
+        what = "every inbox" if self.subdomain == ALL_INBOXES else self.subdomain
+        return f"{self.user} → {what}"
+
+
+class AuditEntry(models.Model):
+    """One write attempt, successful or not. Kept read-only; survives the actor's deletion."""
+
+    OK = "ok"
+    FAILED = "failed"
+    OUTCOMES = [(OK, "ok"), (FAILED, "failed")]
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_name = models.CharField(max_length=150)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    inbox = models.CharField(max_length=100, blank=True, db_index=True)
+    action = models.CharField(max_length=64, db_index=True)
+    target = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=8, choices=OUTCOMES, db_index=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.outcome}"
+
+
+class IdempotencyKey(models.Model):
+    """The first outcome of a write carried by a form's idempotency key.
+
+    The database (not the cache) holds these so a double submit is caught on any app
+    server. `state` is pending while the API call runs; the final state and the result
+    are kept so a repeat returns the first outcome without calling the API again.
+    """
+
+    PENDING = "pending"
+    SENT = "sent"
+    NOT_SENT = "not_sent"
+    UNKNOWN = "unknown"
+    STATES = [(PENDING, "pending"), (SENT, "sent"), (NOT_SENT, "not sent"), (UNKNOWN, "unknown")]
+
+    key = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    inbox = models.CharField(max_length=100)
+    action = models.CharField(max_length=64)
+    state = models.CharField(max_length=10, choices=STATES, default=PENDING)
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.key} {self.state}"

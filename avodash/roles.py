@@ -1,0 +1,25 @@
+"""The three roles, as Django groups of permissions (created by a data migration)."""
+
+from __future__ import annotations
+
+AGENT = "Agent"
+LEAD = "Lead"
+IT_ADMIN = "IT admin"
+
+AGENT_PERMS = ["view_tickets", "send_messages", "change_ticket_status", "tag_contacts", "log_events"]
+LEAD_PERMS = AGENT_PERMS + [
+    "assign_tickets", "bulk_update_tickets", "manage_scheduled", "view_team", "view_inbox_audit",
+]
+IT_ADMIN_PERMS = LEAD_PERMS + ["manage_team", "view_all_audit"]
+
+ROLE_PERMS = {AGENT: AGENT_PERMS, LEAD: LEAD_PERMS, IT_ADMIN: IT_ADMIN_PERMS}
+
+
+def role_name(user) -> str:
+    if user.is_superuser:
+        return "Superuser"
+    names = set(user.groups.values_list("name", flat=True))
+    for role in (IT_ADMIN, LEAD, AGENT):
+        if role in names:
+            return role
+    return "No role"

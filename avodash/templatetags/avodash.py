@@ -1,0 +1,79 @@
+"""Template helpers loaded everywhere (settings TEMPLATES builtins)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def inbox_field(context) -> str:
+    """The hidden `inbox` field every write form carries (see avodash.access)."""
+    request = context.get("request")
+    inbox = getattr(request, "inbox", None) or context.get("current_inbox")
+    value = inbox.subdomain if inbox else ""
+    return format_html('<input type="hidden" name="inbox" value="{}">', value)
+
+
+@register.filter
+def reltime(value: datetime | None) -> str:
+    """'5 minutes ago' with the exact local time on hover (a <time> element)."""
+    if not value:
+        return "—"
+    local = timezone.localtime(value)
+    now = timezone.now()
+    if value <= now:
+        text = f"{timesince(value, now).split(',')[0]} ago"
+    else:
+        text = f"in {timesince(now, value).split(',')[0]}"
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        value.isoformat(),
+        local.strftime("%a %d %b %Y %H:%M %Z"),
+        text.replace("\xa0", " "),
+    )
+
+
+@register.filter
+def exacttime(value: datetime | None) -> str:
+    if not value:
+        return "—"
+    return timezone.localtime(value).strftime("%d %b %Y %H:%M")
+
+
+@register.filter
+def duration(seconds: float | int | None) -> str:
+    """Seconds as '3m 05s' / '1h 02m'."""
+    if seconds is None:
+        return "—"
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    m, s = divmod(s, 60)
+    if m < 60:
+        return f"{m}m {s:02d}s"
+    h, m = divmod(m, 60)
+    if h < 48:
+        return f"{h}h {m:02d}m"
+    d, h = divmod(h, 24)
+    return f"{d}d {h}h"
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters changed (None removes one)."""
+    request = context["request"]
+    params = request.GET.copy()
+    for k, v in changes.items():
+        if v is None or v == "":
+            params.pop(k, None)
+        else:
+            params[k] = v
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from avodash import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("audit/", views.audit, name="audit"),
+    path("admin/", admin.site.urls),
+    path("i/<str:subdomain>/", include("inbox.urls")),
+    path("i/<str:subdomain>/team/", include("team.urls")),
+    path("team/", include("team.urls_people")),
+]

@@ -1,0 +1,87 @@
+"""Core pages: the landing redirect, the audit trail, health."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from avodash.forms import AuditFilterForm
+from avodash.inboxes import granted_subdomains, inboxes_for_quietly
+from avodash.models import AuditEntry
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """`/` goes to the last inbox used, or the first granted one."""
+    inboxes, error = inboxes_for_quietly(request.user)
+    subs = [i.subdomain for i in inboxes]
+    last = request.session.get("last_inbox")
+    if last in subs:
+        return redirect("inbox:home", subdomain=last)
+    if subs:
+        return redirect("inbox:home", subdomain=subs[0])
+    return render(request, "avodash/no_inbox.html", {"error": error})
+
+
+@login_not_required
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"ok": True})
+
+
+def audit_scope(user):
+    """Entries this user may read: everything (IT admin), their inboxes (Lead), or none."""
+    if user.has_perm("avodash.view_all_audit"):
+        return AuditEntry.objects.all()
+    if user.has_perm("avodash.view_inbox_audit"):
+        granted = granted_subdomains(user)
+        qs = AuditEntry.objects.all()
+        return qs if granted is None else qs.filter(inbox__in=granted)
+    raise PermissionDenied
+
+
+@require_GET
+def audit(request: HttpRequest) -> HttpResponse:
+    entries = audit_scope(request.user).select_related("actor")
+    form = AuditFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return render(request, "avodash/audit.html", {"form": form, "page": None}, status=400)
+    if form.is_bound:
+        entries = form.filter(entries)
+    if request.GET.get("format") == "csv":
+        return audit_csv(entries)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    actions = sorted(set(audit_scope(request.user).values_list("action", flat=True).distinct()))
+    return render(request, "avodash/audit.html", {"form": form, "page": page, "actions": actions})
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_safe(value: str) -> str:
+    # A spreadsheet must not run a formula that arrived in an API field.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def audit_csv(entries) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(["time", "actor", "ip", "inbox", "action", "target", "params", "outcome", "error"])
+        for e in entries.iterator():
+            yield writer.writerow([
+                e.created_at.isoformat(), _csv_safe(e.actor_name), e.ip or "", e.inbox, e.action,
+                _csv_safe(e.target), _csv_safe(str(e.params)), e.outcome, _csv_safe(e.error),
+            ])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="avodash-audit.csv"'
+    return response

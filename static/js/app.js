@@ -1,0 +1,54 @@
+// avodash: small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+  // The viewer's time zone, so the server can show local times.
+  try {
+    var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (tz && document.cookie.indexOf("tz=" + encodeURIComponent(tz)) === -1) {
+      document.cookie = "tz=" + encodeURIComponent(tz) + ";path=/;max-age=31536000;samesite=lax";
+    }
+  } catch (e) { /* keep the server default */ }
+
+  document.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (t.closest("[data-dismiss]")) { t.closest(".flash").remove(); }
+    if (t.closest("[data-show-shortcuts]")) { showShortcuts(); }
+    if (t.closest("[data-close-overlay]")) { t.closest(".overlay").hidden = true; }
+    // Close open menus when clicking elsewhere.
+    document.querySelectorAll("details.menu[open]").forEach(function (d) {
+      if (!d.contains(t)) { d.removeAttribute("open"); }
+    });
+    // Whole-row links: a click anywhere on the row (not on a control) follows the row's link.
+    var row = t.closest("tr[data-href]");
+    if (row && !t.closest("a, button, input, select, label, textarea")) {
+      window.location = row.getAttribute("data-href");
+    }
+  });
+
+  // Confirmation for destructive actions: <form data-confirm="Remove X from Y?">
+  document.addEventListener("submit", function (ev) {
+    var msg = ev.target.getAttribute && ev.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) { ev.preventDefault(); ev.stopImmediatePropagation(); }
+  }, true);
+
+  function showShortcuts() { var o = document.getElementById("shortcuts"); if (o) { o.hidden = false; o.querySelector("button").focus(); } }
+  window.avodash = window.avodash || {};
+  window.avodash.showShortcuts = showShortcuts;
+
+  document.addEventListener("keydown", function (ev) {
+    var el = ev.target;
+    var typing = el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
+    if (ev.key === "Escape") {
+      var o = document.getElementById("shortcuts"); if (o && !o.hidden) { o.hidden = true; }
+      document.querySelectorAll("details.menu[open]").forEach(function (d) { d.removeAttribute("open"); });
+      return;
+    }
+    if (typing || ev.ctrlKey || ev.metaKey || ev.altKey) { return; }
+    if (ev.key === "?") { ev.preventDefault(); showShortcuts(); }
+  });
+
+  // Flash messages fade after a while (errors stay).
+  setTimeout(function () {
+    document.querySelectorAll(".flash-success, .flash-info").forEach(function (f) { f.remove(); });
+  }, 8000);
+})();

@@ -1,0 +1,90 @@
+"""The audit helper records every write attempt; the audit page filters and exports."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import RequestFactory
+
+from avodash.audit import audit_record, audited
+from avodash.avochato import ValidationError
+from avodash.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def _request(user):
+    req = RequestFactory().post("/x", REMOTE_ADDR="10.1.2.3")
+    req.user = user
+    return req
+
+
+def test_audited_records_success(agent):
+    with audited(_request(agent), action="ticket.status", target=["t1", "t2"],
+                 params={"status": "Closed", "auth_secret": "s3cr3t"}, inbox="acme-support"):
+        pass
+    e = AuditEntry.objects.get()
+    assert (e.action, e.outcome, e.inbox, e.target, e.ip) == ("ticket.status", "ok", "acme-support", "t1,t2", "10.1.2.3")
+    assert e.params == {"status": "Closed"}, "secrets must not be recorded"
+    assert e.actor == agent and "agent" in e.actor_name
+
+
+def test_audited_records_failure_and_reraises(agent):
+    with pytest.raises(ValidationError):
+        with audited(_request(agent), action="message.send", target="+15550001111", inbox="acme-support"):
+            raise ValidationError(status=422, errors=["Message is too long"])
+    e = AuditEntry.objects.get()
+    assert e.outcome == "failed"
+    assert "too long" in e.error
+
+
+def test_entries_survive_the_actors_deletion(agent):
+    audit_record(actor=agent, inbox="acme-support", action="user.disable", target="u1")
+    agent.delete()
+    e = AuditEntry.objects.get()
+    assert e.actor is None and "agent" in e.actor_name
+
+
+def _seed_entries(agent, lead):
+    audit_record(actor=agent, inbox="acme-support", action="ticket.status", target="t1")
+    audit_record(actor=lead, inbox="acme-sales", action="ticket.assign", target="t2",
+                 outcome=AuditEntry.FAILED, error="Not allowed")
+    audit_record(actor=lead, inbox="globex-help", action="user.disable", target="u9")
+
+
+def test_the_audit_page_filters(client_itadmin, agent, lead):
+    _seed_entries(agent, lead)
+    body = client_itadmin.get("/audit/").content.decode()
+    assert "ticket.status" in body and "ticket.assign" in body and "user.disable" in body
+    body = client_itadmin.get("/audit/?outcome=failed").content.decode()
+    assert "Not allowed" in body and "<code>ticket.status</code>" not in body
+    body = client_itadmin.get("/audit/?inbox=globex-help").content.decode()
+    assert "<code>user.disable</code>" in body and "<code>ticket.assign</code>" not in body
+    body = client_itadmin.get("/audit/?actor=agent").content.decode()
+    assert "<code>ticket.status</code>" in body and "<code>user.disable</code>" not in body
+
+
+def test_the_audit_page_rejects_a_bad_filter(client_itadmin):
+    r = client_itadmin.get("/audit/?since=2026-05-02&until=2026-05-01")
+    assert r.status_code == 400
+    assert "on or before" in r.content.decode()
+
+
+def test_the_audit_csv_export(client_itadmin, agent, lead):
+    _seed_entries(agent, lead)
+    r = client_itadmin.get("/audit/?format=csv&outcome=failed")
+    assert r["Content-Type"] == "text/csv"
+    text = b"".join(r.streaming_content).decode()
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("time,actor")
+    assert len(lines) == 2 and "ticket.assign" in lines[1]
+
+
+def test_agents_cannot_read_the_audit(client_agent):
+    assert client_agent.get("/audit/").status_code == 403
+
+
+def test_leads_see_only_their_inboxes(client_outsider, agent, lead):
+    _seed_entries(agent, lead)
+    body = client_outsider.get("/audit/").content.decode()
+    assert "<code>user.disable</code>" in body  # globex-help: granted
+    assert "<code>ticket.status</code>" not in body and "<code>ticket.assign</code>" not in body
