@@ -31,6 +31,8 @@ if AVOCHATO_SANDBOX:
 AVOCHATO_AUTH_ID: str = env.str("AVOCHATO_AUTH_ID", default="sandbox")
 AVOCHATO_AUTH_SECRET: str = env.str("AVOCHATO_AUTH_SECRET", default="sandbox-secret")
 AVOCHATO_TIMEOUT: float = env.float("AVOCHATO_TIMEOUT", default=10.0)
+# Seconds a page may spend waiting on the API, all its calls, timeouts and retries included.
+AVOCHATO_PAGE_BUDGET: float = env.float("AVOCHATO_PAGE_BUDGET", default=15.0)
 # Requests per second the whole deployment allows itself (the API allows 20).
 AVOCHATO_RATE_LIMIT: float = env.float("AVOCHATO_RATE_LIMIT", default=15.0)
 if not AVOCHATO_SANDBOX and (
@@ -92,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "avodash.avochato.django.PageBudgetMiddleware",
     "avodash.middleware.TimezoneMiddleware",
     "avodash.middleware.ApiErrorMiddleware",
 ]

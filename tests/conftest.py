@@ -41,6 +41,10 @@ def sandbox(sandbox_server, settings):
     settings.AVOCHATO_SANDBOX = True
     settings.AVOCHATO_AUTH_ID = "sandbox"
     settings.AVOCHATO_AUTH_SECRET = SECRET
+    # Fast tests: retries give up within 3 s; the deployment-wide limiter is tested on its own.
+    settings.AVOCHATO_PAGE_BUDGET = 3.0
+    settings.AVOCHATO_BACKGROUND_BUDGET = 5.0
+    settings.AVOCHATO_RATE_LIMIT = 1000.0
     cache.clear()
     yield sandbox_server
     cache.clear()

@@ -1,0 +1,39 @@
+"""avodash's Avochato client: the only package that speaks HTTP to Avochato.
+
+See docs/contracts.md for the interface; `avodash.avochato.django.get_client` builds a
+client from settings.
+"""
+
+from .client import AvochatoClient, new_session, parse_retry_after
+from .errors import (
+    AuthError,
+    AvochatoError,
+    BadResponseError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    UnavailableError,
+    ValidationError,
+)
+from .pagination import parallel
+from .ratelimit import CacheRateLimiter, RateLimiter, TokenBucket
+
+__all__ = [
+    "AuthError",
+    "AvochatoClient",
+    "AvochatoError",
+    "BadResponseError",
+    "CacheRateLimiter",
+    "ForbiddenError",
+    "NotFoundError",
+    "RateLimitedError",
+    "RateLimiter",
+    "ServerError",
+    "TokenBucket",
+    "UnavailableError",
+    "ValidationError",
+    "new_session",
+    "parallel",
+    "parse_retry_after",
+]

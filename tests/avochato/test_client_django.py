@@ -1,0 +1,50 @@
+"""Settings -> client glue. Needs Django settings but no database."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+if not settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
+    # Standalone run (-p no:django): minimal settings. Under pytest-django the project's
+    # settings are already loaded and this is skipped.
+    settings.configure(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
+
+from django.test import override_settings  # noqa: E402
+
+from avodash.avochato import AvochatoClient, CacheRateLimiter  # noqa: E402
+from avodash.avochato.django import BACKGROUND_BUDGET, PAGE_BUDGET, get_client  # noqa: E402
+
+from .conftest import AUTH_ID, SECRET  # noqa: E402
+
+
+@pytest.fixture
+def api_settings(api):
+    with override_settings(
+        AVOCHATO_API_URL=api.url, AVOCHATO_AUTH_ID=AUTH_ID, AVOCHATO_AUTH_SECRET=SECRET, AVOCHATO_TIMEOUT=4.5
+    ):
+        yield api
+
+
+def test_get_client_builds_from_settings(api_settings):
+    client = get_client("acme-support")
+    assert isinstance(client, AvochatoClient)
+    assert client.base_url == api_settings.url and client.subdomain == "acme-support"
+    assert client.timeout[1] == 4.5 and client.budget == PAGE_BUDGET
+    assert isinstance(client.rate_limiter, CacheRateLimiter)
+    client.get(("tickets",))
+    assert api_settings.requests[0].query["auth_secret"] == SECRET
+
+
+def test_background_clients_get_a_longer_budget(api_settings):
+    assert get_client("acme-support", background=True).budget == BACKGROUND_BUDGET
+
+
+def test_one_session_per_api_url(api_settings, api):
+    a, b = get_client("acme-support"), get_client(None)
+    assert a.session is b.session
+    with override_settings(AVOCHATO_API_URL="https://www.avochato.com"):
+        c = get_client("acme-support")
+    assert c.session is not a.session and c.base_url == "https://www.avochato.com"
