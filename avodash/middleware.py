@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import zoneinfo
 from typing import Callable
+from urllib.parse import unquote
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -29,7 +30,8 @@ class TimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        name = request.COOKIES.get("tz", "")
+        # app.js writes the name with encodeURIComponent ("America%2FLos_Angeles").
+        name = unquote(request.COOKIES.get("tz", ""))
         try:
             timezone.activate(zoneinfo.ZoneInfo(name)) if name else timezone.deactivate()
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -60,6 +62,33 @@ def api_error_advice(err: AvochatoError) -> str:
     if isinstance(err, NotFoundError):
         return "It may have been removed, or the link is out of date."
     return "Try again in a moment. If it keeps happening, Avochato may be having trouble."
+
+
+class InboxGrantMiddleware:
+    """No grant, no inbox: every URL with a `subdomain` answers 404 before its view runs.
+
+    The view decorator (avodash.access.inbox_view) checks again; doing it here too means the
+    answer is 404 whatever other decorators (require_POST, ...) a view stacks on top.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        subdomain = view_kwargs.get("subdomain")
+        if subdomain is None or not request.user.is_authenticated:
+            return None
+        from avodash.inboxes import inbox_for
+
+        try:
+            if inbox_for(request.user, subdomain) is None:
+                raise Http404("No such inbox.")
+        except AvochatoError as err:
+            return ApiErrorMiddleware(self.get_response).process_exception(request, err)
+        return None
 
 
 class ApiErrorMiddleware:

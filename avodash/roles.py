@@ -23,3 +23,24 @@ def role_name(user) -> str:
         if role in names:
             return role
     return "No role"
+
+
+def ensure_roles(group_model=None, permission_model=None) -> None:
+    """Create or refresh the role groups (the data migration and tests call this)."""
+    if group_model is None:
+        from django.contrib.auth.models import Group as group_model
+        from django.contrib.auth.models import Permission as permission_model
+    for role, codenames in ROLE_PERMS.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        perms = permission_model.objects.filter(content_type__app_label="avodash", codename__in=codenames)
+        if perms.count() != len(codenames):
+            _create_permissions()
+            perms = permission_model.objects.filter(content_type__app_label="avodash", codename__in=codenames)
+        group.permissions.set(perms)
+
+
+def _create_permissions() -> None:
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    create_permissions(apps.get_app_config("avodash"), verbosity=0)

@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "avodash.avochato.django.PageBudgetMiddleware",
     "avodash.middleware.TimezoneMiddleware",
+    "avodash.middleware.InboxGrantMiddleware",
     "avodash.middleware.ApiErrorMiddleware",
 ]
 
@@ -114,7 +115,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "avodash.context_processors.layout",
             ],
-            "builtins": ["avodash.templatetags.avodash"],
+            "builtins": ["avodash.templatetags.avodash", "template_partials.templatetags.partials"],
         },
     }
 ]

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from avodash.models import ALL_INBOXES, InboxGrant
-from avodash.roles import AGENT, IT_ADMIN, LEAD
+from avodash.roles import AGENT, IT_ADMIN, LEAD, ensure_roles
 from avodash.sandbox import SandboxServer
 
 # Browser tests run Django's live server in a thread; Playwright's sync API drives it
@@ -37,6 +37,9 @@ def sandbox_server():
 def sandbox(sandbox_server, settings):
     """The sandbox, reset; the dashboard pointed at it; caches empty."""
     sandbox_server.reset()
+    # The rate limits (the sandbox's 20/s, the dashboard's own limiter) have tests of their
+    # own; everywhere else they would only make the suite slow and timing-dependent.
+    sandbox_server.set_rate_limit(per_second=1000)
     settings.AVOCHATO_API_URL = sandbox_server.url
     settings.AVOCHATO_SANDBOX = True
     settings.AVOCHATO_AUTH_ID = "sandbox"
@@ -96,6 +99,7 @@ def _no_secret_in_responses(monkeypatch):
 
 
 def make_user(username: str, role: str | None, subdomains=(ALL_INBOXES,), email: str | None = None) -> User:
+    ensure_roles()  # a transactional (browser) test flushes the migration's groups
     user = User.objects.create_user(
         username=username, password="pw-" + username, email=email or f"{username}@avodash.test",
         first_name=username.capitalize(), last_name="Tester",

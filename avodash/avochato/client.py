@@ -230,10 +230,22 @@ class AvochatoClient:
         return items[0]
 
     def iter_pages(
-        self, path: Sequence[str], params: Mapping[str, Any] | None = None, *, key: str, max_pages: int = 200
+        self,
+        path: Sequence[str],
+        params: Mapping[str, Any] | None = None,
+        *,
+        key: str,
+        max_pages: int = 200,
+        page_size: int | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Every item of `data[key]` over page=1,2,... (stops at a short or empty page)."""
-        return pagination.iter_pages(self.get, path, params, key=key, max_pages=max_pages)
+        """Every item of `data[key]` over page=1,2,... (stops at a short or empty page).
+
+        `page_size`: the API's fixed page size where known (25 for messages and users,
+        NOTES.md), so a short first page ends the walk without asking for an empty one.
+        """
+        return pagination.iter_pages(
+            self.get, path, params, key=key, max_pages=max_pages, page_size=page_size
+        )
 
     def iter_cursor(
         self,

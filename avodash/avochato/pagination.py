@@ -31,12 +31,18 @@ def items_of(envelope: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 
 def iter_pages(
-    get: Getter, path: Sequence[str], params: Mapping[str, Any] | None, *, key: str, max_pages: int
+    get: Getter,
+    path: Sequence[str],
+    params: Mapping[str, Any] | None,
+    *,
+    key: str,
+    max_pages: int,
+    page_size: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield every item of `data[key]` over page=1,2,... until a short, empty or repeated page."""
     query = dict(params or {})
     page = int(query.pop("page", 1))
-    page_size = 0
+    page_size = page_size or 0
     previous: list[dict[str, Any]] | None = None
     for _ in range(max_pages):
         items = items_of(get(path, {**query, "page": page}), key)

@@ -23,7 +23,8 @@ from .conftest import AUTH_ID, SECRET  # noqa: E402
 @pytest.fixture
 def api_settings(api):
     with override_settings(
-        AVOCHATO_API_URL=api.url, AVOCHATO_AUTH_ID=AUTH_ID, AVOCHATO_AUTH_SECRET=SECRET, AVOCHATO_TIMEOUT=4.5
+        AVOCHATO_API_URL=api.url, AVOCHATO_AUTH_ID=AUTH_ID, AVOCHATO_AUTH_SECRET=SECRET, AVOCHATO_TIMEOUT=4.5,
+        AVOCHATO_PAGE_BUDGET=PAGE_BUDGET, AVOCHATO_BACKGROUND_BUDGET=BACKGROUND_BUDGET,
     ):
         yield api
 
@@ -48,3 +49,23 @@ def test_one_session_per_api_url(api_settings, api):
     with override_settings(AVOCHATO_API_URL="https://www.avochato.com"):
         c = get_client("acme-support")
     assert c.session is not a.session and c.base_url == "https://www.avochato.com"
+
+
+def test_a_page_shares_one_deadline_across_its_calls(api_settings):
+    """Inside a request, every client carries the page's deadline."""
+    import time
+
+    from avodash.avochato.django import PageBudgetMiddleware
+
+    seen = {}
+
+    def view(request):
+        seen["client"] = get_client("acme-support")
+        return None
+
+    started = time.monotonic()
+    PageBudgetMiddleware(view)(object())
+    assert seen["client"].deadline is not None
+    assert started + PAGE_BUDGET - 1 < seen["client"].deadline <= time.monotonic() + PAGE_BUDGET
+    assert get_client("acme-support").deadline is None  # outside a request
+    assert get_client("acme-support", background=True).deadline is None

@@ -41,3 +41,21 @@ def test_htmx_requests_get_the_panel_alone(client_admin, sandbox):
     assert r.status_code == 502
     body = r.content.decode()
     assert "error-panel" in body and "<html" not in body
+
+
+def test_a_page_never_waits_past_its_budget(client_admin, sandbox, settings):
+    """All of a page's API calls share one budget, timeouts and retries included."""
+    import time
+
+    settings.AVOCHATO_PAGE_BUDGET = 2.0
+    settings.AVOCHATO_TIMEOUT = 1.0
+    client_admin.get(f"/i/{INBOX}/")  # warm the inbox list
+    sandbox.faults.add("/v1/tickets*", hang=True)
+    started = time.monotonic()
+    r = client_admin.get(f"/i/{INBOX}/tickets/")
+    elapsed = time.monotonic() - started
+    assert elapsed < 3.5, f"the page waited {elapsed:.1f} s"
+    assert r.status_code in (200, 504)
+    body = r.content.decode()
+    assert "Traceback" not in body
+    assert "did not answer in time" in body
