@@ -47,6 +47,38 @@
     if (ev.key === "?") { ev.preventDefault(); showShortcuts(); }
   });
 
+  // An htmx request that failed and that no region chose to show: put its message in the
+  // flash area, so an error never passes silently.
+  function flashError(html, text) {
+    var region = document.getElementById("flash");
+    if (!region) { return; }
+    var box = document.createElement("div");
+    box.className = "flash flash-error";
+    box.setAttribute("role", "alert");
+    var tmp = document.createElement("div");
+    tmp.innerHTML = html || "";
+    var panel = tmp.querySelector(".error-panel");
+    var msg = panel ? panel.querySelector("p") : null;
+    box.textContent = msg ? msg.textContent : text;
+    var close = document.createElement("button");
+    close.type = "button"; close.className = "flash-close"; close.setAttribute("aria-label", "Dismiss");
+    close.setAttribute("data-dismiss", ""); close.textContent = "×";
+    box.appendChild(close);
+    region.appendChild(box);
+  }
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    var d = ev.detail;
+    if (d.xhr.status >= 400 && !d.shouldSwap && !d.quiet) {
+      var text = d.xhr.status === 403 ? "Your role does not allow this." :
+                 d.xhr.status === 404 ? "Not found: it may have been removed." :
+                 "That did not work (error " + d.xhr.status + "). Nothing was lost; try again.";
+      flashError(d.xhr.responseText, text);
+    }
+  });
+  document.addEventListener("htmx:sendError", function () {
+    flashError("", "The dashboard could not be reached. Check your connection and try again.");
+  });
+
   // Flash messages fade after a while (errors stay).
   setTimeout(function () {
     document.querySelectorAll(".flash-success, .flash-info").forEach(function (f) { f.remove(); });

@@ -1,0 +1,249 @@
+"""Forms of the triage screens: queue filters (GET), bulk actions, ticket controls, contact panel.
+
+Every input goes through one of these before a service is called; a bad GET filter is a
+400 with the form's message, not a crash.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.http import QueryDict
+
+from inbox.services.tickets import (
+    ANY_STATUS,
+    AUTOASSIGN,
+    ORDERS,
+    SELECT_ALL_CAP,
+    UNASSIGN,
+    TicketChange,
+    TicketFilters,
+)
+from inbox.services.types import STATUSES
+
+# Ids are opaque to us, but they only ever travel as path segments: keep them plain.
+ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+id_validator = RegexValidator(ID_RE, "That is not a valid id.")
+OWNER_ME = "me"
+OWNER_NONE = "none"
+
+STATUS_FILTER_CHOICES = [("", "Not closed"), *((s, s) for s in STATUSES), (ANY_STATUS, "Any status")]
+FILTER_FIELDS = ("status", "owner", "unaddressed", "q", "order")
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, from the URL (so a queue can be bookmarked and shared)."""
+
+    status = forms.ChoiceField(required=False, choices=STATUS_FILTER_CHOICES)
+    owner = forms.CharField(required=False, max_length=64)
+    unaddressed = forms.BooleanField(required=False)
+    q = forms.CharField(required=False, max_length=200, strip=True, label="Search")
+    order = forms.ChoiceField(required=False, choices=list(ORDERS.items()))
+    after = forms.CharField(required=False, max_length=64, validators=[id_validator])
+    n = forms.IntegerField(required=False, min_value=1, max_value=10_000)
+
+    def clean_owner(self) -> str:
+        owner = self.cleaned_data.get("owner") or ""
+        if owner and owner not in (OWNER_ME, OWNER_NONE) and not ID_RE.match(owner):
+            raise forms.ValidationError("Choose an owner from the list.")
+        return owner
+
+    def clean(self):
+        data = super().clean()
+        q = data.get("q") or ""
+        if data.get("status") == ANY_STATUS and " OR " in q and "status:" not in q.lower():
+            self.add_error("q", "A search with OR needs a specific status (or status: terms in the search).")
+        if data.get("order") == "best_match" and not q:
+            self.add_error("order", "“Best match” needs a search text.")
+        return data
+
+    @property
+    def order_value(self) -> str:
+        return self.cleaned_data.get("order") or "most_recent_activity"
+
+    def filters(self, *, me_id: str | None) -> TicketFilters:
+        d = self.cleaned_data
+        owner = d.get("owner") or ""
+        return TicketFilters(
+            status=d.get("status") or "",
+            owner_id=me_id if owner == OWNER_ME else (owner if owner not in ("", OWNER_NONE) else None),
+            unassigned=owner == OWNER_NONE,
+            unaddressed=bool(d.get("unaddressed")),
+            text=d.get("q") or "",
+            order=self.order_value,
+        )
+
+    def querystring(self, **changes) -> str:
+        """The filters (no page cursor) as a query string, for links and the bulk form."""
+        d = {k: self.cleaned_data.get(k) for k in FILTER_FIELDS}
+        d.update(changes)
+        pairs = []
+        for k in FILTER_FIELDS:
+            v = d.get(k)
+            if v in (None, "", False) or (k == "order" and v == "most_recent_activity"):
+                continue
+            pairs.append((k, "on" if v is True else v))
+        return urlencode(pairs)
+
+
+def filter_form_from_querystring(text: str) -> QueueFilterForm:
+    return QueueFilterForm(QueryDict(text or "", mutable=False))
+
+
+class BulkForm(forms.Form):
+    """Bulk action on selected tickets, or on every ticket matching the filter (capped)."""
+
+    ids = forms.CharField(required=False, max_length=SELECT_ALL_CAP * 70)
+    select_all = forms.BooleanField(required=False)
+    confirmed = forms.BooleanField(required=False)
+    filter = forms.CharField(required=False, max_length=2000)
+    status = forms.ChoiceField(
+        required=False, label="Status", choices=[("", "No change"), *((s, s) for s in STATUSES)]
+    )
+    owner = forms.CharField(required=False, max_length=64, label="Owner")
+    addressed = forms.ChoiceField(
+        required=False,
+        label="Addressed",
+        choices=[("", "No change"), ("addressed", "Mark addressed"), ("unaddressed", "Mark unaddressed")],
+    )
+
+    def __init__(self, data=None, *, user_ids: set[str] = frozenset(), **kwargs):
+        super().__init__(data, **kwargs)
+        self.user_ids = user_ids
+
+    def clean_ids(self) -> list[str]:
+        # Checkboxes post `ids` several times; a script may post one comma-separated value.
+        raw = (
+            self.data.getlist("ids") if hasattr(self.data, "getlist") else [self.cleaned_data.get("ids", "")]
+        )
+        ids: list[str] = []
+        for chunk in raw:
+            for tid in (chunk or "").split(","):
+                tid = tid.strip()
+                if not tid:
+                    continue
+                if not ID_RE.match(tid):
+                    raise forms.ValidationError("The selection holds an invalid ticket id.")
+                if tid not in ids:
+                    ids.append(tid)
+        if len(ids) > SELECT_ALL_CAP:
+            raise forms.ValidationError(f"Select at most {SELECT_ALL_CAP} tickets at a time.")
+        return ids
+
+    def clean_owner(self) -> str:
+        owner = self.cleaned_data.get("owner") or ""
+        if owner and owner not in (UNASSIGN, AUTOASSIGN) and owner not in self.user_ids:
+            raise forms.ValidationError("Choose an owner from the list.")
+        return owner
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if not data.get("select_all") and not data.get("ids"):
+            raise forms.ValidationError("Select at least one ticket (tick its box) first.")
+        if self.change().empty:
+            raise forms.ValidationError("Choose what to change: a status, an owner or the addressed state.")
+        return data
+
+    def change(self) -> TicketChange:
+        d = self.cleaned_data
+        addressed = d.get("addressed")
+        return TicketChange(
+            status=d.get("status") or None,
+            owner=d.get("owner") or None,
+            unaddressed=None if not addressed else addressed == "unaddressed",
+        )
+
+    @property
+    def changes_owner(self) -> bool:
+        return bool(self.cleaned_data.get("owner"))
+
+
+class TicketUpdateForm(forms.Form):
+    """One control of the ticket header: status, owner, or addressed."""
+
+    status = forms.ChoiceField(required=False, choices=[("", "—"), *((s, s) for s in STATUSES)])
+    owner = forms.CharField(required=False, max_length=64)
+    unaddressed = forms.ChoiceField(required=False, choices=[("", "—"), ("true", "true"), ("false", "false")])
+
+    def __init__(self, data=None, *, user_ids: set[str] = frozenset(), **kwargs):
+        super().__init__(data, **kwargs)
+        self.user_ids = user_ids
+
+    def clean_owner(self) -> str:
+        owner = self.cleaned_data.get("owner") or ""
+        if owner and owner not in (UNASSIGN, AUTOASSIGN) and owner not in self.user_ids:
+            raise forms.ValidationError("Choose an owner from the list.")
+        return owner
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and self.change().empty:
+            raise forms.ValidationError("Nothing to change.")
+        return data
+
+    def change(self) -> TicketChange:
+        d = self.cleaned_data
+        un = d.get("unaddressed")
+        return TicketChange(
+            status=d.get("status") or None,
+            owner=d.get("owner") or None,
+            unaddressed=None if not un else un == "true",
+        )
+
+
+class TagForm(forms.Form):
+    tag = forms.CharField(max_length=64, label="Tag")
+    op = forms.ChoiceField(choices=[("add", "Add"), ("remove", "Remove")], initial="add")
+
+    def clean_tag(self) -> str:
+        tag = " ".join(self.cleaned_data["tag"].split())
+        if not tag:
+            raise forms.ValidationError("Enter a tag.")
+        if "," in tag:
+            raise forms.ValidationError("A tag cannot contain a comma.")
+        return tag
+
+
+class CustomEventForm(forms.Form):
+    type = forms.CharField(max_length=64, label="Type", help_text="For example: sale, click, refund.")
+    context = forms.CharField(
+        required=False, max_length=1000, label="Context", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    revenue = forms.DecimalField(
+        required=False,
+        label="Revenue",
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("-1000000000"),
+        max_value=Decimal("1000000000"),
+    )
+
+    def clean_type(self) -> str:
+        value = " ".join(self.cleaned_data["type"].split())
+        if not value:
+            raise forms.ValidationError("Enter the event type.")
+        return value
+
+
+class StreamQueryForm(forms.Form):
+    """Polling (`after`: newest event time shown) or scrolling back (`page`, `before`)."""
+
+    after = forms.FloatField(required=False, min_value=0)
+    before = forms.FloatField(required=False, min_value=0)
+    page = forms.IntegerField(required=False, min_value=1, max_value=500)
+
+
+class ActivityQueryForm(forms.Form):
+    ids = forms.CharField(max_length=100 * 70)
+
+    def clean_ids(self) -> list[str]:
+        ids = [i.strip() for i in self.cleaned_data["ids"].split(",") if i.strip()]
+        if not ids or len(ids) > 100 or not all(ID_RE.match(i) for i in ids):
+            raise forms.ValidationError("Invalid ticket ids.")
+        return ids

@@ -1,0 +1,132 @@
+"""The inbox home: counts at a glance (each a link into the queue) and two small charts."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from avodash.access import inbox_view
+from avodash.avochato import parallel
+from inbox.services import events as event_svc
+from inbox.services import tickets as ticket_svc
+
+CHART_DAYS = 14
+
+
+def _queue_url(subdomain: str, **params) -> str:
+    base = reverse("inbox:tickets", args=[subdomain])
+    clean = {k: v for k, v in params.items() if v}
+    return f"{base}?{urlencode(clean)}" if clean else base
+
+
+def _scheduled_url(subdomain: str) -> str | None:
+    try:
+        return reverse("inbox:scheduled", args=[subdomain])
+    except NoReverseMatch:
+        return None
+
+
+def _status_bars(counts: dict) -> list[dict]:
+    values = [(s, counts.get(s) or 0) for s in ("New", "Open", "Pending", "Closed")]
+    top = max([1, *(v for _, v in values)])
+    return [{"status": s, "count": v, "pct": round(100 * v / top, 1)} for s, v in values]
+
+
+def _message_chart(stats: event_svc.MessageStats) -> dict:
+    """Geometry of the in/out per day chart (server-side SVG): two bars per day."""
+    width, height, pad_left, pad_bottom, pad_top = 560, 150, 28, 22, 8
+    plot_h = height - pad_bottom - pad_top
+    slot = (width - pad_left) / max(1, len(stats.days))
+    bar = max(3.0, slot / 2 - 3)
+    top = stats.max_value
+    days = []
+    for i, d in enumerate(stats.days):
+        x = pad_left + i * slot + 2
+        h_in = plot_h * d.inbound / top
+        h_out = plot_h * d.outbound / top
+        days.append(
+            {
+                "day": d.day,
+                "inbound": d.inbound,
+                "outbound": d.outbound,
+                "x_in": round(x, 1),
+                "x_out": round(x + bar + 1, 1),
+                "w": round(bar, 1),
+                "y_in": round(pad_top + plot_h - h_in, 1),
+                "h_in": round(h_in, 1),
+                "y_out": round(pad_top + plot_h - h_out, 1),
+                "h_out": round(h_out, 1),
+                "x_label": round(x + bar, 1),
+                "label": i % 2 == 0 or len(stats.days) <= 7,
+            }
+        )
+    return {
+        "width": width,
+        "height": height,
+        "days": days,
+        "top": top,
+        "baseline": pad_top + plot_h,
+        "label_y": height - 6,
+        "top_y": pad_top + 4,
+        "pad_left": pad_left,
+        "stats": stats,
+    }
+
+
+@inbox_view(perm="avodash.view_tickets")
+@require_GET
+def inbox_home(request: HttpRequest, subdomain: str) -> HttpResponse:
+    client = request.avochato
+    counts, (scheduled, scheduled_capped) = parallel(
+        [
+            lambda: ticket_svc.ticket_counts(client=client),
+            lambda: event_svc.scheduled_due_count(client=client, hours=24),
+        ]
+    )
+    cards = [
+        {"label": "Open", "value": counts["Open"], "url": _queue_url(subdomain, status="Open")},
+        {"label": "New", "value": counts["New"], "url": _queue_url(subdomain, status="New")},
+        {"label": "Pending", "value": counts["Pending"], "url": _queue_url(subdomain, status="Pending")},
+        {
+            "label": "Unaddressed",
+            "value": counts["unaddressed"],
+            "url": _queue_url(subdomain, unaddressed="on", order="oldest_activity"),
+            "hot": True,
+        },
+        {"label": "Unassigned", "value": counts["unassigned"], "url": _queue_url(subdomain, owner="none")},
+        {
+            "label": "Scheduled, next 24 h",
+            "value": scheduled,
+            "capped": scheduled_capped,
+            "url": _scheduled_url(subdomain),
+        },
+    ]
+    ctx = {
+        "cards": cards,
+        "not_closed": counts["open_total"],
+        "status_bars": _status_bars(counts),
+        "queue_url": _queue_url(subdomain),
+        "chart_days": CHART_DAYS,
+    }
+    if request.GET.get("charts") == "1":  # without JavaScript: the chart inline, on request
+        ctx["chart"] = _message_chart(
+            event_svc.message_stats(client=client, days=CHART_DAYS, tz=timezone.get_current_timezone())
+        )
+    return render(request, "inbox/home.html", ctx)
+
+
+@inbox_view(perm="avodash.view_tickets")
+@require_GET
+def inbox_charts(request: HttpRequest, subdomain: str) -> HttpResponse:
+    """The messages per day chart, loaded after the page (it pages through two weeks of messages)."""
+    stats = event_svc.message_stats(
+        client=request.avochato, days=CHART_DAYS, tz=timezone.get_current_timezone()
+    )
+    return render(
+        request, "inbox/home.html#messages_chart", {"chart": _message_chart(stats), "chart_days": CHART_DAYS}
+    )

@@ -1,0 +1,269 @@
+"""The ticket queue: filters (each and combined), names not ids, pagination, call budget."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+
+from avodash.inboxes import inboxes_all
+from tests.helpers import INBOX, api_calls
+from tests.inbox.triage_support import QUEUE, box, open_tickets, row_ids, ticket_by_phone, user_id
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_EMAIL = "admin@avodash.example"
+
+
+def ticket_calls(sandbox) -> list[dict]:
+    return [c for c in api_calls(sandbox, "GET", "/v1/tickets") if c["path"] == "/v1/tickets"]
+
+
+def test_it_shows_not_closed_tickets_most_recent_activity_first(client_agent, sandbox):
+    r = client_agent.get(QUEUE)
+    assert r.status_code == 200
+    ids = row_ids(r)
+    inbox = box(sandbox)
+    expected = sorted(open_tickets(sandbox), key=lambda t: (-t.last_activity_at, t.id))
+    assert ids == [t.id for t in expected[:30]]
+    assert f"of {len(expected)}" in r.content.decode()
+    assert all(inbox.tickets[i].status != "Closed" for i in ids)
+
+
+def test_a_row_shows_names_not_ids(client_agent, sandbox):
+    r = client_agent.get(QUEUE)
+    html = r.content.decode()
+    inbox = box(sandbox)
+    first = inbox.tickets[row_ids(r)[0]]
+    contact = inbox.contacts[first.contact_id]
+    row = re.search(rf'data-ticket="{first.id}".*?</tr>', html, re.S).group(0)
+    assert contact.name in row and contact.phone in row
+    assert contact.id not in row, "the contact id leaked into the row"
+    assert f'badge-{first.status}">{first.status}<' in row
+    if first.user_id:
+        owner = sandbox.state.users[first.user_id]
+        assert owner.name in row and first.user_id not in row
+    else:
+        assert "Unassigned" in row
+
+
+def test_a_queue_page_costs_at_most_3_upstream_calls_on_a_cold_cache(client_agent, sandbox):
+    inboxes_all()  # the inbox list belongs to access, not to the queue
+    sandbox.clear_log()
+    r = client_agent.get(QUEUE)
+    assert r.status_code == 200 and len(row_ids(r)) == 30
+    calls = [(c["method"], c["path"]) for c in api_calls(sandbox)]
+    assert len(calls) <= 3, calls
+    paths = sorted(p for _, p in calls)
+    assert paths[0].startswith("/v1/contacts/") and paths[0].count(",") >= 20  # one batch
+    assert paths[1:] == ["/v1/tickets", "/v1/users"]
+    # Warm cache: the users list is reused.
+    sandbox.clear_log()
+    client_agent.get(QUEUE)
+    assert len(api_calls(sandbox)) == 2
+
+
+def test_the_row_activity_comes_in_one_batched_call(client_agent, sandbox):
+    r = client_agent.get(QUEUE)
+    ids = row_ids(r)
+    sandbox.clear_log()
+    r = client_agent.get(f"/i/{INBOX}/tickets/activity/", {"ids": ",".join(ids)}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200
+    calls = api_calls(sandbox)
+    # Batched: the first call asks for every row; later rounds only for rows not seen yet.
+    assert 1 <= len(calls) <= 3, [c["path"] for c in calls]
+    assert calls[0]["path"] == f"/v1/tickets/{','.join(ids)}/events"
+    assert all(c["path"].startswith("/v1/tickets/") and c["path"].endswith("/events") for c in calls)
+    html = r.content.decode().replace("&#x27;", "'")
+    inbox = box(sandbox)
+    for tid in ids:
+        t = inbox.tickets[tid]
+        last = inbox.stream(t)[-1]
+        last_msg = [e for e in inbox.stream(t) if e.element_type == "SmsMessage"][-1]
+        when = re.search(rf'<span id="act-{tid}" hx-swap-oob="true"><time datetime="([^"]+)"', html).group(1)
+        assert datetime.fromisoformat(when).timestamp() == pytest.approx(last.sent_at, abs=0.001)
+        snippet = re.search(rf'<div id="snip-{tid}"[^>]*>(.*?)</div>', html, re.S)
+        if snippet:  # where available: the latest message of the ticket
+            assert last_msg.message[:30] in snippet.group(1)
+    assert sum(f'<div id="snip-{tid}"' in html for tid in ids) >= 25
+
+
+@pytest.mark.parametrize("status", ["New", "Open", "Pending", "Closed"])
+def test_it_filters_by_status(client_agent, sandbox, status):
+    r = client_agent.get(QUEUE, {"status": status})
+    inbox = box(sandbox)
+    expected = [t for t in inbox.tickets.values() if t.status == status]
+    ids = row_ids(r)
+    assert ids and all(inbox.tickets[i].status == status for i in ids)
+    assert f"of {len(expected)}" in r.content.decode()
+    assert ticket_calls(sandbox)[-1]["params"]["status"] == status
+
+
+def test_any_status_includes_closed_tickets(client_agent, sandbox):
+    r = client_agent.get(QUEUE, {"status": "any", "order": "oldest"})
+    assert f"of {len(box(sandbox).tickets)}" in r.content.decode()
+    assert "Closed" in {box(sandbox).tickets[i].status for i in row_ids(r)}
+    r = client_agent.get(QUEUE, {"status": "any", "order": "newest"})
+    assert "Closed" not in {box(sandbox).tickets[i].status for i in row_ids(r)[:5]}
+
+
+def test_it_filters_by_owner(client_agent, sandbox):
+    omar = user_id(sandbox, "omar.haddad@acme.example")
+    r = client_agent.get(QUEUE, {"owner": omar})
+    inbox = box(sandbox)
+    expected = [t for t in open_tickets(sandbox) if t.user_id == omar]
+    assert sorted(row_ids(r)) == sorted(t.id for t in expected)
+    assert ticket_calls(sandbox)[-1]["params"]["user_id"] == omar
+    assert all(inbox.tickets[i].user_id == omar for i in row_ids(r))
+
+
+def test_owner_me_is_the_inbox_user_with_my_email(client_admin, sandbox):
+    me = user_id(sandbox, ADMIN_EMAIL)
+    r = client_admin.get(QUEUE, {"owner": "me"})
+    assert r.status_code == 200
+    assert sorted(row_ids(r)) == sorted(t.id for t in open_tickets(sandbox) if t.user_id == me)
+    assert ticket_calls(sandbox)[-1]["params"]["user_id"] == me
+
+
+def test_owner_me_is_disabled_and_refused_without_a_matching_user(client_lead, sandbox):
+    r = client_lead.get(QUEUE)
+    html = r.content.decode()
+    assert re.search(r'<option value="me"[^>]*disabled', html)
+    assert "no Avochato user of this inbox has your email" in html
+    sandbox.clear_log()
+    r = client_lead.get(QUEUE, {"owner": "me"})
+    assert r.status_code == 400
+    assert "no user has your email" in r.content.decode()
+    assert ticket_calls(sandbox) == []
+
+
+def test_it_filters_unassigned(client_agent, sandbox):
+    r = client_agent.get(QUEUE, {"owner": "none", "status": "any"})
+    expected = [t for t in box(sandbox).tickets.values() if t.user_id is None]
+    assert expected
+    assert f"of {len(expected)}" in r.content.decode()
+    assert all(box(sandbox).tickets[i].user_id is None for i in row_ids(r))
+
+
+def test_unaddressed_view_sorts_longest_wait_first_and_shows_the_wait(client_agent, sandbox):
+    r = client_agent.get(QUEUE, {"unaddressed": "on", "order": "oldest_activity"})
+    html = r.content.decode()
+    inbox = box(sandbox)
+    expected = sorted(
+        (t for t in open_tickets(sandbox) if t.unaddressed), key=lambda t: (t.last_activity_at, t.id)
+    )
+    assert row_ids(r) == [t.id for t in expected[:30]]
+    assert ticket_calls(sandbox)[-1]["params"]["unaddressed"] == "on"
+    assert ">Waiting<" in html and "since the customer's last message" in html
+    assert all(inbox.tickets[i].unaddressed for i in row_ids(r))
+
+
+def test_it_searches_by_contact_name_and_phone(client_agent, sandbox):
+    victor = ticket_by_phone(sandbox, "+16505550199")
+    for q in ("Victor Crane", "+16505550199", 'name:"Victor Crane"'):
+        r = client_agent.get(QUEUE, {"q": q})
+        assert row_ids(r) == [victor.id], q
+
+
+def test_it_accepts_a_field_query(client_agent, sandbox):
+    r = client_agent.get(QUEUE, {"q": "status:Pending"})
+    inbox = box(sandbox)
+    assert row_ids(r) and all(inbox.tickets[i].status == "Pending" for i in row_ids(r))
+    assert ticket_calls(sandbox)[-1]["params"]["query"] == "status:Pending"
+
+
+def test_filters_combine(client_agent, sandbox):
+    omar = user_id(sandbox, "omar.haddad@acme.example")
+    r = client_agent.get(QUEUE, {"status": "Open", "owner": omar, "unaddressed": "on", "order": "newest"})
+    params = ticket_calls(sandbox)[-1]["params"]
+    assert (params["status"], params["user_id"], params["unaddressed"], params["order"]) == (
+        "Open",
+        omar,
+        "on",
+        "newest",
+    )
+    expected = sorted(
+        (
+            t
+            for t in box(sandbox).tickets.values()
+            if t.status == "Open" and t.user_id == omar and t.unaddressed
+        ),
+        key=lambda t: (-t.created_at, t.id),
+    )
+    assert row_ids(r) == [t.id for t in expected]
+
+
+def test_filters_stay_in_the_links(client_agent, sandbox):
+    r = client_agent.get(QUEUE, {"status": "Open", "q": "order"})
+    html = r.content.decode()
+    # The next page keeps the filters; the filter form shows them.
+    assert (
+        re.search(r'href="[^"]*\?status=Open&amp;q=order&amp;after=\w+&amp;n=2"', html)
+        or "Next page" not in html
+    )
+    assert 'value="order"' in html
+    assert re.search(r'<option value="Open" selected>', html)
+
+
+def test_pagination_follows_the_cursor(client_agent, sandbox):
+    r1 = client_agent.get(QUEUE)
+    html = r1.content.decode()
+    nxt = re.search(r'href="([^"]+)" rel="next"', html).group(1).replace("&amp;", "&")
+    r2 = client_agent.get(nxt)
+    ids1, ids2 = row_ids(r1), row_ids(r2)
+    assert len(ids2) == 30 and not set(ids1) & set(ids2)
+    assert ticket_calls(sandbox)[-1]["params"]["after"] == ids1[-1]
+    assert "Showing 31–60 of" in r2.content.decode()
+    expected = sorted(open_tickets(sandbox), key=lambda t: (-t.last_activity_at, t.id))
+    assert ids2 == [t.id for t in expected[30:60]]
+    assert "First page" in r2.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"status": "Bogus"},
+        {"order": "sideways"},
+        {"owner": "../users"},
+        {"after": "a/b"},
+        {"q": "x" * 300},
+        {"status": "any", "q": "bob OR alice"},
+    ],
+)
+def test_a_bad_filter_is_a_400_with_a_message_and_no_ticket_call(client_agent, sandbox, params):
+    r = client_agent.get(QUEUE, params)
+    assert r.status_code == 400
+    assert 'class="errorlist' in r.content.decode()
+    assert ticket_calls(sandbox) == []
+
+
+def test_htmx_filtering_answers_with_the_queue_region(client_agent, sandbox):
+    r = client_agent.get(QUEUE, {"status": "New"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue")
+    html = r.content.decode()
+    assert html.lstrip().startswith('<section id="queue"')
+    assert "<html" not in html
+
+
+def test_quick_views_link_to_their_filters(client_admin, sandbox):
+    html = client_admin.get(QUEUE).content.decode()
+    assert 'href="/i/acme-support/tickets/?unaddressed=on&amp;order=oldest_activity"' in html
+    assert 'href="/i/acme-support/tickets/?owner=me"' in html
+    assert 'href="/i/acme-support/tickets/?owner=none"' in html
+
+
+def test_untrusted_names_are_escaped_in_rows(client_agent, sandbox):
+    victor = ticket_by_phone(sandbox, "+16505550199")
+    box(sandbox).contacts[victor.contact_id].name = '<script>alert("x")</script>'
+    html = client_agent.get(QUEUE, {"q": "+16505550199"}).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+
+def test_an_api_fault_is_a_friendly_panel_not_an_error_page(client_agent, sandbox):
+    sandbox.faults.add("/v1/tickets", method="GET", status=500)
+    r = client_agent.get(QUEUE)
+    assert r.status_code == 502
+    assert 'class="error-panel"' in r.content.decode() and "Traceback" not in r.content.decode()
+    r = client_agent.get(QUEUE, {"status": "New"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue")
+    assert r.status_code == 502 and r.content.decode().lstrip().startswith('<div class="error-panel"')
