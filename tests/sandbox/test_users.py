@@ -52,6 +52,13 @@ def test_same_user_same_id_across_inboxes(api: Api) -> None:
     assert sam_support["id"] == sam_sales["id"]
     inboxes = api.get(f"/v1/users/{sam_support['id']}/accounts").json()["data"]["accounts"]
     assert [a["subdomain"] for a in inboxes] == ["acme-support", "acme-sales"]
+    # Scoped to the organization, not to the inbox the call names (the reference).
+    from_globex = api.get(f"/v1/users/{sam_support['id']}/accounts", subdomain="globex-help")
+    assert from_globex.status_code == 200
+    assert [a["subdomain"] for a in from_globex.json()["data"]["accounts"]] == ["acme-support", "acme-sales"]
+    by_email = api.get("/v1/users/_/accounts", email="sam.rivera@acme.example", subdomain="globex-help")
+    assert len(by_email.json()["data"]["accounts"]) == 2
+    assert api.get("/v1/users/nobody-here/accounts").status_code == 404
 
 
 def test_add_a_new_user(api: Api, srv: SandboxServer) -> None:

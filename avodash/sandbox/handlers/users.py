@@ -22,6 +22,7 @@ from avodash.sandbox.routing import (
     Router,
     invalid,
     normalize_phone,
+    not_found,
     ok,
     paginate,
 )
@@ -142,8 +143,16 @@ def password_reset(ctx: Ctx) -> Response:
 
 
 def user_inboxes(ctx: Ctx) -> Response:
-    user, _ = target_user(ctx)
-    inboxes = ctx.state.inboxes_of(user.id, enabled_only=False)
+    # Scoped to the organization, not to the inbox the call names (the reference): a user
+    # of any inbox can be looked up from any other.
+    raw = ctx.path_args[0]
+    wanted = ctx.params.str("email") if raw == "_" else raw
+    if raw == "_" and not wanted:
+        raise invalid("email is required when the user id is _")
+    user = ctx.state.user_by_email(wanted) if wanted and "@" in wanted else ctx.state.users.get(wanted or "")
+    inboxes = ctx.state.inboxes_of(user.id, enabled_only=False) if user else []
+    if not inboxes:
+        raise not_found("User not found in this organization")
     return ok(
         {
             "accounts": [

@@ -1,0 +1,79 @@
+"""Shared helpers for the lifecycle tests (onboarding, offboarding, jobs, people pages)."""
+
+from __future__ import annotations
+
+import pytest
+from django_tasks_db.management.commands.db_worker import Worker
+
+from team.models import Job
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+TEAM_URLS = [
+    "/team/",
+    "/team/compliance/",
+    "/team/onboard/",
+    "/team/onboard/csv/",
+    "/team/onboard/csv/template.csv",
+    "/team/offboard/",
+    "/team/jobs/",
+]
+
+
+@pytest.fixture
+def immediate(settings):
+    """Jobs run inside the request that starts them (no worker needed)."""
+    settings.TASKS = IMMEDIATE
+
+
+@pytest.fixture
+def no_rate_limit(sandbox):
+    """tests/conftest.py lifts the dashboard's own limiter; lift the sandbox's 20/s too, or
+    parallel reads meet 429s and the tests wait them out."""
+    sandbox.set_rate_limit(None)
+
+
+@pytest.fixture
+def db_tasks(settings):
+    """Jobs go through the database queue; `run_worker()` plays the worker."""
+    settings.TASKS = DATABASE
+
+
+def run_worker() -> None:
+    """The real `manage.py db_worker` loop, once over every task that is due, then return."""
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    ).run()
+
+
+def user_id(sandbox, email: str) -> str:
+    return sandbox.state.user_by_email(email).id
+
+
+def calls(sandbox, method: str, path: str, subdomain: str | None = None) -> list[dict]:
+    return [
+        r
+        for r in sandbox.requests
+        if r["method"] == method and r["path"] == path and (subdomain is None or r["subdomain"] == subdomain)
+    ]
+
+
+def last_job() -> Job:
+    return Job.objects.order_by("-pk").first()
+
+
+def assert_job(job: Job, status: str) -> None:
+    """The job ended in `status`; the message lists every step when it did not."""
+    job.refresh_from_db()
+    steps = "\n".join(
+        f"  {s.position} {s.inbox} {s.action}: {s.status} {s.outcome} {s.error}" for s in job.steps.all()
+    )
+    assert job.status == status, f"job {job.pk} is {job.status}, not {status}:\n{steps}"
