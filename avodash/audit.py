@@ -10,8 +10,9 @@ with the operator as actor.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from django.http import HttpRequest
 

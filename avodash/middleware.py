@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import unquote
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -101,6 +101,12 @@ class ApiErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Http404):
+            # Our own 404 page even with DEBUG on (make run): Django's technical 404 would
+            # list every URL pattern to someone who merely lacks a grant.
+            if getattr(request, "htmx", False):
+                return HttpResponse("Not found, or no access.", status=404, content_type="text/plain")
+            return render(request, "404.html", status=404)
         if not isinstance(exception, AvochatoError):
             return None
         log.warning("API error on %s %s: %s", request.method, request.path, exception.message)

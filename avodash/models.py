@@ -33,6 +33,9 @@ class Capability(models.Model):
             ("view_all_audit", "Audit of everything"),
         ]
 
+    def __str__(self) -> str:
+        return "capability"
+
 
 class InboxGrant(models.Model):
     """Which dashboard user may use which inbox (subdomain), or every inbox ("*")."""

@@ -38,7 +38,7 @@ AVOCHATO_PAGE_BUDGET: float = env.float("AVOCHATO_PAGE_BUDGET", default=15.0)
 # fire 10 calls at once.
 AVOCHATO_RATE_LIMIT: float = env.float("AVOCHATO_RATE_LIMIT", default=10.0)
 if not AVOCHATO_SANDBOX and (
-    AVOCHATO_AUTH_ID == "sandbox" or AVOCHATO_AUTH_SECRET == "sandbox-secret"
+    AVOCHATO_AUTH_ID == "sandbox" or AVOCHATO_AUTH_SECRET == "sandbox-secret"  # noqa: S105 - refusing the sandbox's pair
 ):
     raise ImproperlyConfigured(
         "AVOCHATO_API_URL is set: set AVOCHATO_AUTH_ID and AVOCHATO_AUTH_SECRET too."

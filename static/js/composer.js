@@ -1,0 +1,151 @@
+// avodash messaging: live character count, schedule quick picks, "someone else is viewing"
+// confirmation, phone fix-ups, scheduled-list selection. Every form works without this file.
+(function () {
+  "use strict";
+  if (window.avodashComposer) { return; }
+  window.avodashComposer = true;
+
+  var GSM = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+            "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  var GSM_EXT = "^{}\\[~]|€\f";
+
+  // Mirrors inbox.services.messages.sms_segments.
+  function estimate(text) {
+    var chars = Array.from(text);
+    if (!chars.length) { return { chars: 0, segments: 0, unicode: false }; }
+    var units = 0, gsm = true;
+    for (var i = 0; i < chars.length; i++) {
+      var c = chars[i];
+      if (GSM.indexOf(c) !== -1) { units += 1; }
+      else if (GSM_EXT.indexOf(c) !== -1) { units += 2; }
+      else { gsm = false; break; }
+    }
+    var single = 160, multi = 153;
+    if (!gsm) { units = text.length; single = 70; multi = 67; }   // UTF-16 code units
+    return { chars: chars.length, segments: units <= single ? 1 : Math.ceil(units / multi), unicode: !gsm };
+  }
+
+  function updateCount(area) {
+    var box = area.closest("[data-composer]");
+    var counter = box && box.querySelector("[data-count]");
+    if (!counter) { return; }
+    var e = estimate(area.value);
+    var max = parseInt(counter.getAttribute("data-max"), 10) || 1600;
+    counter.querySelector("[data-chars]").textContent = e.chars;
+    counter.querySelector("[data-segments]").textContent = e.segments;
+    counter.querySelector("[data-segments-plural]").textContent = e.segments === 1 ? "" : "s";
+    counter.querySelector("[data-encoding]").textContent = e.unicode ? "(Unicode: 70 per segment)" : "";
+    counter.classList.toggle("over", e.chars > max);
+    counter.classList.toggle("near", e.chars <= max && e.chars > max - 100);
+  }
+
+  document.addEventListener("input", function (ev) {
+    var t = ev.target;
+    if (t.matches && t.matches("[data-composer-text]")) { updateCount(t); }
+    if (t.matches && t.matches('[data-composer] input[name="scheduled_at"]')) {
+      var custom = t.closest("form").querySelector('input[name="when"][value="custom"]');
+      if (custom) { custom.checked = true; }
+    }
+  });
+
+  document.addEventListener("change", function (ev) {
+    var t = ev.target;
+    // A quick pick shows its time in the date field, so the person sees what they chose.
+    if (t.matches && t.matches('[data-composer] input[name="when"][data-when]') && t.checked) {
+      var at = t.closest("form").querySelector('input[name="scheduled_at"]');
+      if (at) { at.value = t.getAttribute("data-when"); }
+    }
+    if (t.matches && (t.matches("[data-select-all]") || t.matches('#bulk-cancel input[name="ids"]'))) {
+      var form = t.closest("form");
+      if (t.matches("[data-select-all]")) {
+        form.querySelectorAll('input[type=checkbox][name="ids"]').forEach(function (b) { b.checked = t.checked; });
+      }
+      updateSelection(form);
+    }
+  });
+
+  function updateSelection(form) {
+    if (!form) { return; }
+    var n = form.querySelectorAll('input[type=checkbox][name="ids"]:checked').length;
+    var btn = form.querySelector("[data-bulk-cancel]");
+    var label = form.querySelector("[data-selected-count]");
+    if (btn) { btn.disabled = n === 0; }
+    if (label) { label.textContent = n ? n + " selected" : "Select messages to cancel several at once"; }
+  }
+
+  document.addEventListener("keydown", function (ev) {
+    var t = ev.target;
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && t.matches && t.matches("[data-composer-text]")) {
+      ev.preventDefault();
+      var send = t.closest("form").querySelector(".composer-send");
+      if (send && !send.disabled) { send.click(); }
+    }
+  });
+
+  document.addEventListener("click", function (ev) {
+    var fix = ev.target.closest && ev.target.closest("[data-fill-phone]");
+    if (fix) {
+      var input = fix.closest("form").querySelector('input[name="phone"]');
+      if (input) {
+        input.value = fix.getAttribute("data-fill-phone");
+        var field = input.closest(".field");
+        if (field) {
+          field.classList.remove("has-error");
+          field.querySelectorAll(".errorlist").forEach(function (e) { e.remove(); });
+        }
+        fix.remove();
+        input.focus();
+      }
+    }
+  });
+
+  // Someone else has the ticket open: ask before sending over them. (Without JS the server
+  // asks instead: the composer comes back with a "Send anyway" box to tick.)
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!form.matches || !form.matches(".composer-form[data-others]")) { return; }
+    var action = ev.submitter && ev.submitter.value;
+    if (action === "redraft") { return; }
+    var box = form.querySelector("[data-confirm-others]");
+    if (!box || box.checked) { return; }
+    var verb = action === "schedule" ? "Schedule" : "Send";
+    if (window.confirm(form.getAttribute("data-others") + " this ticket open too and may be replying.\n\n" + verb + " anyway?")) {
+      box.checked = true;
+    } else {
+      ev.preventDefault(); ev.stopImmediatePropagation();
+    }
+  }, true);
+
+  // Error answers (a refused draft, a confirmation problem) carry the form back: show them.
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    var status = ev.detail.xhr.status;
+    if (status < 400) { return; }
+    var target = ev.detail.target;
+    if (target && (target.id === "composer" || target.id === "cancel-confirm" || target.id === "ticket-scheduled" ||
+                   target.id === "message-results" || target.id === "scheduled-results")) {
+      ev.detail.shouldSwap = true;
+      ev.detail.isError = false;
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var t = ev.detail.target;
+    if (t && t.id === "cancel-confirm") {
+      var panel = t.querySelector(".confirm-panel");
+      if (panel) { panel.scrollIntoView({ block: "nearest" }); var b = panel.querySelector(".btn-danger, .btn"); if (b) { b.focus(); } }
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (ev) {
+    var composer = document.getElementById("composer");
+    if (!composer || !ev.detail.elt || (ev.detail.elt !== composer && !composer.contains(ev.detail.elt))) { return; }
+    var area = composer.querySelector("[data-composer-text]");
+    if (area) { updateCount(area); if (composer.querySelector(".outcome-ok")) { area.focus(); } }
+  });
+
+  function init() {
+    document.querySelectorAll("[data-composer-text]").forEach(updateCount);
+    document.querySelectorAll("#bulk-cancel").forEach(updateSelection);
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+  if (window.htmx) { window.htmx.onLoad(function () { document.querySelectorAll("#bulk-cancel").forEach(updateSelection); }); }
+})();

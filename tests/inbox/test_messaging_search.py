@@ -1,0 +1,223 @@
+"""Message search: every parameter of "Search Messages", paging, the not-delivered quick filter,
+links to the ticket at the message, CSV export with its cap."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+import zoneinfo
+from datetime import datetime, time, timedelta
+
+import pytest
+
+from avodash.sandbox.state import SmsMessage
+from inbox.services import messages as message_svc
+from tests.helpers import INBOX, api_calls
+from tests.inbox.messaging_support import BOB, HTMX, box, text_of, ticket_for, user_id
+
+URL = f"/i/{INBOX}/messages/"
+
+
+def searches(sandbox) -> list[dict]:
+    return [c["params"] for c in api_calls(sandbox, "GET", "/v1/messages") if c["path"] == "/v1/messages"]
+
+
+def messages(sandbox) -> list[SmsMessage]:
+    found = [e for e in box(sandbox).events.values() if isinstance(e, SmsMessage)]
+    return sorted(found, key=lambda m: -m.created_at)
+
+
+def row_ids(response) -> list[str]:
+    return re.findall(r'#ev-([A-Za-z0-9]+)"', text_of(response))[::2]  # row link + "Open ticket"
+
+
+def test_it_shows_the_newest_25_and_pages_on_request(client_agent, sandbox):
+    r = client_agent.get(URL)
+    assert r.status_code == 200
+    newest = messages(sandbox)
+    assert row_ids(r) == [m.event_id for m in newest[:25]]
+    (only,) = searches(sandbox)  # one page, not everything
+    assert only["page"] == "1" and "status" not in only and "query" not in only
+    assert "?page=2" in text_of(r)
+
+    r2 = client_agent.get(URL + "?page=2")
+    assert row_ids(r2) == [m.event_id for m in newest[25:50]]
+    assert searches(sandbox)[-1]["page"] == "2"
+
+
+def test_results_link_to_their_ticket_at_the_message(client_agent, sandbox):
+    r = client_agent.get(URL)
+    m = messages(sandbox)[0]
+    assert f'href="/i/{INBOX}/tickets/{m.ticket_id}/#ev-{m.event_id}"' in text_of(r)
+
+
+def test_results_show_contact_names_and_senders(client_agent, sandbox):
+    page = html.unescape(text_of(client_agent.get(URL)))
+    m = next(m for m in messages(sandbox)[:25] if m.direction == "out" and m.sender_id)
+    assert box(sandbox).contacts[m.contact_id].name in page
+    assert sandbox.state.users[m.sender_id].name in page
+
+
+@pytest.mark.parametrize(
+    ("query", "param", "value"),
+    [
+        ("q=refund", "query", "refund"),
+        ("direction=in", "direction", "in"),
+        ("status=failed", "status", "failed"),
+        ("from_number=%2B15551234567", "from", "+15551234567"),
+        ("to_number=%2B1+555+123+4567", "to", "+15551234567"),
+        ("contact={contact}", "contact_id", "{contact}"),
+        ("ticket={ticket}", "ticket_id", "{ticket}"),
+        ("sender={sender}", "sender_id", "{sender}"),
+    ],
+)
+def test_each_filter_reaches_the_api_and_narrows_the_results(client_agent, sandbox, query, param, value):
+    ticket = ticket_for(sandbox, BOB)
+    ids = {
+        "contact": ticket.contact_id,
+        "ticket": ticket.id,
+        "sender": user_id(sandbox, "omar.haddad@acme.example"),
+    }
+    r = client_agent.get(f"{URL}?{query.format(**ids)}")
+    assert r.status_code == 200
+    assert searches(sandbox)[0][param] == value.format(**ids)
+    shown = {m.event_id: m for m in messages(sandbox)}
+    rows = [shown[i] for i in row_ids(r)]
+    assert rows, "the demo data has matches for every filter"
+    check = {
+        "query": lambda m: "refund" in m.message.lower(),
+        "direction": lambda m: m.direction == "in",
+        "status": lambda m: m.status == "failed",
+        "from": lambda m: m.from_ == BOB,
+        "to": lambda m: m.to == BOB,
+        "contact_id": lambda m: m.contact_id == ticket.contact_id,
+        "ticket_id": lambda m: m.ticket_id == ticket.id,
+        "sender_id": lambda m: m.sender_id == ids["sender"],
+    }[param]
+    assert all(check(m) for m in rows)
+
+
+def test_the_date_range_is_whole_days_in_the_viewers_zone(client_agent, sandbox):
+    client_agent.cookies["tz"] = "Europe%2FParis"
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    today = datetime.now(paris).date()
+    start = today - timedelta(days=2)
+    r = client_agent.get(f"{URL}?created_from={start}&created_to={today}")
+    assert r.status_code == 200
+    created = searches(sandbox)[0]["created_at"]
+    lo = datetime.combine(start, time.min, tzinfo=paris).timestamp()
+    hi = datetime.combine(today + timedelta(days=1), time.min, tzinfo=paris).timestamp()
+    assert float(created["from"]) == lo and float(created["to"]) == hi
+    shown = {m.event_id: m for m in messages(sandbox)}
+    assert all(lo <= shown[i].created_at <= hi for i in row_ids(r))
+    assert "Dates in Europe/Paris" in text_of(r)
+
+
+def test_the_not_delivered_quick_filter_finds_failed_and_undelivered(client_agent, sandbox):
+    page = text_of(client_agent.get(URL))
+    assert f'href="{URL}?status=not_delivered"' in page
+    sandbox.clear_log()
+
+    r = client_agent.get(URL + "?status=not_delivered")
+    statuses = sorted(p["status"] for p in searches(sandbox))
+    assert statuses == ["failed", "undelivered"]
+    shown = {m.event_id: m for m in messages(sandbox)}
+    rows = [shown[i] for i in row_ids(r)]
+    expected = [m for m in messages(sandbox) if m.status in ("failed", "undelivered")]
+    assert {m.event_id for m in rows} == {m.event_id for m in expected[:50]}
+    assert {"failed", "undelivered"} <= {m.status for m in rows}
+    assert [m.created_at for m in rows] == sorted((m.created_at for m in rows), reverse=True)
+    assert "badge-bad" in text_of(r)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("?from_number=415-555-1234", "Did you mean +14155551234?"),
+        ("?to_number=abc", "Enter the number in E.164 format"),
+        ("?status=lost", "Select a valid choice."),
+        ("?direction=sideways", "Select a valid choice."),
+        ("?created_from=2030-01-05&created_to=2030-01-01", "The end date is before the start date."),
+        ("?ticket=a%2Fb", "That is not a valid id."),
+        ("?page=9999", "Ensure this value is less than or equal to 400."),
+    ],
+)
+def test_a_bad_search_is_a_400_with_a_message(client_agent, sandbox, query, message):
+    r = client_agent.get(URL + query)
+    assert r.status_code == 400
+    assert message in html.unescape(text_of(r))
+    assert searches(sandbox) == []
+
+
+def test_htmx_gets_the_results_region(client_agent, sandbox):
+    r = client_agent.get(URL + "?direction=out", **HTMX)
+    page = text_of(r)
+    assert r.status_code == 200 and page.lstrip().startswith('<div id="message-results"')
+    bad = client_agent.get(URL + "?status=lost", **HTMX)
+    assert bad.status_code == 422 and "That search is not valid." in text_of(bad)
+
+
+def test_message_bodies_are_escaped(client_agent, sandbox):
+    m = messages(sandbox)[0]
+    m.message = '<script>alert("x")</script>'
+    page = text_of(client_agent.get(URL))
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+
+
+def test_an_empty_search_says_what_to_do(client_agent, sandbox):
+    page = text_of(client_agent.get(URL + "?q=zzqqxxnothing"))
+    assert "No messages match this search." in page
+    assert "clear the search" in page
+
+
+# --- CSV --------------------------------------------------------------------------------------------
+def _csv_rows(response) -> list[dict]:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return list(csv.DictReader(io.StringIO(body.decode())))
+
+
+def test_the_csv_export_holds_every_match(client_agent, sandbox):
+    r = client_agent.get(URL + "?direction=out&format=csv")
+    assert r.status_code == 200
+    assert r["Content-Type"].startswith("text/csv")
+    assert "attachment" in r["Content-Disposition"] and "first-" not in r["Content-Disposition"]
+    rows = _csv_rows(r)
+    outs = [m for m in messages(sandbox) if m.direction == "out"]
+    assert len(rows) == len(outs) > 25
+    assert {row["message_id"] for row in rows} == {m.event_id for m in outs}
+    first = rows[0]
+    assert first["direction"] == "sent" and first["contact"] and first["ticket_id"]
+
+
+def test_the_csv_export_stops_at_the_cap_and_says_so(client_agent, sandbox, monkeypatch):
+    monkeypatch.setattr(message_svc, "EXPORT_CAP", 30)
+    r = client_agent.get(URL + "?format=csv")
+    rows = _csv_rows(r)
+    assert len(rows) == 30
+    assert "first-30" in r["Content-Disposition"]
+    assert r["X-Avodash-Capped"] == "30"
+    assert len(searches(sandbox)) <= message_svc.EXPORT_PARALLEL_PAGES  # pages fetched a few at a time
+
+
+def test_the_csv_defuses_spreadsheet_formulas(client_agent, sandbox):
+    m = messages(sandbox)[0]
+    m.message = '=HYPERLINK("http://evil")'
+    rows = _csv_rows(client_agent.get(URL + "?format=csv"))
+    row = next(r for r in rows if r["message_id"] == m.event_id)
+    assert row["text"].startswith("'=")
+
+
+def test_the_page_offers_the_export_with_its_cap(client_agent, sandbox):
+    page = text_of(client_agent.get(URL + "?direction=in"))
+    assert "format=csv" in page and "up to 2,000" in page
+
+
+def test_a_page_costs_two_rounds_not_a_call_per_row(client_agent, sandbox):
+    client_agent.get(URL)  # warms the users cache
+    sandbox.clear_log()
+    client_agent.get(URL + "?page=2")
+    paths = sorted(c["path"].split("/")[2] for c in sandbox.requests if c["path"].startswith("/v1/"))
+    assert paths == ["contacts", "messages"]  # one search, one batched contact fetch; users cached
