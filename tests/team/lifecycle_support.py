@@ -41,8 +41,19 @@ def db_tasks(settings):
 
 
 def run_worker() -> None:
-    """The real `manage.py db_worker` loop, once over every task that is due, then return."""
-    Worker(
+    """The real `manage.py db_worker` loop, once over every task that is due, then return.
+
+    The worker calls close_old_connections() each round; inside a test's transaction that
+    would close PostgreSQL's connection under the test (SQLite's in-memory one survives).
+    """
+    from unittest import mock
+
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        _worker().run()
+
+
+def _worker() -> Worker:
+    return Worker(
         queue_names=["default"],
         interval=0,
         batch=True,
@@ -51,7 +62,7 @@ def run_worker() -> None:
         max_tasks=None,
         worker_id="test-worker",
         excluded_queue_names=[],
-    ).run()
+    )
 
 
 def user_id(sandbox, email: str) -> str:
