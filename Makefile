@@ -29,8 +29,8 @@ lint: $(STAMP)
 bench: $(STAMP)  ## upstream calls, rounds and server time per page, sandbox with added latency
 	$(PY) -m tests.bench
 
-screenshots: $(STAMP)  ## regenerate docs/screenshots/*.png
-	$(PY) -m pytest tests/e2e/test_screenshots.py -m screenshots -q
+screenshots: $(STAMP)  ## regenerate the team and messaging screenshots in docs/screenshots/
+	$(PY) -m pytest tests/e2e -m screenshots -q
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
