@@ -1,9 +1,8 @@
 """Lifecycle planning across inboxes: find a person, plan on/offboarding, CSV rows, directory.
 
 The API work goes through `team.services` (the team pages' services) and, for scheduled
-messages, `inbox.services.messages`. One small service lives here because neither offers
-it: `tickets_release` (hand a user's open tickets to auto-assignment or to nobody; the
-team services' `tickets_handover` takes a user id only).
+messages, `inbox.services.messages`; `tickets_release` names the handover to
+auto-assignment or to nobody.
 
 Plans become `Job`s with every step (`team.models`); `team.jobs` runs them.
 """
@@ -34,8 +33,8 @@ from team.services import ROLES, TeamUser, is_e164
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-HANDOVER_AUTOASSIGN = "autoassign"
-HANDOVER_NOBODY = "unassign"
+HANDOVER_AUTOASSIGN = services.HANDOVER_AUTOASSIGN
+HANDOVER_NOBODY = services.HANDOVER_UNASSIGN
 MAX_CSV_BYTES = 512 * 1024
 MAX_CSV_ROWS = 500
 CSV_COLUMNS = ("email", "name", "role", "phone", "inboxes")
@@ -117,41 +116,11 @@ def scheduled_by_sender(client: AvochatoClient, *, user_id: str) -> list[Schedul
 
 
 def tickets_release(client: AvochatoClient, *, user_id: str, to: str) -> services.HandoverResult:
-    """Hand a user's open tickets to auto-assignment or to nobody.
-
-    `GET /v1/tickets?user_id=` (every page), then `PUT /v1/tickets/:ids` with
-    `user_id=autoassign` or `user_id=unassign` in chunks; a ticket counts as moved when
-    Avochato answers with another owner than `user_id`.
-    """
+    """Hand a user's open tickets to auto-assignment or to nobody (`tickets_handover` with
+    the API's words `autoassign` / `unassign`)."""
     if to not in (HANDOVER_AUTOASSIGN, HANDOVER_NOBODY):
         raise ValueError("to must be autoassign or unassign")
-    ids = services.user_open_ticket_ids(client, user_id=user_id)
-    moved: list[str] = []
-    failed: list[tuple[str, str]] = []
-    size = services.HANDOVER_CHUNK
-    for start in range(0, len(ids), size):
-        chunk = ids[start : start + size]
-        try:
-            envelope = client.put(("tickets", ",".join(chunk)), {"user_id": to})
-        except AvochatoError as err:
-            failed.extend((tid, err.message) for tid in chunk)
-            continue
-        returned = {
-            str(t.get("id")): t
-            for t in (envelope.get("data") or {}).get("tickets") or []
-            if isinstance(t, dict)
-        }
-        for tid in chunk:
-            t = returned.get(tid)
-            if t is None:
-                failed.append((tid, "Avochato did not return the ticket."))
-            elif t.get("user_id") == user_id:
-                failed.append((tid, "Avochato did not change the owner."))
-            else:
-                moved.append(tid)
-    return services.HandoverResult(
-        from_user_id=user_id, to_user_id=to, found=tuple(ids), moved=tuple(moved), failed=tuple(failed)
-    )
+    return services.tickets_handover(client, from_user_id=user_id, to_user_id=to)
 
 
 # --- what job steps call ------------------------------------------------------------------

@@ -544,6 +544,10 @@ def user_delete(client: AvochatoClient, *, user: str) -> str:
     return _message_of(envelope)
 
 
+HANDOVER_AUTOASSIGN = "autoassign"
+HANDOVER_UNASSIGN = "unassign"
+
+
 def tickets_handover(
     client: AvochatoClient,
     *,
@@ -551,17 +555,27 @@ def tickets_handover(
     to_user_id: str,
     chunk_size: int = HANDOVER_CHUNK,
 ) -> HandoverResult:
-    """Reassign every not-closed ticket `from_user_id` owns in the inbox to `to_user_id`.
+    """Reassign every not-closed ticket `from_user_id` owns in the inbox.
 
+    `to_user_id` is a user id, or the API's words `autoassign` / `unassign`.
     `GET /v1/tickets?user_id=` through every page (cursor `last_key`), then
     `PUT /v1/tickets/:ids` with `user_id` for comma-separated chunks. Each returned ticket
-    is checked for the new owner; a chunk that fails is recorded and the rest go on.
+    is checked (the new owner for a user id; any owner but the old one for autoassign; no
+    owner for unassign); a chunk that fails is recorded and the rest go on.
     Both arguments are user ids (the ticket filter takes no email).
     """
     if not from_user_id or not to_user_id:
         raise ValueError("Both users are required.")
     if from_user_id == to_user_id:
         raise ValueError("Tickets cannot be handed over to the same user.")
+
+    def moved_ok(owner: object) -> bool:
+        if to_user_id == HANDOVER_AUTOASSIGN:
+            return owner != from_user_id
+        if to_user_id == HANDOVER_UNASSIGN:
+            return not owner
+        return owner == to_user_id
+
     ids = user_open_ticket_ids(client, user_id=from_user_id)
     moved: list[str] = []
     failed: list[tuple[str, str]] = []
@@ -581,7 +595,7 @@ def tickets_handover(
             t = returned.get(tid)
             if t is None:
                 failed.append((tid, "Avochato did not return the ticket."))
-            elif t.get("user_id") != to_user_id:
+            elif not moved_ok(t.get("user_id")):
                 failed.append((tid, "Avochato did not change the owner."))
             else:
                 moved.append(tid)
