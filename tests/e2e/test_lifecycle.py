@@ -7,11 +7,11 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django_tasks_db.management.commands.db_worker import Worker
 from playwright.sync_api import expect
 
 from avodash.roles import ROLE_PERMS
 from tests.e2e.conftest import login
+from tests.team.lifecycle_support import run_worker  # the real db_worker loop, once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NEW = "lena.lifecycle@acme.example"
@@ -26,22 +26,6 @@ def role_groups(transactional_db):
         group.permissions.set(
             Permission.objects.filter(content_type__app_label="avodash", codename__in=codenames)
         )
-
-
-def run_worker() -> None:
-    """`manage.py db_worker --batch`: every due task, then return. It runs in the test's own
-    thread, whose database connection the live server shares (in-memory SQLite cannot take
-    a second writer thread), while the browser keeps polling the progress page."""
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="e2e-worker",
-        excluded_queue_names=[],
-    ).run()
 
 
 def test_onboard_into_two_inboxes_then_offboard_with_a_handover(
