@@ -20,6 +20,38 @@ from avodash.models import AuditEntry
 
 _SECRET_WORDS = ("secret", "password", "token", "auth")
 
+# What each action is called on the audit page (the code name stays in the CSV and filters' values).
+ACTION_LABELS = {
+    "ticket.status": "Ticket status",
+    "ticket.owner": "Ticket assignment",
+    "ticket.addressed": "Ticket addressed",
+    "ticket.event": "Custom event logged",
+    "tickets.bulk_update": "Bulk ticket update",
+    "contact.tag_add": "Tag added",
+    "contact.tag_remove": "Tag removed",
+    "message.send": "Message sent",
+    "message.schedule": "Message scheduled",
+    "message.cancel": "Scheduled message cancelled",
+    "team.user_add": "User added",
+    "team.user_role": "Role changed",
+    "team.user_disable": "User disabled",
+    "team.user_enable": "User re-enabled",
+    "team.user_mfa_phone": "MFA phone set",
+    "team.user_password_reset": "Password reset sent",
+    "team.user_remove": "User removed",
+    "team.tickets_handover": "Tickets handed over",
+    "team.scheduled_cancel": "Their scheduled messages cancelled",
+    "team.job_start": "Job started",
+    "team.job_schedule": "Job scheduled",
+    "team.job_retry": "Job retried",
+    "team.job_resume": "Job resumed",
+    "team.job_cancel": "Job cancelled",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action.replace("_", " ").replace(".", ": "))
+
 
 def _clean(params: dict[str, Any] | None) -> dict[str, Any]:
     """A summary of the parameters: no secrets, long texts shortened."""

@@ -64,6 +64,14 @@ def api_error_advice(err: AvochatoError) -> str:
     return "Try again in a moment. If it keeps happening, Avochato may be having trouble."
 
 
+def not_found_response(request: HttpRequest) -> HttpResponse:
+    """Our own 404 page even with DEBUG on (make run): Django's technical 404 would list
+    every URL pattern to someone who merely lacks a grant."""
+    if getattr(request, "htmx", False):
+        return HttpResponse("Not found, or no access.", status=404, content_type="text/plain")
+    return render(request, "404.html", status=404)
+
+
 class InboxGrantMiddleware:
     """No grant, no inbox: every URL with a `subdomain` answers 404 before its view runs.
 
@@ -85,7 +93,7 @@ class InboxGrantMiddleware:
 
         try:
             if inbox_for(request.user, subdomain) is None:
-                raise Http404("No such inbox.")
+                return not_found_response(request)
         except AvochatoError as err:
             return ApiErrorMiddleware(self.get_response).process_exception(request, err)
         return None
@@ -102,11 +110,7 @@ class ApiErrorMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, Http404):
-            # Our own 404 page even with DEBUG on (make run): Django's technical 404 would
-            # list every URL pattern to someone who merely lacks a grant.
-            if getattr(request, "htmx", False):
-                return HttpResponse("Not found, or no access.", status=404, content_type="text/plain")
-            return render(request, "404.html", status=404)
+            return not_found_response(request)
         if not isinstance(exception, AvochatoError):
             return None
         log.warning("API error on %s %s: %s", request.method, request.path, exception.message)

@@ -190,6 +190,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},
-        "avodash.avochato": {"level": env.str("AVOCHATO_LOG_LEVEL", default="INFO")},
+        # 403/404 are answered with our own pages; no traceback in the console for them.
+        "django.request": {"level": "ERROR"},
+        # INFO logs every API call (method, URL with the secret redacted, status, time).
+        "avodash.avochato": {"level": env.str("AVOCHATO_LOG_LEVEL", default="WARNING")},
     },
 }

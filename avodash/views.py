@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -58,7 +59,11 @@ def audit(request: HttpRequest) -> HttpResponse:
         return audit_csv(entries)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     actions = sorted(set(audit_scope(request.user).values_list("action", flat=True).distinct()))
-    return render(request, "avodash/audit.html", {"form": form, "page": page, "actions": actions})
+    inboxes, _ = inboxes_for_quietly(request.user)
+    return render(request, "avodash/audit.html", {
+        "form": form, "page": page, "actions": actions,
+        "inbox_names": {i.subdomain: i.name for i in inboxes},
+    })
 
 
 class _Echo:
@@ -79,7 +84,8 @@ def audit_csv(entries) -> StreamingHttpResponse:
         for e in entries.iterator():
             yield writer.writerow([
                 e.created_at.isoformat(), _csv_safe(e.actor_name), e.ip or "", e.inbox, e.action,
-                _csv_safe(e.target), _csv_safe(str(e.params)), e.outcome, _csv_safe(e.error),
+                _csv_safe(e.target), _csv_safe(json.dumps(e.params, ensure_ascii=False)), e.outcome,
+                _csv_safe(e.error),
             ])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv")

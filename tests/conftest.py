@@ -76,6 +76,13 @@ def pytest_configure(config):
     logging.getLogger().addHandler(_watch)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _log_every_api_call():
+    """Every API call is logged at INFO (DEBUG for urllib3): the watch must see those too."""
+    for name in ("avodash.avochato", "urllib3"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+
+
 def pytest_sessionfinish(session, exitstatus):
     if _watch.leaks:
         session.exitstatus = 1

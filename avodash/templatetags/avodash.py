@@ -77,3 +77,20 @@ def query_with(context, **changes) -> str:
             params[k] = v
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def action_label(action: str) -> str:
+    """An audit action's name for people ("Role changed" for team.user_role)."""
+    from avodash.audit import action_label as label
+
+    return label(action)
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key], or None: for dicts built by views (never API JSON)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

@@ -47,7 +47,7 @@ def test_entries_survive_the_actors_deletion(agent):
 def _seed_entries(agent, lead):
     audit_record(actor=agent, inbox="acme-support", action="ticket.status", target="t1")
     audit_record(actor=lead, inbox="acme-sales", action="ticket.assign", target="t2",
-                 outcome=AuditEntry.FAILED, error="Not allowed")
+                 params={"to": "Maya"}, outcome=AuditEntry.FAILED, error="Not allowed")
     audit_record(actor=lead, inbox="globex-help", action="user.disable", target="u9")
 
 
@@ -56,11 +56,11 @@ def test_the_audit_page_filters(client_itadmin, agent, lead):
     body = client_itadmin.get("/audit/").content.decode()
     assert "ticket.status" in body and "ticket.assign" in body and "user.disable" in body
     body = client_itadmin.get("/audit/?outcome=failed").content.decode()
-    assert "Not allowed" in body and "<code>ticket.status</code>" not in body
+    assert "Not allowed" in body and 'title="ticket.status"' not in body
     body = client_itadmin.get("/audit/?inbox=globex-help").content.decode()
-    assert "<code>user.disable</code>" in body and "<code>ticket.assign</code>" not in body
+    assert 'title="user.disable"' in body and 'title="ticket.assign"' not in body
     body = client_itadmin.get("/audit/?actor=agent").content.decode()
-    assert "<code>ticket.status</code>" in body and "<code>user.disable</code>" not in body
+    assert 'title="ticket.status"' in body and 'title="user.disable"' not in body
 
 
 def test_the_audit_page_rejects_a_bad_filter(client_itadmin):
@@ -77,6 +77,7 @@ def test_the_audit_csv_export(client_itadmin, agent, lead):
     lines = text.strip().splitlines()
     assert lines[0].startswith("time,actor")
     assert len(lines) == 2 and "ticket.assign" in lines[1]
+    assert '{""to"": ""Maya""}' in lines[1], "params as JSON"
 
 
 def test_agents_cannot_read_the_audit(client_agent):
@@ -86,5 +87,12 @@ def test_agents_cannot_read_the_audit(client_agent):
 def test_leads_see_only_their_inboxes(client_outsider, agent, lead):
     _seed_entries(agent, lead)
     body = client_outsider.get("/audit/").content.decode()
-    assert "<code>user.disable</code>" in body  # globex-help: granted
-    assert "<code>ticket.status</code>" not in body and "<code>ticket.assign</code>" not in body
+    assert 'title="user.disable"' in body  # globex-help: granted
+    assert 'title="ticket.status"' not in body and 'title="ticket.assign"' not in body
+
+
+def test_the_audit_page_names_actions_inboxes_and_links_tickets(client_itadmin, agent):
+    audit_record(actor=agent, inbox="acme-support", action="ticket.status", target="t1")
+    body = client_itadmin.get("/audit/").content.decode()
+    assert "Ticket status" in body and "Acme Support" in body
+    assert 'href="/i/acme-support/tickets/t1/"' in body

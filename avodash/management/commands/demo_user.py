@@ -18,11 +18,12 @@ from avodash.models import ALL_INBOXES, InboxGrant
 from avodash.roles import AGENT, IT_ADMIN, LEAD
 
 DEMO_USERS = [
-    # username, first, last, email, role (None = superuser)
+    # username, first, last, email, role (None = superuser). The emails are users of the
+    # sandbox's inboxes, so each demo login replies as itself (send_as_user_email).
     ("admin", "Avery", "Admin", "admin@avodash.example", None),
-    ("agent", "Sam", "Agent", "sam.agent@avodash.example", AGENT),
-    ("lead", "Lee", "Lead", "lee.lead@avodash.example", LEAD),
-    ("itadmin", "Ivy", "Tech", "ivy.tech@avodash.example", IT_ADMIN),
+    ("agent", "Sam", "Rivera", "sam.rivera@acme.example", AGENT),
+    ("lead", "Maya", "Patel", "maya.patel@acme.example", LEAD),
+    ("itadmin", "Omar", "Haddad", "omar.haddad@acme.example", IT_ADMIN),
 ]
 
 
@@ -52,4 +53,4 @@ class Command(BaseCommand):
             InboxGrant.objects.get_or_create(user=user, subdomain=ALL_INBOXES)
         self.stdout.write(self.style.SUCCESS("Demo logins (all inboxes granted):"))
         self.stdout.write(f"  username: admin    password: {password}   (superuser)")
-        self.stdout.write("  also: agent, lead, itadmin — same password, one role each")
+        self.stdout.write("  also: agent (Sam Rivera), lead (Maya Patel), itadmin (Omar Haddad) — same password")

@@ -35,7 +35,7 @@ class Command(BaseCommand):
                 self._wait_for(settings.SANDBOX_PORT)
             else:
                 self.stdout.write(f"Using the Avochato API at {settings.AVOCHATO_API_URL}")
-            children.append(subprocess.Popen([*manage, "db_worker", "--interval", "1"]))  # noqa: S603
+            children.append(subprocess.Popen([*manage, "db_worker", "--interval", "1", "--no-reload"]))  # noqa: S603
             call_command("demo_user")
             self.stdout.write(self.style.SUCCESS(
                 f"\navodash: http://127.0.0.1:{options['port']}/   (Ctrl-C stops everything)\n"
