@@ -7,6 +7,19 @@ from django.utils import timezone
 
 from avodash.models import AuditEntry
 
+# Dates typed into filters stay well inside what datetime and the time zones can hold:
+# 9999-12-31 in Los Angeles is past datetime.max in UTC (OverflowError), and 0001-01-01
+# east of Greenwich is before datetime.min.
+MIN_YEAR = 1900
+MAX_YEAR = 9998
+
+
+def date_in_range(value):
+    """Raise a form error for a date (or datetime) outside MIN_YEAR..MAX_YEAR; else return it."""
+    if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise forms.ValidationError(f"Enter a date between the years {MIN_YEAR} and {MAX_YEAR}.")
+    return value
+
 
 class AuditFilterForm(forms.Form):
     inbox = forms.CharField(required=False, max_length=100)
@@ -17,6 +30,12 @@ class AuditFilterForm(forms.Form):
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
     page = forms.IntegerField(required=False, min_value=1)
     format = forms.ChoiceField(required=False, choices=[("", "html"), ("csv", "csv")])
+
+    def clean_since(self):
+        return date_in_range(self.cleaned_data.get("since"))
+
+    def clean_until(self):
+        return date_in_range(self.cleaned_data.get("until"))
 
     def clean(self):
         data = super().clean()

@@ -68,7 +68,9 @@ class Outcome:
 
 
 def not_sent_outcome(err: AvochatoError) -> Outcome:
-    """The API refused or failed before sending: say so, and what to do next."""
+    """Certainly not sent: the API refused the message (4xx, 429), the request never left,
+    or a check before sending failed. Say so, and what to do next. (A failure after the
+    message may have reached Avochato is `unknown_outcome`, never this.)"""
     if isinstance(err, RateLimitedError):
         wait = f" in {int(err.retry_after) + 1} seconds" if err.retry_after else " in a moment"
         return Outcome(
@@ -86,24 +88,30 @@ def not_sent_outcome(err: AvochatoError) -> Outcome:
         return Outcome(
             kind="not_sent",
             title="Not sent: Avochato had a problem.",
-            detail=f"Avochato answered with an error (HTTP {err.status}) and did not send it. Your draft is below: try again in a moment.",
+            detail=f"Avochato answered with an error (HTTP {err.status}). Nothing was sent. Your draft is below: try again in a moment.",
         )
     return Outcome(kind="not_sent", title="Not sent: Avochato refused it.", detail=err.message)
 
 
-def unknown_outcome(check_url: str, detail: str = "") -> Outcome:
-    """The request may have reached Avochato (a timeout after it left): check before resending."""
-    return Outcome(
-        kind="unknown",
-        title="Unknown whether it was sent.",
-        detail=detail
-        or (
-            "Avochato did not answer in time after the message left, so it may or may not have "
-            "gone out. Check the conversation before sending it again: pressing Send again will "
-            "not resend this draft."
-        ),
-        check_url=check_url,
-    )
+UNKNOWN_ADVICE = (
+    "Check the conversation before sending it again: pressing Send again will not resend this draft."
+)
+
+
+def unknown_outcome(check_url: str, detail: str = "", *, err: AvochatoError | None = None) -> Outcome:
+    """The request may have reached Avochato and been acted on (a timeout or broken
+    connection after it left, an HTTP 5xx from Avochato or a gateway in front of it, an
+    answer we could not read): it may have been sent. The draft keeps its key, so pressing
+    Send again replays this outcome instead of sending a second copy."""
+    if not detail:
+        if isinstance(err, UnavailableError) or err is None:
+            why = "Avochato did not answer after the message left"
+        elif err.status and err.status >= 500:
+            why = f"Avochato answered with an error (HTTP {err.status}) after the message reached it"
+        else:
+            why = "Avochato's answer to the message could not be read"
+        detail = f"{why}, so it may have been sent. {UNKNOWN_ADVICE}"
+    return Outcome(kind="unknown", title="Unknown whether it was sent.", detail=detail, check_url=check_url)
 
 
 FIELD_WORDS = {

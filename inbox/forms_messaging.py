@@ -184,9 +184,13 @@ class MessageForm(forms.Form):
 
 
 class ReplyForm(MessageForm):
-    """The composer on a ticket page: the phone is the ticket's contact's, looked up again."""
+    """The composer on a ticket page. The message goes to the ticket's own contact, looked
+    up again from the ticket when sending; `contact_id` (the contact the page showed) is
+    only a cross-check: the reply view refuses a form whose contact is not the ticket's."""
 
-    contact_id = forms.CharField(widget=forms.HiddenInput, max_length=64, validators=[id_validator])
+    contact_id = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=64, validators=[id_validator]
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "composer-%s")  # the ticket page has other forms
@@ -218,8 +222,19 @@ class ComposeForm(MessageForm):
 
 
 # --- GET filters ---------------------------------------------------------------------------
+# A filter's "to" day becomes the start of the next day in the viewer's zone: keep a margin
+# from the calendar's end so that day + 1, the zone shift and the timestamp never overflow.
+LAST_DAY = date(9998, 12, 31)
+
+
 def _day_start(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def _check_day(value: date | None) -> date | None:
+    if value is not None and value > LAST_DAY:
+        raise forms.ValidationError(f"Enter a date no later than {LAST_DAY.isoformat()}.")
+    return value
 
 
 class _PhoneFilterMixin:
@@ -281,6 +296,12 @@ class MessageSearchForm(_PhoneFilterMixin, forms.Form):
     def clean_from_number(self) -> str | None:
         return self._phone("from_number")
 
+    def clean_created_from(self) -> date | None:
+        return _check_day(self.cleaned_data.get("created_from"))
+
+    def clean_created_to(self) -> date | None:
+        return _check_day(self.cleaned_data.get("created_to"))
+
     def clean_to_number(self) -> str | None:
         return self._phone("to_number")
 
@@ -334,6 +355,12 @@ class ScheduledFilterForm(_PhoneFilterMixin, forms.Form):
 
     def clean_to_number(self) -> str | None:
         return self._phone("to_number")
+
+    def clean_window_from(self) -> date | None:
+        return _check_day(self.cleaned_data.get("window_from"))
+
+    def clean_window_to(self) -> date | None:
+        return _check_day(self.cleaned_data.get("window_to"))
 
     def clean(self):
         data = super().clean()

@@ -28,6 +28,8 @@ from inbox.services.types import STATUSES
 # Ids are opaque to us, but they only ever travel as path segments: keep them plain.
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 id_validator = RegexValidator(ID_RE, "That is not a valid id.")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CURSOR_MAX = 200
 OWNER_ME = "me"
 OWNER_NONE = "none"
 
@@ -43,7 +45,9 @@ class QueueFilterForm(forms.Form):
     unaddressed = forms.BooleanField(required=False)
     q = forms.CharField(required=False, max_length=200, strip=True, label="Search")
     order = forms.ChoiceField(required=False, choices=list(ORDERS.items()))
-    after = forms.CharField(required=False, max_length=64, validators=[id_validator])
+    # The API's `last_key`, passed back as it came: opaque (NOTES.md says no more than that),
+    # so only its length and control characters are checked; links carry it urlencoded.
+    after = forms.CharField(required=False, max_length=CURSOR_MAX, strip=False)
     n = forms.IntegerField(required=False, min_value=1, max_value=10_000)
 
     def clean_owner(self) -> str:
@@ -51,6 +55,16 @@ class QueueFilterForm(forms.Form):
         if owner and owner not in (OWNER_ME, OWNER_NONE) and not ID_RE.match(owner):
             raise forms.ValidationError("Choose an owner from the list.")
         return owner
+
+    def clean_after(self) -> str:
+        after = self.cleaned_data.get("after") or ""
+        if CONTROL_RE.search(after):
+            raise forms.ValidationError("That page link is not valid.")
+        return after
+
+    def page_querystring(self, after: str, n: int) -> str:
+        """The filters plus a page cursor and number, for the next-page link."""
+        return "&".join(q for q in (self.querystring(), urlencode({"after": after, "n": n})) if q)
 
     def clean(self):
         data = super().clean()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from avodash.forms import date_in_range
 from avodash.inboxes import Inbox
 from team import lifecycle
 from team.lifecycle import HANDOVER_AUTOASSIGN, HANDOVER_NOBODY, LifecycleError, Person
@@ -133,6 +134,10 @@ class OffboardForm(forms.Form):
         if email != self.person.email:
             raise forms.ValidationError("The plan changed: find the person again.")
         return email
+
+    def clean_run_at(self):
+        # 9999-12-31T23:59 in a zone west of UTC is past datetime.max once stored in UTC.
+        return date_in_range(self.cleaned_data.get("run_at"))
 
     def clean(self):
         data = super().clean()

@@ -48,10 +48,15 @@ def _user_url(subdomain: str, user_id: str) -> str:
     return reverse("team:user", kwargs={"subdomain": subdomain, "user_id": user_id})
 
 
-def _granted(request: HttpRequest, inboxes: list) -> set[str]:
-    """The user's other inboxes that the viewer may open too (their team page links there)."""
+def _visible_inboxes(request: HttpRequest, inboxes: list) -> tuple[list, int]:
+    """The member's inboxes the viewer is granted (shown, linked), and how many others there are.
+
+    An inbox the viewer has no grant for must look like one that does not exist: no name,
+    subdomain or phone, only a count.
+    """
     granted = granted_subdomains(request.user)
-    return {i.subdomain for i in inboxes if granted is None or i.subdomain in granted}
+    shown = [i for i in inboxes if granted is None or i.subdomain in granted]
+    return shown, len(inboxes) - len(shown)
 
 
 def _tickets(n: int) -> str:
@@ -119,12 +124,13 @@ def _render_user(
 ) -> HttpResponse:
     data = _load_user_page(request, user_ref)
     user = data.user
+    shown, hidden = _visible_inboxes(request, data.inboxes)
     context = {
         "member": user,
-        "member_inboxes": data.inboxes,
+        "member_inboxes": shown,
+        "other_inboxes": hidden,
         "open_tickets": data.open_tickets,
         "is_credential_user": data.is_credential_user,
-        "linkable_inboxes": _granted(request, data.inboxes),
         "queue_url": _queue_url(subdomain, user.id),
         "can_manage": request.user.has_perm(MANAGE),
         "role_form": role_form or RoleForm(initial={"role": user.role}),
@@ -170,9 +176,10 @@ def team_list(request: HttpRequest, subdomain: str) -> HttpResponse:
     return render(request, template, context)
 
 
-def _csv_safe(value: str) -> str:
+def _csv_safe(value) -> str:
     # A spreadsheet must not run a formula that arrived in an API field.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _when(value) -> str:
@@ -202,10 +209,10 @@ def _team_csv(subdomain: str, users: list[TeamUser]) -> HttpResponse:
     for u in users:
         writer.writerow(
             [
-                u.id,
+                _csv_safe(u.id),
                 _csv_safe(u.name),
-                _csv_safe(u.email or ""),
-                u.role or "",
+                _csv_safe(u.email),
+                _csv_safe(u.role),
                 "" if u.enabled is None else ("yes" if u.enabled else "no"),
                 "yes" if u.require_2fa else "no",
                 "yes" if u.mfa_app_valid else "no",
@@ -235,9 +242,10 @@ def user_role(request: HttpRequest, subdomain: str, user_id: str) -> HttpRespons
     if not form.is_valid():
         return _render_user(request, subdomain, user_id, status=400, role_form=form)
     role = form.cleaned_data["role"]
+    user = services.user_get(request.avochato, user=user_id)
     try:
-        with audited(request, action="team.user_role", target=user_id, params={"role": role}):
-            user = services.user_role_update(request.avochato, user=user_id, role=role)
+        with audited(request, action="team.user_role", target=user.id, params={"role": role}):
+            user = services.user_role_update(request.avochato, user=user.id, role=role)
     except AvochatoError as err:
         refused = isinstance(err, (ValidationError, ForbiddenError))
         return _render_user(
@@ -255,9 +263,10 @@ def user_role(request: HttpRequest, subdomain: str, user_id: str) -> HttpRespons
 @inbox_view(perm=MANAGE)
 @require_POST
 def user_enable(request: HttpRequest, subdomain: str, user_id: str) -> HttpResponse:
+    user = services.user_get(request.avochato, user=user_id)
     try:
-        with audited(request, action="team.user_enable", target=user_id):
-            user = services.user_enable(request.avochato, user=user_id)
+        with audited(request, action="team.user_enable", target=user.id):
+            user = services.user_enable(request.avochato, user=user.id)
     except AvochatoError as err:
         return _render_user(request, subdomain, user_id, status=_status_for(err), action_error=err.message)
     messages.success(request, f"{user.display_name} is enabled again in {request.inbox.name}.")
@@ -267,16 +276,16 @@ def user_enable(request: HttpRequest, subdomain: str, user_id: str) -> HttpRespo
 @inbox_view(perm=MANAGE)
 @require_POST
 def user_password_reset(request: HttpRequest, subdomain: str, user_id: str) -> HttpResponse:
+    user = services.user_get(request.avochato, user=user_id)
     try:
-        with audited(request, action="team.user_password_reset", target=user_id):
-            services.user_password_reset(request.avochato, user=user_id)
+        with audited(request, action="team.user_password_reset", target=user.id):
+            services.user_password_reset(request.avochato, user=user.id)
     except AvochatoError as err:
         return _render_user(request, subdomain, user_id, status=_status_for(err), action_error=err.message)
     hours = services.PASSWORD_RESET_EXPIRY_HOURS
-    # Only for the message: the page sends the email it shows, so no extra fetch is needed.
-    who = request.POST.get("who", "").strip()[:120] or "the user"
+    who = user.email or user.display_name
     messages.success(request, f"Password reset email sent to {who}. The link in it expires in {hours} hours.")
-    return redirect(_user_url(subdomain, user_id))
+    return redirect(_user_url(subdomain, user.id))
 
 
 @inbox_view(perm=MANAGE)
@@ -286,9 +295,10 @@ def user_mfa_phone(request: HttpRequest, subdomain: str, user_id: str) -> HttpRe
     if not form.is_valid():
         return _render_user(request, subdomain, user_id, status=400, mfa_form=form)
     phone = form.cleaned_data["phone"]
+    user = services.user_get(request.avochato, user=user_id)
     try:
-        with audited(request, action="team.user_mfa_phone", target=user_id, params={"phone": phone}):
-            user = services.user_mfa_phone_set(request.avochato, user=user_id, phone=phone)
+        with audited(request, action="team.user_mfa_phone", target=user.id, params={"phone": phone}):
+            user = services.user_mfa_phone_set(request.avochato, user=user.id, phone=phone)
     except AvochatoError as err:
         return _render_user(
             request, subdomain, user_id, status=_status_for(err), mfa_form=form, mfa_error=err.message

@@ -83,6 +83,15 @@ class _Secret(str):
         return "'[redacted]'"
 
 
+class _Body(bytes):
+    """A request body holding the credentials: bytes whose repr hides them, so a debug page
+    or error reporter showing a frame's locals (`body` in `_request` / `_attempt`) shows
+    `b'[redacted body]'` instead."""
+
+    def __repr__(self) -> str:
+        return "b'[redacted body]'"
+
+
 def new_session(pool_size: int = 16) -> requests.Session:
     """A pooled session: one per client (or per process via the Django glue)."""
     session = requests.Session()
@@ -280,11 +289,18 @@ class AvochatoClient:
             creds["subdomain"] = self.subdomain
         return creds
 
+    def _json_body(self, data: Mapping[str, Any] | None) -> _Body:
+        """The POST/PUT body: `data` plus the credentials, as JSON. Built in one expression so
+        no local ever holds the secret in plain text."""
+        return _Body(json.dumps({**(data or {}), **self._credentials()}).encode())
+
     def _redact(self, text: str) -> str:
-        secret = str(self._auth_secret)
-        if not secret:
+        # `self._auth_secret` is used in place: no plain-str local holds the secret.
+        if not self._auth_secret:
             return text
-        return text.replace(secret, "[redacted]").replace(quote(secret, safe=""), "[redacted]")
+        return text.replace(self._auth_secret, "[redacted]").replace(
+            quote(self._auth_secret, safe=""), "[redacted]"
+        )
 
     def _request(
         self,
@@ -302,7 +318,7 @@ class AvochatoClient:
             log_url = f"{url}?{urlencode(shown, doseq=True)}".replace("%5Bredacted%5D", "[redacted]")
         else:
             # Serialised here: a value JSON cannot carry is a caller's bug, raised before any I/O.
-            body = json.dumps({**(data or {}), **self._credentials()}).encode()
+            body = self._json_body(data)
             log_url = url
         deadline = self._clock() + self.budget
         if self.deadline is not None:
@@ -350,7 +366,7 @@ class AvochatoClient:
         url: str,
         log_url: str,
         query: dict[str, Any] | None,
-        body: bytes | None,
+        body: _Body | None,
         timeout: tuple[float, float],
         deadline: float,
     ) -> dict[str, Any]:

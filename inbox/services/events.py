@@ -9,6 +9,7 @@ than the last event shown; scrolling back asks for what is older than the first.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -28,6 +29,7 @@ from inbox.services.types import (
     PendingMessageEvent,
     StatusChangeEvent,
     UserRef,
+    safe_web_url,
 )
 
 EVENTS_PER_PAGE = 30  # the API's page size for event streams (its `limit`)
@@ -48,35 +50,44 @@ def _str(value: Any) -> str | None:
 
 
 def _int(value: Any) -> int | None:
+    """A whole number from the API, or None (also for Infinity, NaN and 1e400, which JSON
+    parsing lets through as floats)."""
+    if isinstance(value, bool):
+        return None
     try:
         return int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
 def _float(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
+    """A finite number from the API, or None."""
+    if isinstance(value, bool):
         return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _media(raw: dict[str, Any]) -> tuple[str, ...]:
-    urls: list[str] = []
-    for item in raw.get("contents") or []:
-        if isinstance(item, str):
+    urls: list[Any] = []
+    for item in _list(raw.get("contents")):
+        if isinstance(item, dict):
+            urls.append(item.get("url") or item.get("media_url") or item.get("src"))
+        else:
             urls.append(item)
-        elif isinstance(item, dict):
-            url = item.get("url") or item.get("media_url") or item.get("src")
-            if url:
-                urls.append(str(url))
-    for item in raw.get("media_urls") or []:
-        if item:
-            urls.append(str(item))
-    if raw.get("media_url"):
-        urls.append(str(raw["media_url"]))
-    # Only web links are shown (as text links, never embedded or followed).
-    return tuple(dict.fromkeys(u for u in urls if u.lower().startswith(("https://", "http://"))))
+    urls.extend(_list(raw.get("media_urls")))
+    urls.append(raw.get("media_url"))
+    # Only web links are shown (as text links, never embedded or followed): `safe_web_url`
+    # drops javascript:, data: and every other scheme.
+    safe = (safe_web_url(u) for u in urls)
+    return tuple(dict.fromkeys(u for u in safe if u))
 
 
 def event_from_api(raw: dict[str, Any]) -> Event:
@@ -114,7 +125,7 @@ def event_from_api(raw: dict[str, Any]) -> Event:
             duration=_int(raw.get("duration")),
             from_phone=_str(raw.get("call_from")),
             to_phone=_str(raw.get("call_to")),
-            recording_url=_str(raw.get("recording_url")),
+            recording_url=safe_web_url(raw.get("recording_url")),
             voicemail=_str(raw.get("voicemail")),
             transcript=_str(raw.get("transcript")),
         )
@@ -149,7 +160,7 @@ def event_from_api(raw: dict[str, Any]) -> Event:
             body=str(raw.get("message") or ""),
             scheduled_for=epoch(raw.get("scheduled_for")),
             sender_name=_str(raw.get("sender")),
-            media_url=_str(raw.get("media_url")),
+            media_url=safe_web_url(raw.get("media_url")),
             aborted=bool(raw.get("aborted")),
         )
     return Event(**base, kind="other")

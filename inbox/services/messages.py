@@ -27,7 +27,7 @@ from typing import Any
 from avodash.avochato import AvochatoClient, AvochatoError, BadResponseError, parallel
 from inbox.services.contacts import contact_from_api, contacts_get, epoch
 from inbox.services.tickets import inbox_users, user_for_email
-from inbox.services.types import Contact, UserRef
+from inbox.services.types import Contact, UserRef, safe_web_url
 
 MAX_LENGTH = 1600  # characters per message (reference and NOTES.md)
 PER_PAGE = 25  # messages lists answer 25 a page whatever `limit` says (NOTES.md)
@@ -42,6 +42,9 @@ NOT_DELIVERED = "not_delivered"
 NOT_DELIVERED_STATUSES = ("failed", "undelivered")
 
 E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
+# What the dashboard's URLs take as a ticket id (inbox.forms_triage.ID_RE): a ticket id from
+# the API that is anything else is dropped rather than linked (it could not be opened anyway).
+TICKET_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SEPARATORS = re.compile(r"[\s\-().]")
 
 # GSM 03.38: the basic set costs one unit, the extension set two; anything else makes the
@@ -101,7 +104,8 @@ class ScheduledMessage:
     ticket_id: str | None = None
     contact_id: str | None = None
     body: str = ""
-    media_url: str | None = None
+    media_url: str | None = None  # a web (http/https) link, safe for an href; else None
+    media_text: str | None = None  # the API's media_url as given: text to show, never a link
     scheduled_for: datetime | None = None
     created_at: datetime | None = None
     sender_login: str | None = None  # the API's `sender`: a login name
@@ -292,28 +296,38 @@ def _str(value: Any) -> str | None:
     return text or None
 
 
+def _ticket_id(value: Any) -> str | None:
+    text = _str(value)
+    return text if text and TICKET_ID_RE.match(text) else None
+
+
 def _int(value: Any) -> int | None:
+    """A whole number from the API, or None for anything else (also `Infinity`, `NaN` and
+    `1e400`, which JSON parsing lets through as floats, and booleans)."""
+    if isinstance(value, bool):
+        return None
     try:
         return int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
 def _media(raw: dict[str, Any]) -> tuple[str, ...]:
-    urls: list[str] = []
-    for item in raw.get("contents") or []:
-        url = item.get("url") if isinstance(item, dict) else item
-        if url:
-            urls.append(str(url))
-    if raw.get("media_url"):
-        urls.append(str(raw["media_url"]))
-    return tuple(dict.fromkeys(u for u in urls if u.lower().startswith(("https://", "http://"))))
+    """The message's attachments: web (http/https) links only, as `safe_web_url` allows;
+    `javascript:`, `data:` and any other scheme are dropped."""
+    urls: list[Any] = []
+    contents = raw.get("contents")
+    for item in contents if isinstance(contents, list) else []:
+        urls.append(item.get("url") if isinstance(item, dict) else item)
+    urls.append(raw.get("media_url"))
+    safe = (safe_web_url(u) for u in urls)
+    return tuple(dict.fromkeys(u for u in safe if u))
 
 
 def message_from_api(raw: dict[str, Any]) -> Message:
     return Message(
         id=str(raw.get("event_id") or raw.get("element_id") or ""),
-        ticket_id=_str(raw.get("ticket_id")),
+        ticket_id=_ticket_id(raw.get("ticket_id")),
         contact_id=_str(raw.get("contact_id")),
         direction="in" if raw.get("direction") == "in" else "out",
         body=str(raw.get("message") or ""),
@@ -336,10 +350,11 @@ def scheduled_from_api(raw: dict[str, Any]) -> ScheduledMessage:
     sent = raw.get("sent") if isinstance(raw.get("sent"), dict) else {}
     return ScheduledMessage(
         id=str(raw.get("event_id") or raw.get("element_id") or ""),
-        ticket_id=_str(raw.get("ticket_id")),
+        ticket_id=_ticket_id(raw.get("ticket_id")),
         contact_id=_str(raw.get("contact_id")),
         body=str(raw.get("message") or ""),
-        media_url=_str(raw.get("media_url")),
+        media_url=safe_web_url(raw.get("media_url")),  # http(s) only: None for anything else
+        media_text=_str(raw.get("media_url")),
         scheduled_for=epoch(raw.get("scheduled_for")),
         created_at=epoch(raw.get("created_at")),
         sender_login=_str(raw.get("sender")),

@@ -16,10 +16,42 @@ Event kinds in a ticket's event stream (`Event.kind`):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
 
 STATUSES: tuple[str, ...] = ("New", "Open", "Pending", "Closed")
+
+WEB_URL_MAX = 2048
+_TAB_NEWLINE = re.compile(r"[\t\n\r]")  # browsers drop these anywhere in a URL
+_EDGE_JUNK = "".join(chr(c) for c in range(0x21)) + "\x7f"  # C0 controls, space, DEL
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def safe_web_url(value: Any) -> str | None:
+    """`value` as a link target that can only open a web page: http(s) with a host, else None.
+
+    URLs from the API are untrusted: `javascript:`, `data:`, `vbscript:` (in any case, with
+    leading blanks or control characters, tabs or newlines inside the scheme, the way
+    browsers read an `href`) and anything else that is not http/https come back as None,
+    so a template can link only what this returns. Leading/trailing blanks and control
+    characters are stripped; a URL still holding a control character is refused.
+    """
+    if not isinstance(value, str):
+        return None
+    url = _TAB_NEWLINE.sub("", value).strip(_EDGE_JUNK).strip()
+    if not url or len(url) > WEB_URL_MAX or _CONTROL.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return url
 
 
 @dataclass(frozen=True, kw_only=True)

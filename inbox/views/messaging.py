@@ -6,11 +6,21 @@ Both go through `_submit`, which keeps two promises:
   a second POST with the same key (double click, resubmit, retry after a timeout) gets the
   first outcome back and never reaches the API;
 * never lost: on any failure the form comes back with the text intact and says whether the
-  message was sent, not sent, or unknown (a timeout after the request left).
+  message was sent, not sent, or unknown.
 
-Order of the guards, all before any API call: a known key (replay) -> the form's rules
+"Not sent" is said only when it is certain: the API refused it (4xx, 429) or the request
+never left. Anything after the request may have reached Avochato (a timeout after it left,
+any HTTP 5xx, which a gateway can answer after the backend acted, an unreadable answer) is
+"unknown": the draft keeps its key, so pressing Send again replays "unknown" and cannot send
+a second copy; the person checks the conversation, then makes a new draft deliberately.
+
+A ticket reply always goes to the ticket's own contact, fetched again from the API; the
+form's hidden `contact_id` is only a cross-check (a different one is refused).
+
+Order of the guards, all before the send: a known key (replay) -> the form's rules
 (phone, text or media, length, schedule time) -> someone else viewing the ticket (asks for
-confirmation) -> the contact's state (opted out or blocked: refused) -> the key claim.
+confirmation) -> the recipient (a reply: the ticket's contact, and the form's contact must
+be that one) and its state (opted out or blocked: refused) -> the key claim.
 """
 
 from __future__ import annotations
@@ -30,7 +40,8 @@ from avodash.access import inbox_view
 from avodash.audit import audited
 from avodash.avochato import (
     AvochatoError,
-    BadResponseError,
+    NotFoundError,
+    RateLimitedError,
     UnavailableError,
     parallel,
 )
@@ -62,7 +73,8 @@ from inbox.services import messages as message_svc
 from inbox.services.contacts import contact_get
 from inbox.services.messages import SendAs
 from inbox.services.presence import presence_others
-from inbox.services.types import Contact
+from inbox.services.tickets import ticket_get
+from inbox.services.types import Contact, Ticket
 
 SEND = "avodash.send_messages"
 
@@ -105,9 +117,18 @@ def _when_text(value) -> str:
 
 
 def _is_unknown(err: AvochatoError) -> bool:
-    return (isinstance(err, UnavailableError) and err.maybe_sent) or (
-        isinstance(err, BadResponseError) and (err.status is None or err.status < 400)
-    )
+    """Whether a failed send/schedule POST may have gone through.
+
+    Certainly not sent: 429 (also our own limiter, which never sent it), any other 4xx
+    (refused), and a request that never left (`UnavailableError` without `maybe_sent`).
+    Everything else may have been acted on: a timeout or broken connection after the
+    request left, any 5xx (a 500/502/504 from a gateway can come after the backend sent
+    it), a redirect or an answer we could not read."""
+    if isinstance(err, RateLimitedError):
+        return False
+    if isinstance(err, UnavailableError):
+        return err.maybe_sent
+    return not (err.status is not None and 400 <= err.status < 500)
 
 
 def _replay(record: IdempotencyKey, check_url: str) -> Result:
@@ -147,11 +168,14 @@ def _replay(record: IdempotencyKey, check_url: str) -> Result:
     return Result(outcome=unknown_outcome(check_url, result.get("detail") or ""), status=409)
 
 
-def _audit_params(draft: message_svc.Draft, form: MessageForm, key: str, ticket_id: str | None) -> dict:
+def _audit_params(
+    draft: message_svc.Draft, form: MessageForm, key: str, ticket_id: str | None, contact: Contact | None
+) -> dict:
     d = form.cleaned_data
     return {
         "to": draft.phone,
         "ticket": ticket_id or "",
+        "contact": contact.id if contact else "",
         "text": draft.text,
         "chars": len(draft.text),
         "media_url": draft.media_url or "",
@@ -246,7 +270,7 @@ def _submit(
             request,
             action=action,
             target=ticket_id or recipient.phone,
-            params=_audit_params(draft, form, key, ticket_id),
+            params=_audit_params(draft, form, key, ticket_id, recipient.contact),
         ) as audit:
             try:
                 if scheduling:
@@ -260,7 +284,7 @@ def _submit(
             audit.extra.update(message_id=sent.id, delivery="scheduled" if scheduling else "sent")
     except AvochatoError as err:
         if _is_unknown(err):
-            outcome = unknown_outcome(check_url)
+            outcome = unknown_outcome(check_url, err=err)
             idem_finish(
                 claim, state=IdempotencyKey.UNKNOWN, result={"detail": outcome.detail, "error": err.message}
             )
@@ -321,18 +345,65 @@ def _redraft_data(post: QueryDict, key: str) -> QueryDict:
 
 
 # --- the ticket page's composer --------------------------------------------------------------
-def _contact_quietly(request: HttpRequest, contact_id: str) -> Contact | None:
-    if not ID_RE.match(contact_id or ""):
-        return None
+def _ticket_or_refuse(client, ticket_id: str) -> Ticket:
+    """The ticket (`GET /v1/tickets/:id`), which names the contact a reply goes to."""
     try:
-        return contact_get(client=request.avochato, contact_id=contact_id)
-    except AvochatoError:
+        ticket = ticket_get(client=client, ticket_id=ticket_id)
+    except NotFoundError:
+        raise Refused(
+            Outcome(
+                kind="refused",
+                title="Not sent: this ticket was not found.",
+                detail="Avochato has no such ticket in this inbox, so there is no one to reply to.",
+            )
+        ) from None
+    if not ticket.contact_id or not ID_RE.match(ticket.contact_id):
+        raise Refused(Outcome(kind="refused", title="Not sent.", detail=disabled_reason(None)))
+    return ticket
+
+
+def _contact_or_none(client, contact_id: str) -> Contact | None:
+    try:
+        return contact_get(client=client, contact_id=contact_id)
+    except NotFoundError:
+        return None
+
+
+def _ticket_contact_quietly(request: HttpRequest, ticket_id: str) -> Contact | None:
+    """The ticket's contact for re-rendering the composer; None when it cannot be had."""
+    try:
+        ticket = _ticket_or_refuse(request.avochato, ticket_id)
+        return contact_get(client=request.avochato, contact_id=ticket.contact_id)
+    except (AvochatoError, Refused):
         return None
 
 
 def _check_ticket_id(ticket_id: str) -> None:
     if not ID_RE.match(ticket_id or ""):
         raise Http404("No such ticket.")
+
+
+def _wrong_contact(contact: Contact | None) -> Refused:
+    """The form named another contact than the ticket's (an outdated or altered page)."""
+    if contact is not None:
+        name = contact.display_name
+        detail = (
+            f"Replies on this ticket go to its contact, {name}, but the form named a different "
+            f"contact (an outdated page?). Nothing was sent. Your draft is below: check it, then "
+            f"press Send again to send it to {name}."
+        )
+    else:
+        detail = (
+            "Replies on this ticket go to its own contact, but the form named a different contact "
+            "(an outdated page?). Nothing was sent. Reload the ticket, then send your draft again."
+        )
+    return Refused(
+        Outcome(
+            kind="refused",
+            title="Not sent: this reply was addressed to someone other than the ticket's contact.",
+            detail=detail,
+        )
+    )
 
 
 @require_POST
@@ -348,14 +419,30 @@ def send(request: HttpRequest, subdomain: str, ticket_id: str) -> HttpResponse:
     found: dict = {}
 
     def resolve(f: ReplyForm) -> Recipient:
+        """The ticket's own contact, whatever the form says; a form naming another contact
+        (a stale or tampered page) is refused rather than sent to either."""
         client = request.avochato
-        contact, send_as = parallel(
-            [
-                lambda: contact_get(client=client, contact_id=f.cleaned_data["contact_id"]),
-                lambda: message_svc.send_as_for(client=client, email=request.user.email),
-            ]
-        )
-        found.update(contact=contact, send_as=send_as)
+        posted = f.cleaned_data.get("contact_id") or ""
+        # One round: the ticket, the contact the page showed (checked against the ticket
+        # below, never trusted alone) and who sends.
+        calls = [
+            lambda: _ticket_or_refuse(client, ticket_id),
+            lambda: message_svc.send_as_for(client=client, email=request.user.email),
+        ]
+        if posted:
+            calls.append(lambda: _contact_or_none(client, posted))
+        ticket, send_as, *shown = parallel(calls)
+        found["send_as"] = send_as
+        if posted and posted != ticket.contact_id:
+            try:  # for the composer that comes back: the ticket's real contact
+                found["contact"] = contact_get(client=client, contact_id=ticket.contact_id)
+            except AvochatoError:
+                found["contact"] = None
+            raise _wrong_contact(found["contact"])
+        contact = shown[0] if posted else _contact_or_none(client, ticket.contact_id)
+        if contact is None or contact.id != ticket.contact_id:
+            raise Refused(Outcome(kind="refused", title="Not sent.", detail=disabled_reason(None)))
+        found["contact"] = contact
         if not contact.phone:
             raise Refused(Outcome(kind="refused", title="Not sent.", detail=disabled_reason(contact)))
         _refuse_contact(contact)
@@ -368,13 +455,7 @@ def send(request: HttpRequest, subdomain: str, ticket_id: str) -> HttpResponse:
         next_form = (
             fresh_reply_form(contact)
             if contact
-            else ReplyForm(
-                initial={
-                    "idempotency_key": new_key(),
-                    "contact_id": request.POST.get("contact_id", ""),
-                    "mark_addressed": True,
-                }
-            )
+            else ReplyForm(initial={"idempotency_key": new_key(), "contact_id": "", "mark_addressed": True})
         )
     else:
         key = (
@@ -382,7 +463,10 @@ def send(request: HttpRequest, subdomain: str, ticket_id: str) -> HttpResponse:
             if result.keep_key and valid_key(request.POST.get("idempotency_key", ""))
             else new_key()
         )
-        next_form = ReplyForm(data=_redraft_data(request.POST, key))
+        data = _redraft_data(request.POST, key)
+        if contact is not None:
+            data["contact_id"] = contact.id  # the draft belongs to the ticket's contact
+        next_form = ReplyForm(data=data)
 
     if not request.htmx:
         if result.outcome.ok:
@@ -397,9 +481,10 @@ def send(request: HttpRequest, subdomain: str, ticket_id: str) -> HttpResponse:
 
     keep_open = False
     if contact is None:
-        # Not looked up (a replay, or the form failed first): fetch it for the composer, and
-        # never switch the composer off over a failed lookup (the draft must stay editable).
-        contact = _contact_quietly(request, request.POST.get("contact_id", ""))
+        # Not looked up (a replay, or the form failed first): fetch the ticket's contact for
+        # the composer, and never switch the composer off over a failed lookup (the draft
+        # must stay editable).
+        contact = _ticket_contact_quietly(request, ticket_id)
         keep_open = contact is None
     composer = composer_for(
         request,

@@ -98,27 +98,33 @@ def _csv(subdomain: str, found: list[message_svc.Message], capped: bool) -> Http
         ]
     )
     for m in found:
+        # Every text that came from the API goes through _cell (phones start with "+").
         writer.writerow(
             [
                 timezone.localtime(m.created_at).isoformat(timespec="seconds") if m.created_at else "",
                 "received" if m.direction == "in" else "sent",
-                m.status or "",
-                m.from_phone or "",
-                m.to_phone or "",
+                _cell(m.status),
+                _cell(m.from_phone),
+                _cell(m.to_phone),
                 _cell(m.contact.display_name if m.contact else ""),
-                m.contact_id or "",
-                m.ticket_id or "",
-                m.id,
+                _cell(m.contact_id),
+                _cell(m.ticket_id),
+                _cell(m.id),
                 _cell(m.sender.name if m.sender else ""),
                 m.segments if m.segments is not None else "",
                 _cell(" ".join(x for x in (str(m.error_code or ""), m.error_text or "") if x)),
-                " ".join(m.media_urls),
+                _cell(" ".join(m.media_urls)),
                 _cell(m.body),
             ]
         )
     return response
 
 
-def _cell(value: str) -> str:
-    """Spreadsheet programs run cells starting with = + - @ as formulas: defuse them."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str | None) -> str:
+    """Spreadsheet programs run cells starting with = + - @ (or a tab or CR before one) as
+    formulas: a leading ' makes them text."""
+    text = value or ""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text

@@ -145,9 +145,7 @@ def _queue_context(
         page_n=n,
         first_index=first,
         last_index=first + len(page.tickets) - 1,
-        next_url=f"{base}?{filter_qs}&after={page.next_after}&n={n + 1}".replace("?&", "?")
-        if page.next_after
-        else None,
+        next_url=f"{base}?{form.page_querystring(page.next_after, n + 1)}" if page.next_after else None,
         first_url=f"{base}?{filter_qs}" if filter_qs else base,
         activity_ids=",".join(t.id for t in page.tickets),
         select_all_cap=ticket_svc.SELECT_ALL_CAP,

@@ -69,3 +69,28 @@ def test_a_page_shares_one_deadline_across_its_calls(api_settings):
     assert started + PAGE_BUDGET - 1 < seen["client"].deadline <= time.monotonic() + PAGE_BUDGET
     assert get_client("acme-support").deadline is None  # outside a request
     assert get_client("acme-support", background=True).deadline is None
+
+
+@pytest.mark.parametrize("verb", ["post", "put"])
+def test_the_debug_page_shows_no_secret_from_the_clients_locals(api_settings, verb):
+    """Django's technical 500 page (DEBUG) and error mails print every frame's locals."""
+    import sys
+
+    from django.test import RequestFactory
+    from django.views.debug import ExceptionReporter
+
+    from avodash.avochato import AvochatoError
+
+    from .conftest import Reply
+
+    api_settings.script(Reply(status=400, body={"status": 400, "errors": ["nope"]}))
+    client = get_client("acme-support")
+    try:
+        getattr(client, verb)(("tickets", "x"), {"status": "Open"})
+    except AvochatoError:
+        exc_info = sys.exc_info()
+    reporter = ExceptionReporter(RequestFactory().get("/"), *exc_info)
+    frames = reporter.get_traceback_frames()
+    assert {"_request", "_attempt"} <= {f["function"] for f in frames}
+    for page in (reporter.get_traceback_text(), reporter.get_traceback_html()):
+        assert SECRET not in page and SECRET.replace("-", "%2D") not in page

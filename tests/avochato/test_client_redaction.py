@@ -82,3 +82,35 @@ def assert_no_leak(err: AvochatoError, caplog) -> None:
         if record.exc_info:
             assert not leaks("".join(traceback.format_exception(*record.exc_info)))
     assert any(r.name == "avodash.avochato" for r in caplog.records)
+
+
+def _client_frames(err: BaseException):
+    tb = err.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(("avochato/client.py",)):
+            yield tb.tb_frame
+        tb = tb.tb_next
+
+
+@pytest.mark.parametrize("verb", ["post", "put", "get", "delete"])
+def test_no_local_of_the_clients_frames_shows_the_secret(api, make_client, verb):
+    """Debug pages and error reporters print each frame's locals (repr / pprint)."""
+    import pprint
+
+    api.script(Reply(status=400, body={"status": 400, "errors": ["nope"]}))
+    client = make_client(max_attempts=1)
+    with pytest.raises(AvochatoError) as info:
+        getattr(client, verb)(("tickets", "x"), {"status": "Open"})
+    frames = list(_client_frames(info.value))
+    names = {f.f_code.co_name for f in frames}
+    assert {"_request", "_attempt"} <= names
+    for frame in frames:
+        for name, value in frame.f_locals.items():
+            assert not leaks(repr(value)), (frame.f_code.co_name, name)
+            assert not leaks(pprint.pformat(value)), (frame.f_code.co_name, name)
+            assert not (isinstance(value, str) and type(value) is str and SECRET in value), name
+    text = "".join(traceback.TracebackException.from_exception(info.value, capture_locals=True).format())
+    assert not leaks(text)
+    if verb in ("post", "put"):
+        # The body did go out with the credentials (only its repr hides them).
+        assert api.requests[-1].body["auth_secret"] == SECRET

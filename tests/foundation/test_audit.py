@@ -96,3 +96,22 @@ def test_the_audit_page_names_actions_inboxes_and_links_tickets(client_itadmin, 
     body = client_itadmin.get("/audit/").content.decode()
     assert "Ticket status" in body and "Acme Support" in body
     assert 'href="/i/acme-support/tickets/t1/"' in body
+
+
+@pytest.mark.parametrize("tz", ["", "America%2FLos_Angeles", "Pacific%2FKiritimati"])
+@pytest.mark.parametrize(
+    "query", ["until=9999-12-31", "since=0001-01-01", "since=1899-12-31", "until=9999-12-31&format=csv"]
+)
+def test_out_of_range_dates_are_a_form_error_not_a_crash(client_itadmin, agent, tz, query):
+    audit_record(actor=agent, inbox="acme-support", action="ticket.status", target="t1")
+    client_itadmin.cookies["tz"] = tz
+    r = client_itadmin.get(f"/audit/?{query}")
+    assert r.status_code == 400
+    assert "Enter a date between the years 1900 and 9998." in r.content.decode()
+
+
+def test_dates_at_the_edges_of_the_range_still_filter(client_itadmin, agent):
+    audit_record(actor=agent, inbox="acme-support", action="ticket.status", target="t1")
+    client_itadmin.cookies["tz"] = "America%2FLos_Angeles"
+    r = client_itadmin.get("/audit/?since=1900-01-01&until=9998-12-31")
+    assert r.status_code == 200 and "ticket.status" in r.content.decode()

@@ -10,7 +10,7 @@ from avodash.models import AuditEntry
 from inbox.idempotency import new_key
 from inbox.services.messages import phone_normalize, phone_suggestion, sms_segments
 from tests.helpers import INBOX, api_calls, post
-from tests.inbox.messaging_support import BLOCKED, BOB, OPTED_OUT, box, message_posts, text_of
+from tests.inbox.messaging_support import BLOCKED, BOB, OPTED_OUT, box, draft_key, message_posts, text_of
 
 URL = f"/i/{INBOX}/compose/"
 
@@ -84,12 +84,44 @@ def test_media_alone_is_enough(client_agent, sandbox):
 
 
 def test_a_failure_keeps_the_draft_on_the_page(client_agent, sandbox):
-    sandbox.faults.add("/v1/messages", method="POST", status=502)
-    r = compose(client_agent, phone=BOB, text="Draft that must survive")
+    sandbox.faults.add("/v1/messages", method="POST", status=429, retry_after="2")
+    key = new_key()
+    r = compose(client_agent, phone=BOB, text="Draft that must survive", idempotency_key=key)
     page = text_of(r)
-    assert r.status_code == 502
-    assert "Not sent: Avochato had a problem." in page
+    assert r.status_code == 503
+    assert "Not sent: Avochato asked us to slow down." in page
     assert "Draft that must survive" in page and 'value="+15551234567"' in page
+    new = draft_key(page)
+    assert new != key  # certainly not sent: sending it again is a new attempt
+    sandbox.faults.clear()
+    assert (
+        compose(client_agent, phone=BOB, text="Draft that must survive", idempotency_key=new).status_code
+        == 302
+    )
+    assert len(message_posts(sandbox)) == 2
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_a_5xx_is_unknown_here_too_and_a_resubmit_does_not_resend(client_agent, sandbox, status):
+    """Same words and rule as the ticket composer: a 5xx may come after the message went out."""
+    sandbox.faults.add("/v1/messages", method="POST", status=status)
+    key = new_key()
+    r = compose(client_agent, phone=BOB, text="Draft that must survive", idempotency_key=key)
+    page = html.unescape(text_of(r))
+    assert r.status_code == 502
+    assert "Not sent" not in page
+    assert "Unknown whether it was sent." in page
+    assert f"Avochato answered with an error (HTTP {status}) after the message reached it" in page
+    assert "so it may have been sent" in page
+    assert "pressing Send again will not resend this draft" in page
+    assert f'href="/i/{INBOX}/messages/?to_number=%2B15551234567"' in page
+    assert "Draft that must survive" in page and 'value="+15551234567"' in page
+    assert draft_key(page) == key
+
+    sandbox.faults.clear()
+    again = compose(client_agent, phone=BOB, text="Draft that must survive", idempotency_key=key)
+    assert "Unknown whether it was sent." in text_of(again)
+    assert len(message_posts(sandbox)) == 1
 
 
 def test_it_schedules_from_the_new_message_page(client_agent, sandbox):

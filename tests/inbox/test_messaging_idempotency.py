@@ -87,13 +87,13 @@ def test_a_scheduled_draft_is_not_scheduled_twice(client_agent, sandbox):
 
 
 def test_a_not_sent_outcome_is_replayed_and_the_retry_gets_a_new_key(client_agent, sandbox):
-    sandbox.faults.add("/v1/messages", method="POST", status=500, times=1)
+    sandbox.faults.add("/v1/messages", method="POST", status=429, times=1)
     first = reply(client_agent, sandbox, text="Retry me", key=KEY)
     new_key = draft_key(text_of(first))
     assert new_key != KEY
 
     replayed = reply(client_agent, sandbox, text="Retry me", key=KEY)  # the old form, resubmitted
-    assert "Not sent: Avochato had a problem." in text_of(replayed)
+    assert "Not sent: Avochato asked us to slow down." in text_of(replayed)
     assert len(message_posts(sandbox)) == 1
 
     retried = reply(client_agent, sandbox, text="Retry me", key=new_key)  # the person presses Send

@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from avodash.models import AuditEntry
+from inbox.services import messages as message_svc
 from tests.helpers import INBOX, api_calls, post
 from tests.inbox.messaging_support import (
     BOB,
@@ -125,6 +126,8 @@ def test_filters_by_sender_show_only_theirs(client_agent, sandbox):
         ("?contact=../users", "That is not a valid id."),
         ("?to_number=(415)%20555-1234", "Did you mean +14155551234?"),
         ("?page=0", "Ensure this value is greater than or equal to 1."),
+        ("?window_to=9999-12-31", "Enter a date no later than 9998-12-31."),
+        ("?window_from=9999-12-31", "Enter a date no later than 9998-12-31."),
     ],
 )
 def test_a_bad_filter_is_a_400_with_a_message(client_agent, sandbox, query, message):
@@ -293,3 +296,49 @@ def test_the_ticket_page_adds_one_call_for_its_scheduled_messages(client_agent, 
     client_agent.get(f"/i/{INBOX}/tickets/{ticket.id}/")
     mine = [c for c in sandbox.requests if c["path"].startswith("/v1/messages")]
     assert [c["path"] for c in mine] == ["/v1/messages/scheduled"]
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/Los_Angeles", "Pacific/Kiritimati"])
+def test_the_last_and_first_days_work_in_every_zone(client_agent, sandbox, tz):
+    client_agent.cookies["tz"] = tz
+    for query in ("?window_to=9998-12-31", "?window_from=0001-01-01"):
+        assert client_agent.get(URL + query).status_code == 200, query
+
+
+# --- attachments: a link only to a web page -----------------------------------------------------
+@pytest.mark.parametrize(
+    ("raw", "url"),
+    [
+        ("https://example.com/a.png", "https://example.com/a.png"),
+        ("http://example.com/a.png", "http://example.com/a.png"),
+        ("javascript:alert(1)", None),
+        (" JavaScript:alert(1)", None),
+        ("java\tscript:alert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("//evil.example/x", None),
+        (42, None),
+    ],
+)
+def test_a_scheduled_messages_media_is_a_web_link_or_nothing(raw, url):
+    parsed = message_svc.scheduled_from_api({"event_id": "e1", "media_url": raw})
+    assert parsed.media_url == url
+    assert parsed.media_text  # still known to have an attachment, as text
+
+
+def test_a_non_web_attachment_is_shown_as_text_never_a_link(client_agent, sandbox):
+    ticket = ticket_for(sandbox, BOB)
+    reply(client_agent, sandbox, action="schedule", when="tomorrow_9", text="With a picture")
+    (mine,) = [p for p in pending_of(sandbox, ticket.id) if p.message.startswith("With a picture")]
+    mine.media_url = "javascript:alert(document.cookie)"
+    for page in (
+        text_of(client_agent.get(URL)),
+        text_of(client_agent.get(f"/i/{INBOX}/tickets/{ticket.id}/")),
+    ):
+        assert "attachment (not a web link)" in page
+        assert 'href="javascript:' not in page.replace("&#x27;", "'")
+
+
+def test_a_ticket_id_from_the_api_that_is_not_an_id_is_not_linked():
+    parsed = message_svc.scheduled_from_api({"event_id": "e1", "ticket_id": "../../admin"})
+    assert parsed.ticket_id is None
+    assert message_svc.scheduled_from_api({"event_id": "e1", "ticket_id": "Ab_9-x"}).ticket_id == "Ab_9-x"

@@ -142,6 +142,9 @@ def test_the_not_delivered_quick_filter_finds_failed_and_undelivered(client_agen
         ("?created_from=2030-01-05&created_to=2030-01-01", "The end date is before the start date."),
         ("?ticket=a%2Fb", "That is not a valid id."),
         ("?page=9999", "Ensure this value is less than or equal to 400."),
+        ("?created_to=9999-12-31", "Enter a date no later than 9998-12-31."),
+        ("?created_from=9999-12-31", "Enter a date no later than 9998-12-31."),
+        ("?created_to=9999-12-31&format=csv", "Enter a date no later than 9998-12-31."),
     ],
 )
 def test_a_bad_search_is_a_400_with_a_message(client_agent, sandbox, query, message):
@@ -149,6 +152,48 @@ def test_a_bad_search_is_a_400_with_a_message(client_agent, sandbox, query, mess
     assert r.status_code == 400
     assert message in html.unescape(text_of(r))
     assert searches(sandbox) == []
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/Los_Angeles", "Pacific/Kiritimati"])
+def test_the_last_and_first_days_work_in_every_zone(client_agent, sandbox, tz):
+    client_agent.cookies["tz"] = tz
+    for query in ("?created_to=9998-12-31", "?created_from=0001-01-01", "?created_to=9998-12-31&format=csv"):
+        assert client_agent.get(URL + query).status_code == 200, query
+
+
+def test_strange_numbers_from_the_api_do_not_break_the_page(client_agent, sandbox):
+    """JSON lets Infinity, NaN and 1e400 through: they become "unknown", not a 500."""
+    found = messages(sandbox)[:3]
+    found[0].segments, found[0].error_code = float("inf"), float("inf")
+    found[1].segments, found[1].error_code = 10**400, float("-inf")
+    found[2].segments, found[2].error_code = float("nan"), "not a number"
+    assert client_agent.get(URL).status_code == 200
+    rows = {r["message_id"]: r for r in _csv_rows(client_agent.get(URL + "?format=csv"))}
+    for m in found:
+        assert rows[m.event_id]["segments"] == ""
+
+
+@pytest.mark.parametrize(
+    "raw", [float("inf"), float("-inf"), float("nan"), 10**400, "1e400", "x", None, True]
+)
+def test_a_strange_number_becomes_none(raw):
+    parsed = message_svc.message_from_api({"event_id": "e1", "segments": raw, "error_code": raw})
+    assert parsed.segments is None and parsed.error_code is None
+
+
+def test_only_web_links_are_kept_as_media():
+    parsed = message_svc.message_from_api(
+        {
+            "event_id": "e1",
+            "contents": [
+                {"url": "javascript:alert(1)"},
+                {"url": "https://example.com/a.png"},
+                " JaVaScRiPt:x",
+            ],
+            "media_url": "data:text/html,<script>alert(1)</script>",
+        }
+    )
+    assert parsed.media_urls == ("https://example.com/a.png",)
 
 
 def test_htmx_gets_the_results_region(client_agent, sandbox):
@@ -208,6 +253,46 @@ def test_the_csv_defuses_spreadsheet_formulas(client_agent, sandbox):
     rows = _csv_rows(client_agent.get(URL + "?format=csv"))
     row = next(r for r in rows if r["message_id"] == m.event_id)
     assert row["text"].startswith("'=")
+
+
+def test_the_csv_defuses_every_text_that_came_from_the_api(client_agent, sandbox):
+    out = next(m for m in messages(sandbox) if m.direction == "out")
+    out.status = "=cmd|' /C calc'!A0"
+    out.error_code, out.error_description, out.reason = 0, "@SUM(1+1)", None
+    out.message = "-2+3"
+    rows = _csv_rows(client_agent.get(URL + "?format=csv"))
+    row = next(r for r in rows if r["message_id"] == out.event_id)
+    assert row["status"] == "'=cmd|' /C calc'!A0"
+    assert row["to"] == "'" + out.to and row["to"].startswith("'+")  # phones start with +
+    assert row["from"] == "'" + out.from_
+    assert row["error"] == "'@SUM(1+1)"
+    assert row["text"] == "'-2+3"
+    for r in rows:  # nothing anywhere starts a formula
+        assert not any(v and v[0] in "=+-@\t\r" for v in r.values()), r
+
+
+def test_the_csv_defuses_ids_and_media_too():
+    from inbox.views.search import _csv
+
+    m = message_svc.Message(
+        id="-1+1",
+        ticket_id="-ticket",
+        contact_id="@contact",
+        status="\tqueued",
+        from_phone="+15550000001",
+        to_phone="\r=1",
+        media_urls=("=not-a-url",),
+        body="fine",
+    )
+    (row,) = _csv_rows(_csv(INBOX, [m], capped=False))
+    assert row["message_id"] == "'-1+1"
+    assert row["ticket_id"] == "'-ticket"
+    assert row["contact_id"] == "'@contact"
+    assert row["status"] == "'\tqueued"
+    assert row["from"] == "'+15550000001"
+    assert row["to"] == "'\r=1"
+    assert row["media"] == "'=not-a-url"
+    assert row["text"] == "fine"
 
 
 def test_the_page_offers_the_export_with_its_cap(client_agent, sandbox):

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 
 from avodash.models import AuditEntry, InboxGrant
+from inbox.idempotency import new_key
 from inbox.services.presence import presence_touch
 from tests.helpers import INBOX, OTHER_INBOX, post
 from tests.inbox.messaging_support import (
@@ -176,9 +177,70 @@ def test_it_shows_the_apis_refusal_and_keeps_the_draft(client_agent, sandbox):
     assert AuditEntry.objects.get(action="message.send").outcome == AuditEntry.FAILED
 
 
+# --- a reply goes to the ticket's own contact, whatever the form says ------------------------------
+@pytest.mark.parametrize("other", ["another ticket's contact", "no such contact"])
+def test_a_reply_naming_another_contact_is_refused(client_agent, sandbox, other):
+    ticket = ticket_for(sandbox, BOB)
+    someone_else = ticket_for(sandbox, LANDLINE).contact_id if other != "no such contact" else "nosuchcontact"
+    assert someone_else != ticket.contact_id
+    sandbox.clear_log()
+
+    r = reply(client_agent, sandbox, text="Meant for Bob", contact_id=someone_else, key="9" * 32)
+
+    page = html.unescape(text_of(r))
+    assert r.status_code == 422  # htmx's 400 (see swap_status)
+    assert "Not sent: this reply was addressed to someone other than the ticket's contact." in page
+    assert "Replies on this ticket go to its contact, Bob McTest" in page
+    assert "Nothing was sent." in page
+    assert "Meant for Bob" in page  # the draft is kept
+    assert message_posts(sandbox) == []
+    assert not AuditEntry.objects.filter(action="message.send").exists()
+    # The draft comes back addressed to the ticket's contact, with its key (nothing was claimed).
+    assert f'name="contact_id" value="{ticket.contact_id}"' in page
+    assert draft_key(page) == "9" * 32
+
+
+def test_a_reply_without_javascript_naming_another_contact_is_refused(client_agent, sandbox):
+    ticket = ticket_for(sandbox, BOB)
+    other = ticket_for(sandbox, LANDLINE).contact_id
+    r = reply(client_agent, sandbox, htmx=False, text="Meant for Bob", contact_id=other)
+    assert r.status_code == 302
+    page = html.unescape(text_of(client_agent.get(ticket_url(ticket.id))))
+    assert "addressed to someone other than the ticket's contact" in page
+    assert "Meant for Bob" in page
+    assert message_posts(sandbox) == []
+
+
+def test_a_reply_goes_to_the_tickets_contact_and_the_audit_says_so(client_agent, sandbox):
+    ticket = ticket_for(sandbox, BOB)
+    r = reply(client_agent, sandbox, text="Hello Bob", contact_id="")  # no cross-check: the ticket decides
+    assert "Sent to Bob McTest." in text_of(r)
+    (call,) = message_posts(sandbox)
+    assert call["params"]["phone"] == BOB
+    entry = AuditEntry.objects.get(action="message.send")
+    assert (entry.target, entry.params["to"], entry.params["contact"]) == (ticket.id, BOB, ticket.contact_id)
+
+
+def test_a_reply_to_a_ticket_that_does_not_exist_is_refused(client_agent, sandbox):
+    ticket = ticket_for(sandbox, BOB)
+    r = post(
+        client_agent,
+        send_url("NoSuchTicket"),
+        {"idempotency_key": new_key(), "contact_id": ticket.contact_id, "text": "Anyone?", "action": "send"},
+        **HTMX,
+    )
+    page = text_of(r)
+    assert r.status_code == 422
+    assert "Not sent: this ticket was not found." in page
+    assert "Anyone?" in page
+    assert message_posts(sandbox) == []
+
+
 # --- failures: the draft stays, and the person is told sent / not sent / unknown ----------------
 def test_it_keeps_the_draft_on_429_and_says_not_sent(client_agent, sandbox):
     sandbox.faults.add("/v1/messages", method="POST", status=429, retry_after="4")
+    ticket = ticket_for(sandbox, BOB)
+    before = len(outbound(sandbox, ticket.id))
     r = reply(client_agent, sandbox, text="Rate limited draft", key="a" * 32)
     page = text_of(r)
     assert r.status_code == 429 or r.status_code == 503
@@ -186,19 +248,72 @@ def test_it_keeps_the_draft_on_429_and_says_not_sent(client_agent, sandbox):
     assert "Nothing was sent" in page and "in 5 seconds" in page
     assert "Rate limited draft" in page
     assert len(message_posts(sandbox)) == 1  # a POST is never retried
-    assert draft_key(page) != "a" * 32  # not sent: a retry is a deliberate new attempt
+    new = draft_key(page)
+    assert new != "a" * 32  # not sent: a retry is a deliberate new attempt
+    assert AuditEntry.objects.get(action="message.send").params["delivery"] == "not sent"
+
+    # Pressing Send again (the new key) does send it.
+    sandbox.faults.clear()
+    again = reply(client_agent, sandbox, text="Rate limited draft", key=new)
+    assert "Sent to Bob McTest." in text_of(again)
+    assert len(message_posts(sandbox)) == 2
+    assert len(outbound(sandbox, ticket.id)) == before + 1
 
 
-def test_it_keeps_the_draft_on_500_and_says_not_sent(client_agent, sandbox):
-    sandbox.faults.add("/v1/messages", method="POST", status=500)
-    r = reply(client_agent, sandbox, text="Server error draft")
-    page = text_of(r)
-    assert "Not sent: Avochato had a problem." in page
-    assert "HTTP 500" in page
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_a_5xx_is_unknown_and_pressing_send_again_does_not_resend(client_agent, sandbox, status):
+    """A gateway's 500/502/504 may come after Avochato sent the message: never "not sent"."""
+    sandbox.faults.add("/v1/messages", method="POST", status=status)
+    ticket = ticket_for(sandbox, BOB)
+    key = "c" * 32
+
+    r = reply(client_agent, sandbox, text="Server error draft", key=key)
+
+    page = html.unescape(text_of(r))
+    assert "Not sent" not in page
+    assert "Unknown whether it was sent." in page
+    assert f"Avochato answered with an error (HTTP {status}) after the message reached it" in page
+    assert "so it may have been sent" in page
+    assert "pressing Send again will not resend this draft" in page
+    assert f'href="{ticket_url(ticket.id)}#stream-scroll"' in page  # check the conversation
     assert "Server error draft" in page
+    assert draft_key(page) == key  # the key is kept: a resubmit replays, never resends
     assert len(message_posts(sandbox)) == 1
     entry = AuditEntry.objects.get(action="message.send")
-    assert entry.outcome == AuditEntry.FAILED and entry.params["delivery"] == "not sent"
+    assert entry.outcome == AuditEntry.FAILED and entry.params["delivery"] == "unknown"
+
+    # Pressing Send again, even once Avochato is well, does not reach the API.
+    sandbox.faults.clear()
+    again = reply(client_agent, sandbox, text="Server error draft", key=key)
+    assert "Unknown whether it was sent." in text_of(again)
+    assert draft_key(text_of(again)) == key
+    assert len(message_posts(sandbox)) == 1
+
+    # Only a deliberate new draft (after checking) gets a new key.
+    fresh = reply(client_agent, sandbox, text="Server error draft", key=key, action="redraft")
+    assert draft_key(text_of(fresh)) != key
+    assert len(message_posts(sandbox)) == 1
+
+
+def test_a_schedule_answered_with_a_5xx_is_unknown_too(client_agent, sandbox):
+    sandbox.faults.add("/v1/messages", method="POST", status=502)
+    key = "d" * 32
+    fields = {"action": "schedule", "when": "tomorrow_9", "text": "Later, maybe"}
+    r = reply(client_agent, sandbox, key=key, **fields)
+    assert "Unknown whether it was sent." in text_of(r)
+    sandbox.faults.clear()
+    reply(client_agent, sandbox, key=key, **fields)
+    assert len(message_posts(sandbox)) == 1
+    assert AuditEntry.objects.get(action="message.schedule").params["delivery"] == "unknown"
+
+
+def test_a_4xx_refusal_is_not_sent_and_gets_a_new_key(client_agent, sandbox):
+    sandbox.faults.add("/v1/messages", method="POST", status=422)
+    r = reply(client_agent, sandbox, text="Refused draft", key="e" * 32)
+    page = text_of(r)
+    assert "Not sent: Avochato refused it." in page
+    assert "Refused draft" in page
+    assert draft_key(page) != "e" * 32
 
 
 def test_it_keeps_the_draft_on_a_timeout_and_says_unknown(client_agent, sandbox, settings):
@@ -237,11 +352,12 @@ def test_it_keeps_the_draft_on_a_timeout_and_says_unknown(client_agent, sandbox,
 def test_it_keeps_the_draft_without_javascript_through_the_redirect(client_agent, sandbox):
     sandbox.faults.add("/v1/messages", method="POST", status=503)
     ticket = ticket_for(sandbox, BOB)
-    r = reply(client_agent, sandbox, htmx=False, text="Kept across the redirect")
+    r = reply(client_agent, sandbox, htmx=False, text="Kept across the redirect", key="f" * 32)
     assert r.status_code == 302 and r["Location"].startswith(ticket_url(ticket.id))
     page = text_of(client_agent.get(ticket_url(ticket.id)))
     assert "Kept across the redirect" in page
-    assert "Not sent: Avochato had a problem." in page
+    assert "Unknown whether it was sent." in page
+    assert draft_key(page) == "f" * 32
     # Shown once: a reload gives a clean composer.
     assert "Kept across the redirect" not in text_of(client_agent.get(ticket_url(ticket.id)))
 
@@ -307,4 +423,9 @@ def test_a_reply_costs_one_lookup_round_and_one_post(client_agent, sandbox):
     sandbox.clear_log()
     reply(client_agent, sandbox)
     calls = [(c["method"], c["path"]) for c in sandbox.requests if c["path"].startswith("/v1/")]
-    assert calls == [("GET", f"/v1/contacts/{ticket.contact_id}"), ("POST", "/v1/messages")]
+    # The ticket (who the reply goes to) and the contact the page showed, fetched at once.
+    assert sorted(calls[:2]) == [
+        ("GET", f"/v1/contacts/{ticket.contact_id}"),
+        ("GET", f"/v1/tickets/{ticket.id}"),
+    ]
+    assert calls[2:] == [("POST", "/v1/messages")]
