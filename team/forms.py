@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from django import forms
 
+from team.lifecycle import e164_suggestion
 from team.services import ROLES, is_e164
 
 ROLE_CHOICES = [(r, r.capitalize()) for r in ROLES]
 PHONE_HELP = "E.164 format: + then country code and number, like +14155551234."
 
 
-def _clean_phone(value: str) -> str:
+def _clean_phone(value: str, *, hint: bool = False) -> str:
+    """E.164 or a ValidationError; with `hint`, the message offers the E.164 form of a US number
+    typed the local way (the user page offers it as a button instead)."""
     phone = "".join(value.split()).replace("-", "").replace("(", "").replace(")", "")
     if not is_e164(phone):
+        suggestion = e164_suggestion(value) if hint else ""
         raise forms.ValidationError(
             "Enter the phone number in E.164 format: + then the country code and number, like +14155551234."
+            + (f" Did you mean {suggestion}?" if suggestion else "")
         )
     return phone
 
@@ -75,7 +80,7 @@ class UserAddForm(forms.Form):
 
     def clean_phone(self) -> str:
         value = self.cleaned_data.get("phone") or ""
-        return _clean_phone(value) if value.strip() else ""
+        return _clean_phone(value, hint=True) if value.strip() else ""
 
 
 class RoleForm(forms.Form):

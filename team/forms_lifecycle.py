@@ -75,7 +75,8 @@ class FindPersonForm(forms.Form):
 class OffboardForm(forms.Form):
     """The plan's choices: built from the person's memberships (one handover per inbox)."""
 
-    email = forms.EmailField(widget=forms.HiddenInput)
+    # Its own id: the page's find form above has the visible `id_email`.
+    email = forms.EmailField(widget=forms.HiddenInput(attrs={"id": "id_plan_email"}))
     action = forms.ChoiceField(
         label="In each chosen inbox",
         choices=[

@@ -319,12 +319,16 @@ def _step_add_user(client, step: JobStep, recheck: bool) -> tuple[str, dict]:
     p = step.params
     existing = lifecycle.member_by_email(client, email=step.target)
     if existing is not None:
-        role = f" as {existing.role}" if existing.role else ""
-        what = (
-            "added (found on re-check)"
-            if recheck and step.result.get("posted")
-            else f"already a member{role}"
-        )
+        if recheck and step.result.get("posted"):
+            return "added (found on re-check)", {"user_id": existing.id, "already": True}
+        # Onboarding adds; it never changes the role of an existing membership (a bulk file
+        # must not silently demote an owner or promote a member).
+        asked = p.get("role", "member")
+        what = "already a member"
+        if existing.role:
+            what += f" as {existing.role}"
+            if existing.role != asked:
+                what += f": role unchanged (asked for {asked})"
         return what, {"user_id": existing.id, "already": True}
     # Recorded before the POST: a crash after it makes the re-check above say so.
     step.result = {"posted": True}

@@ -60,10 +60,31 @@ def normalize_phone(value: str) -> str:
     """Spaces, dashes and brackets dropped; '' stays ''. Raises LifecycleError if not E.164."""
     phone = "".join((value or "").split()).replace("-", "").replace("(", "").replace(")", "").replace(".", "")
     if phone and not is_e164(phone):
+        hint = e164_suggestion(value)
         raise LifecycleError(
             "Phone must be in E.164 format: + then country code and number, like +14155551234."
+            + (f" Did you mean {hint}?" if hint else "")
         )
     return phone
+
+
+def e164_suggestion(value: str) -> str:
+    """The E.164 form of a US/Canada number typed the local way, or ''.
+
+    `(415) 555-1234`, `415.555.1234`, `1 415 555 1234` -> `+14155551234`.
+    Only a suggestion to offer (never applied silently): other countries' local forms cannot
+    be told apart, so they get none.
+    """
+    text = (value or "").strip()
+    if not text or text.startswith("+") or any(c.isalpha() for c in text):
+        return ""  # with a "+" it names its country: nothing to guess
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    # A NANP number: 10 digits, area code and exchange starting with 2-9.
+    if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
+        return ""
+    return "+1" + digits
 
 
 def email_error(value: str) -> str:
@@ -399,6 +420,8 @@ class CsvRow:
     errors: list[str] = field(default_factory=list)
     # subdomain -> "add" | "member" | "unknown" (after the preview's membership check)
     plan: dict[str, str] = field(default_factory=dict)
+    # subdomain -> the role they already have there ("" when it could not be read), for "member"
+    current: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -414,6 +437,7 @@ class CsvRow:
             "inboxes": self.inboxes,
             "errors": self.errors,
             "plan": self.plan,
+            "current": self.current,
         }
 
 
@@ -485,7 +509,11 @@ def csv_parse(data: bytes, *, granted: Iterable[str]) -> list[CsvRow]:
                 row.phone = normalize_phone(cell("phone"))
             except LifecycleError:
                 row.phone = cell("phone")
-                row.errors.append(f"Phone “{row.phone}” is not in E.164 format (like +14155551234).")
+                hint = e164_suggestion(row.phone)
+                row.errors.append(
+                    f"Phone “{row.phone}” is not in E.164 format (like +14155551234)."
+                    + (f" Did you mean {hint}?" if hint else "")
+                )
             row.inboxes = list(dict.fromkeys(_split_inboxes(cell("inboxes"))))
             if not row.inboxes:
                 row.errors.append("No inbox given.")
@@ -503,32 +531,50 @@ def csv_parse(data: bytes, *, granted: Iterable[str]) -> list[CsvRow]:
 
 
 def csv_preview(rows: list[CsvRow]) -> list[str]:
-    """Fill each valid row's plan per inbox: will be added, or already a member.
+    """Fill each valid row's plan per inbox: will be added, or already a member (with the role
+    they have there: onboarding never changes an existing membership's role).
 
     One members list per inbox involved (`GET /v1/users`, every page; no call per row), at
-    once. Returns the inboxes whose list could not be read (their rows say "unknown").
+    once; then `GET /v1/users/:id` for the rows' existing members only (the list has no
+    role). Returns the inboxes whose list could not be read (their rows say "unknown").
     """
     inboxes = sorted({i for r in rows if r.ok for i in r.inboxes})
 
-    def emails(sub: str) -> Callable[[], set[str]]:
+    def emails(sub: str) -> Callable[[], dict[str, str]]:
         client = get_client(sub)
         return lambda: {
-            str(u.get("email") or "").lower() for u in client.iter_pages(("users",), {}, key="users")
+            str(u.get("email") or "").lower(): str(u.get("id") or "")
+            for u in client.iter_pages(("users",), {}, key="users")
         }
 
     # Only the list (not the per-user details `users_list` adds): the emails are all we need.
     results = dict(zip(inboxes, _each([emails(s) for s in inboxes]), strict=True))
     unreadable = [s for s, r in results.items() if isinstance(r, AvochatoError)]
+    existing: list[tuple[str, str]] = []  # (subdomain, user id) of rows' existing members
     for row in rows:
         if not row.ok:
             continue
         for sub in row.inboxes:
             members = results.get(sub)
-            row.plan[sub] = (
-                "unknown"
-                if isinstance(members, AvochatoError)
-                else ("member" if row.email in members else "add")
-            )
+            if isinstance(members, AvochatoError) or members is None:
+                row.plan[sub] = "unknown"
+            elif row.email in members:
+                row.plan[sub] = "member"
+                existing.append((sub, members[row.email]))
+            else:
+                row.plan[sub] = "add"
+    existing = sorted(set(existing))
+    fetched = _each(
+        [lambda sub=sub, uid=uid: services.user_get(get_client(sub), user=uid) for sub, uid in existing]
+    )
+    roles = {
+        key: ("" if isinstance(user, AvochatoError) else user.role or "")
+        for key, user in zip(existing, fetched, strict=True)
+    }
+    for row in rows:
+        for sub, what in row.plan.items():
+            if what == "member":
+                row.current[sub] = roles.get((sub, results[sub][row.email]), "")  # type: ignore[index]
     return unreadable
 
 
@@ -629,13 +675,25 @@ class ComplianceRow:
     inbox: Inbox
     user: TeamUser
     issue: str
+    is_api_user: bool = False  # the user avodash's API credential acts as: no actions offered
 
 
-def compliance_rows(directory: Directory) -> list[ComplianceRow]:
-    """Per inbox, the users without working MFA (2FA not required, or no verified phone/app)."""
+def api_user_id(inboxes: list[Inbox]) -> str | None:
+    """The id of the user the dashboard's API credential acts as (one id across inboxes), or
+    None when it cannot be told (`services.credential_user_id`, cached)."""
+    if not inboxes:
+        return None
+    return services.credential_user_id(get_client(inboxes[0].subdomain))
+
+
+def compliance_rows(directory: Directory, *, api_user: str | None = None) -> list[ComplianceRow]:
+    """Per inbox, the users without working MFA (2FA not required, or no verified phone/app).
+    `api_user` (the credential's user id) marks that user's rows."""
     by_sub = {i.subdomain: i for i in directory.inboxes}
     rows = [
-        ComplianceRow(inbox=by_sub[sub], user=user, issue=issue)
+        ComplianceRow(
+            inbox=by_sub[sub], user=user, issue=issue, is_api_user=bool(api_user) and user.id == api_user
+        )
         for person in directory.people
         for sub, user in person.memberships.items()
         if (issue := mfa_issue(user))

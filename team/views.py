@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from avodash.access import inbox_view
 from avodash.audit import audited
@@ -26,6 +27,7 @@ from avodash.inboxes import granted_subdomains
 from avodash.middleware import api_error_status
 from team import services
 from team.forms import ConfirmForm, MfaPhoneForm, RemoveForm, RoleForm, TeamFilterForm, UserAddForm
+from team.lifecycle import e164_suggestion
 from team.services import TeamUser
 
 VIEW = "avodash.view_team"
@@ -117,12 +119,11 @@ def _render_user(
     *,
     status: int = 200,
     role_form: RoleForm | None = None,
-    mfa_form: MfaPhoneForm | None = None,
     role_error: str = "",
-    mfa_error: str = "",
     action_error: str = "",
 ) -> HttpResponse:
     data = _load_user_page(request, user_ref)
+    mfa = request.session.pop(_mfa_draft_key(subdomain, user_ref), None) or {}
     user = data.user
     shown, hidden = _visible_inboxes(request, data.inboxes)
     context = {
@@ -134,11 +135,12 @@ def _render_user(
         "queue_url": _queue_url(subdomain, user.id),
         "can_manage": request.user.has_perm(MANAGE),
         "role_form": role_form or RoleForm(initial={"role": user.role}),
-        "mfa_form": mfa_form or MfaPhoneForm(),
         "role_error": role_error,
         "role_rule": services.ROLE_RULE,
         "role_help": services.ROLE_HELP,
-        "mfa_error": mfa_error,
+        "mfa_phone": mfa.get("phone", ""),
+        "mfa_error": mfa.get("error", ""),
+        "mfa_suggestion": mfa.get("suggestion", ""),
         "action_error": action_error,
         "reset_hours": services.PASSWORD_RESET_EXPIRY_HOURS,
     }
@@ -274,40 +276,81 @@ def user_enable(request: HttpRequest, subdomain: str, user_id: str) -> HttpRespo
 
 
 @inbox_view(perm=MANAGE)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def user_password_reset(request: HttpRequest, subdomain: str, user_id: str) -> HttpResponse:
+    """A light confirmation first (naming the user and the link's lifetime), then the reset."""
     user = services.user_get(request.avochato, user=user_id)
+    hours = services.PASSWORD_RESET_EXPIRY_HOURS
+    if not (request.method == "POST" and ConfirmForm(request.POST).is_valid()):
+        return _confirm(request, {"member": user, "action": "password_reset", "reset_hours": hours})
     try:
         with audited(request, action="team.user_password_reset", target=user.id):
             services.user_password_reset(request.avochato, user=user.id)
     except AvochatoError as err:
         return _render_user(request, subdomain, user_id, status=_status_for(err), action_error=err.message)
-    hours = services.PASSWORD_RESET_EXPIRY_HOURS
     who = user.email or user.display_name
     messages.success(request, f"Password reset email sent to {who}. The link in it expires in {hours} hours.")
     return redirect(_user_url(subdomain, user.id))
 
 
+def _mfa_draft_key(subdomain: str, user_ref: str) -> str:
+    return f"team:mfa-draft:{subdomain}:{user_ref}"
+
+
+def _mfa_problem(
+    request: HttpRequest,
+    subdomain: str,
+    user_id: str,
+    *,
+    phone: str,
+    error: str,
+    status: int,
+    user: TeamUser | None = None,
+) -> HttpResponse:
+    """The MFA phone form again, with the error, the input kept and a "Did you mean" for a US
+    number typed the local way. htmx: the form's section alone; without JS: back to the user
+    page (PRG), which shows the same from the session. The URL stays the user page's."""
+    draft = {"phone": phone, "error": error, "suggestion": e164_suggestion(phone)}
+    if request.htmx:
+        user = user or services.user_get(request.avochato, user=user_id)
+        context = {
+            "member": user,
+            "mfa_phone": phone,
+            "mfa_error": error,
+            "mfa_suggestion": draft["suggestion"],
+        }
+        return render(request, "team/user.html#mfa", context, status=status)
+    request.session[_mfa_draft_key(subdomain, user_id)] = draft
+    return redirect(_user_url(subdomain, user_id) + "#h-phone")
+
+
 @inbox_view(perm=MANAGE)
 @require_POST
 def user_mfa_phone(request: HttpRequest, subdomain: str, user_id: str) -> HttpResponse:
-    form = MfaPhoneForm(request.POST)
+    data = request.POST.copy()
+    if data.get("suggested"):  # the "Did you mean" button
+        data["phone"] = data["suggested"]
+    form = MfaPhoneForm(data)
+    typed = (data.get("phone") or "")[:64]
     if not form.is_valid():
-        return _render_user(request, subdomain, user_id, status=400, mfa_form=form)
+        error = form.errors["phone"][0] if "phone" in form.errors else "Enter a phone number."
+        return _mfa_problem(request, subdomain, user_id, phone=typed, error=error, status=400)
     phone = form.cleaned_data["phone"]
     user = services.user_get(request.avochato, user=user_id)
     try:
         with audited(request, action="team.user_mfa_phone", target=user.id, params={"phone": phone}):
             user = services.user_mfa_phone_set(request.avochato, user=user.id, phone=phone)
     except AvochatoError as err:
-        return _render_user(
-            request, subdomain, user_id, status=_status_for(err), mfa_form=form, mfa_error=err.message
+        return _mfa_problem(
+            request, subdomain, user_id, phone=typed, error=err.message, status=_status_for(err), user=user
         )
     messages.success(
         request,
         f"MFA phone {phone} set for {user.display_name}. It stays pending until they confirm it "
         "with the code Avochato texts to that number.",
     )
+    if request.htmx:
+        return HttpResponseClientRedirect(_user_url(subdomain, user.id))
     return redirect(_user_url(subdomain, user.id))
 
 

@@ -121,6 +121,9 @@ def _job_context(job: Job) -> dict:
         "percent": round(100 * settled / total),
         "done_pct": round(100 * counts[JobStep.DONE] / total, 1),
         "bad_pct": round(100 * (counts[JobStep.FAILED] + counts[JobStep.BLOCKED]) / total, 1),
+        "cancelled_pct": round(100 * counts[JobStep.CANCELLED] / total, 1),
+        # A cancelled step did not run: it is not "finished" in the sense a person reads it.
+        "ran": settled - counts[JobStep.CANCELLED],
         "retryable": job.status == Job.FAILED,
         "inbox_names": names,
         "handover": sorted(((names.get(k, k), v) for k, v in job.options.get("handover", {}).items())),
@@ -164,7 +167,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
     if request.GET and not form.is_valid():
         return render(request, "team/people_compliance.html", {"form": form, "rows": []}, status=400)
     data = lifecycle.people_directory(inboxes=inboxes)
-    all_rows = lifecycle.compliance_rows(data)
+    all_rows = lifecycle.compliance_rows(data, api_user=lifecycle.api_user_id(inboxes))
     rows = form.filter(all_rows) if form.is_bound else all_rows
     if form.is_bound and form.cleaned_data.get("format") == "csv":
         return _compliance_csv(rows)
@@ -314,17 +317,37 @@ def onboard_csv_preview(request: HttpRequest, job_id: int) -> HttpResponse:
         return redirect("people:job", job_id=job.pk)
     names = _inbox_names()
     rows = [
-        {**r, "plan_items": [(sub, names.get(sub, sub), what) for sub, what in r["plan"].items()]}
+        {
+            **r,
+            "plan_items": [
+                {
+                    "inbox": sub,
+                    "name": names.get(sub, sub),
+                    "what": what,
+                    "current": r.get("current", {}).get(sub, ""),
+                }
+                for sub, what in r["plan"].items()
+            ],
+        }
         for r in job.options.get("rows", [])
     ]
     good = [r for r in rows if not r["errors"]]
-    adds = sum(1 for r in good for v in r["plan"].values() if v != "member")
+    plan = [item["what"] for r in good for item in r["plan_items"]]
     context = {
         "job": job,
         "rows": rows,
         "good": len(good),
         "bad": len(rows) - len(good),
-        "adds": adds,
+        # One step per valid row and inbox: additions + already members + not yet known.
+        "adds": plan.count("add"),
+        "already": plan.count("member"),
+        "unknown": plan.count("unknown"),
+        "role_kept": sum(
+            1
+            for r in good
+            for item in r["plan_items"]
+            if item["what"] == "member" and item["current"] and item["current"] != r["role"]
+        ),
         "steps": job.steps.count(),
         "roles": ROLES,
     }

@@ -90,3 +90,88 @@ def test_onboard_into_two_inboxes_then_offboard_with_a_handover(
     assert {t.user_id for t in mine} == {maya.id}
     for sub in ("acme-support", "acme-sales"):
         assert sandbox.state.inbox(sub).members[lena.id].enabled is False
+
+
+SHOT_CSV = (
+    "email,name,role,phone,inboxes\n"
+    "ravi.new@acme.example,Ravi New,member,+14155550190,acme-support;acme-sales\n"
+    "maya.patel@acme.example,Maya Patel,member,,acme-support;globex-help\n"
+    "not-an-email,Broken Row,member,,acme-support\n"
+    "lena.new@acme.example,Lena Ng,boss,,acme-support\n"
+    "ola.new@acme.example,Ola Berg,member,555-1234,acme-support\n"
+    "kim.new@acme.example,Kim Park,member,,acme-support;initech\n"
+    "zoe.new@acme.example,Zoe New,manager,,globex-help\n"
+)
+
+
+@pytest.mark.screenshots
+def test_lifecycle_screenshots(role_groups, request, page, live_server, itadmin, sandbox):
+    """docs/screenshots/onboard.png, onboard-csv-preview.png, offboard-plan.png,
+    offboard-progress.png, compliance.png (run with `-m screenshots`; AVODASH_SCREENSHOTS=dir
+    writes them elsewhere)."""
+    import os
+
+    from django.utils import timezone
+
+    from team.models import Job, JobStep
+
+    if "screenshots" not in (request.config.getoption("-m") or ""):
+        pytest.skip("run with -m screenshots to regenerate docs/screenshots")
+    sandbox.set_rate_limit(None)
+    out = os.environ.get("AVODASH_SCREENSHOTS") or os.path.join(
+        os.path.dirname(__file__), "..", "..", "docs", "screenshots"
+    )
+    os.makedirs(out, exist_ok=True)
+    itadmin.first_name, itadmin.last_name = "Ivy", "Tech"
+    itadmin.save()
+    login(page, live_server, itadmin)
+
+    page.goto(f"{live_server.url}/team/onboard/")
+    page.get_by_label("Email").fill("nora.new@acme.example")
+    page.get_by_label("Name").fill("Nora New")
+    page.get_by_label("MFA phone").fill("+14155550188")
+    page.get_by_label("Acme Sales").check()
+    page.get_by_label("Acme Support").check()
+    page.screenshot(path=os.path.join(out, "onboard.png"))
+
+    page.goto(f"{live_server.url}/team/onboard/csv/")
+    page.locator("input[type=file]").set_input_files(
+        {"name": "people.csv", "mimeType": "text/csv", "buffer": SHOT_CSV.encode()}
+    )
+    page.locator("form button[type=submit]").last.click()
+    expect(page.get_by_role("heading", name="Dry run: people.csv")).to_be_visible()
+    page.screenshot(path=os.path.join(out, "onboard-csv-preview.png"))
+
+    sam = "sam.rivera@acme.example"
+    page.goto(f"{live_server.url}/team/offboard/?email={sam}")
+    maya = sandbox.state.user_by_email(MAYA)
+    page.get_by_label("Open tickets in Acme Support go to").select_option(maya.id)
+    page.screenshot(path=os.path.join(out, "offboard-plan.png"))
+
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name=f"Offboard {sam}").click()
+    expect(page).to_have_url(re.compile(r"/team/jobs/\d+/$"))
+    job = Job.objects.order_by("-pk").first()
+    now = timezone.now()
+    steps = list(job.steps.order_by("position"))
+    for s, (status, outcome) in zip(
+        steps,
+        [("done", "no pending scheduled messages left"), ("done", "disabled"), ("running", "")],
+        strict=False,
+    ):
+        JobStep.objects.filter(pk=s.pk).update(
+            status=status,
+            outcome=outcome,
+            attempts=1,
+            started_at=now,
+            finished_at=now if status == "done" else None,
+        )
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.RUNNING, started_at=now, heartbeat_at=now + timezone.timedelta(hours=1)
+    )
+    page.reload()
+    expect(page.locator(".lc-title .badge")).to_have_text("Running")
+    page.screenshot(path=os.path.join(out, "offboard-progress.png"))
+
+    page.goto(f"{live_server.url}/team/compliance/")
+    page.screenshot(path=os.path.join(out, "compliance.png"))

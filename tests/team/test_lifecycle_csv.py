@@ -45,9 +45,15 @@ def test_the_dry_run_checks_every_row_and_sends_nothing(client_itadmin, sandbox)
     assert "Phone “555-1234” is not in E.164 format" in page
     assert "Not an inbox you are granted: initech." in page
     assert "ravi.new@acme.example is already on line 2." in page
-    assert "already a member: no change" in page  # Maya in acme-support
+    # Maya is a manager in acme-support; the file asks for member: her role is kept, and said so.
+    assert "already a member as manager: role unchanged" in page
+    assert "Roles of existing members are not changed." in page
     assert page.count("will be added") == 4  # Ravi ×2, Maya in globex-help, Zoe
     assert "Apply 3 rows" in page
+    # The counts agree: 4 additions + 1 already a member = the 5 steps of the 3 valid rows.
+    assert (r2 := client_itadmin.get(r["Location"])).context["adds"] == 4
+    assert r2.context["already"] == 1 and r2.context["steps"] == 5
+    assert "3 valid rows → 4 inbox additions, 1 already a member (no change); 5 rows with errors" in page
     # Only each inbox's members list was read; nothing was written.
     assert calls(sandbox, "POST", "/v1/users") == []
     assert {c["subdomain"] for c in calls(sandbox, "GET", "/v1/users")} == {
@@ -83,7 +89,8 @@ def test_applying_runs_the_valid_rows_and_shows_a_result_per_row(client_itadmin,
     page = client_itadmin.get(r["Location"]).content.decode()
     assert "5 of 5 steps finished" in page
     assert page.count("Not applied") == 5
-    assert "already a member as manager" in page
+    assert "already a member as manager: role unchanged (asked for member)" in page
+    assert st.inbox("acme-support").members[st.user_by_email("maya.patel@acme.example").id].role == "manager"
     # Applying twice does not run it twice.
     assert client_itadmin.post(f"/team/onboard/csv/{job.pk}/").status_code == 302
     assert len(calls(sandbox, "POST", "/v1/users")) == 4

@@ -204,12 +204,49 @@ def test_it_will_not_disable_or_remove_the_credentials_own_user(client_itadmin, 
 
 
 def test_it_refuses_a_bad_mfa_phone_at_the_field(client_itadmin, sandbox):
+    """Without JS: back on the user page (PRG), the error at the field, the input kept, and the
+    E.164 form of the US number offered."""
     grace = uid(sandbox, "grace.kim@acme.example")
-    r = post(client_itadmin, team_url(f"{grace}/mfa-phone/"), {"phone": "4155550199"})
+    r = post(client_itadmin, team_url(f"{grace}/mfa-phone/"), {"phone": "(415) 555-0199"})
+    assert r.status_code == 302 and r["Location"] == team_url(f"{grace}/") + "#h-phone"
+    html = client_itadmin.get(r["Location"]).content.decode()
+    assert "E.164" in html and 'value="(415) 555-0199"' in html and 'aria-invalid="true"' in html
+    assert "Did you mean <strong>+14155550199</strong>?" in html
+    assert 'name="suggested" value="+14155550199"' in html
+    assert _writes(sandbox) == []
+    # Shown once: a reload is a clean form.
+    assert "Did you mean" not in client_itadmin.get(r["Location"]).content.decode()
+
+
+def test_a_bad_mfa_phone_with_htmx_answers_with_the_form_section_only(client_itadmin, sandbox):
+    grace = uid(sandbox, "grace.kim@acme.example")
+    r = post(
+        client_itadmin, team_url(f"{grace}/mfa-phone/"), {"phone": "(415) 555-0199"}, HTTP_HX_REQUEST="true"
+    )
     assert r.status_code == 400
     html = r.content.decode()
-    assert "E.164" in html and 'value="4155550199"' in html and 'aria-invalid="true"' in html
+    assert html.lstrip().startswith('<section class="panel team-action" id="mfa-phone"')
+    assert "Did you mean <strong>+14155550199</strong>?" in html and "<html" not in html
     assert _writes(sandbox) == []
+
+
+def test_the_did_you_mean_button_sets_the_suggested_phone(client_itadmin, sandbox):
+    grace = uid(sandbox, "grace.kim@acme.example")
+    r = post(
+        client_itadmin,
+        team_url(f"{grace}/mfa-phone/"),
+        {"phone": "(415) 555-0199", "suggested": "+14155550199"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert r.status_code == 200 and r["HX-Redirect"] == team_url(f"{grace}/")
+    assert sandbox.state.users[grace].pending_mfa_phone == "+14155550199"
+
+
+def test_no_suggestion_for_a_number_that_is_not_a_us_one(client_itadmin, sandbox):
+    grace = uid(sandbox, "grace.kim@acme.example")
+    r = post(client_itadmin, team_url(f"{grace}/mfa-phone/"), {"phone": "555-0199"})
+    html = client_itadmin.get(r["Location"]).content.decode()
+    assert "E.164" in html and "Did you mean" not in html
 
 
 def test_it_sets_an_mfa_phone_that_the_user_must_confirm(client_itadmin, sandbox):
@@ -228,7 +265,19 @@ def test_it_sends_a_password_reset(client_itadmin, sandbox):
     sam = uid(sandbox, "sam.rivera@acme.example")
     page = client_itadmin.get(team_url(f"{sam}/")).content.decode()
     assert "The link expires in 48 hours" in page
-    r = post(client_itadmin, team_url(f"{sam}/password-reset/"), {"who": "sam.rivera@acme.example"})
+    # First a confirmation naming them and the link's lifetime; nothing is sent yet.
+    r = post(client_itadmin, team_url(f"{sam}/password-reset/"), {})
+    assert r.status_code == 200 and sandbox.state.users[sam].password_reset_sent_at is None
+    confirm = r.content.decode()
+    assert "Send Sam Rivera a password reset email?" in confirm
+    assert "sam.rivera@acme.example" in confirm and "The link expires in 48 hours." in confirm
+    r = client_itadmin.get(
+        team_url(f"{sam}/password-reset/"), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="confirm-region"
+    )
+    assert r.status_code == 200 and "<html" not in r.content.decode()
+    assert "Send Sam Rivera a password reset email?" in r.content.decode()
+    assert sandbox.state.users[sam].password_reset_sent_at is None
+    r = post(client_itadmin, team_url(f"{sam}/password-reset/"), {"confirm": "yes"})
     assert sandbox.state.users[sam].password_reset_sent_at is not None
     html = _flash(client_itadmin, r)
     assert "Password reset email sent to sam.rivera@acme.example. The link in it expires in 48 hours." in html

@@ -25,7 +25,7 @@ ACTIONS = [
     ("disable/", {"confirm": "yes"}),
     ("enable/", {}),
     ("mfa-phone/", {"phone": "+14155551234"}),
-    ("password-reset/", {}),
+    ("password-reset/", {"confirm": "yes"}),
     ("remove/", {"confirm": "yes"}),
 ]
 
@@ -99,7 +99,9 @@ def test_writes_addressed_by_email_go_to_the_fetched_users_id(client_itadmin, sa
 
 def test_the_password_reset_message_names_the_fetched_user_not_the_posted_text(client_itadmin, sandbox):
     sam = uid(sandbox, SAM)
-    r = post(client_itadmin, team_url(f"{sam}/password-reset/"), {"who": "<b>someone else</b>"})
+    r = post(
+        client_itadmin, team_url(f"{sam}/password-reset/"), {"confirm": "yes", "who": "<b>someone else</b>"}
+    )
     html = client_itadmin.get(r["Location"]).content.decode()
     assert f"Password reset email sent to {SAM}." in html
     assert "someone else" not in html
