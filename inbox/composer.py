@@ -207,10 +207,16 @@ def composer_for(
 
 
 def ticket_scheduled_for(
-    request: HttpRequest, *, ticket_id: str, note: str = "", error: str = ""
+    request: HttpRequest,
+    *,
+    ticket_id: str,
+    note: str = "",
+    error: str = "",
+    contact: Contact | None = None,
 ) -> dict[str, Any]:
     """The `ticket_scheduled` context: the ticket's pending messages and which ones the viewer
-    may cancel (one call: `GET /v1/messages/scheduled?ticket_id=...`)."""
+    may cancel (one call: `GET /v1/messages/scheduled?ticket_id=...`). `contact`, when the
+    caller has it (the ticket page), names the recipient; otherwise the phone does."""
     from inbox.views.scheduled import cancellable_ids  # the cancel rule lives with the cancel view
 
     sub = request.inbox.subdomain
@@ -220,6 +226,18 @@ def ticket_scheduled_for(
         messages = message_svc.scheduled_for_ticket(client=request.avochato, ticket_id=ticket_id)
     except AvochatoError as err:
         load_error = err.message
+    contacts = {contact.id: contact} if contact is not None else {}
+    missing = {m.contact_id for m in messages if m.contact_id and m.contact_id not in contacts}
+    if missing:
+        # The region reloaded on its own (after a schedule or a cancel): one batched lookup
+        # so that the messages name their recipient, not just the number.
+        try:
+            contacts.update(message_svc.contacts_get(client=request.avochato, contact_ids=sorted(missing)))
+        except AvochatoError as err:
+            log.warning("contacts for the ticket's scheduled messages unavailable: %s", err.message)
+    for m in messages:
+        if m.contact is None and m.contact_id in contacts:
+            m.contact = contacts[m.contact_id]
     return {
         "messages": messages,
         "may_cancel": cancellable_ids(request, messages) if messages else set(),
@@ -247,5 +265,5 @@ def composer_context(request, *, ticket, contact) -> dict:
         "composer": composer_for(
             request, ticket_id=ticket_id, contact=contact, form=form, outcome=outcome, others=others
         ),
-        "ticket_scheduled": ticket_scheduled_for(request, ticket_id=ticket_id),
+        "ticket_scheduled": ticket_scheduled_for(request, ticket_id=ticket_id, contact=contact),
     }

@@ -4,6 +4,7 @@ scheduled filters (GET), cancellation. Every guard runs here, before any API cal
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from django import forms
@@ -20,6 +21,7 @@ from inbox.services.messages import (
     MessageFilters,
     ScheduledFilters,
     phone_normalize,
+    phone_problem,
     phone_suggestion,
     schedule_presets,
     schedule_window,
@@ -212,12 +214,10 @@ class ComposeForm(MessageForm):
         raw = self.cleaned_data.get("phone") or ""
         phone = phone_normalize(raw)
         if phone is None:
+            # Checked here, before any API call: a malformed number never reaches Avochato.
             self.phone_suggestion = phone_suggestion(raw)
             hint = f" Did you mean {self.phone_suggestion}?" if self.phone_suggestion else ""
-            raise forms.ValidationError(
-                "Enter the number in E.164 format: + then the country code and number, like +14155551234."
-                + hint
-            )
+            raise forms.ValidationError((phone_problem(raw) or "Enter a valid phone number.") + hint)
         return phone
 
 
@@ -242,12 +242,42 @@ class _PhoneFilterMixin:
         raw = (self.cleaned_data.get(name) or "").strip()
         if not raw:
             return None
-        phone = phone_normalize(raw)
+        phone = phone_normalize(raw, strict=False)
         if phone is None:
-            suggestion = phone_suggestion(raw)
+            suggestion = phone_suggestion(raw, strict=False)
             hint = f" Did you mean {suggestion}?" if suggestion else ""
-            raise forms.ValidationError("Enter the number in E.164 format, like +14155551234." + hint)
+            raise forms.ValidationError((phone_problem(raw) or "Enter a valid phone number.") + hint)
         return phone
+
+
+# What a person types as a phone number (digits with spaces, dashes, dots, brackets, maybe a +).
+PHONE_TYPED_RE = re.compile(r"^\+?[\d\s\-().]+$")
+
+
+def contact_phone_or_id(raw: str) -> tuple[str | None, str | None]:
+    """The contact filter: (phone, None) for a phone number in any format a person types,
+    normalised to E.164 as the composer does (a US number without +1 is taken as one), or
+    (None, contact_id) for a contact id. Raises ValidationError for anything else."""
+    text = (raw or "").strip()
+    if not text:
+        return None, None
+    digits = re.sub(r"\D", "", text)
+    looks_like_phone = text.startswith("+") or (
+        PHONE_TYPED_RE.match(text) and (not text.isdigit() or len(digits) in (10, 11))
+    )
+    if looks_like_phone:
+        phone = phone_normalize(text, strict=False) or phone_suggestion(text, strict=False)
+        if phone:
+            return phone, None
+        if text.startswith("+") or not ID_RE.match(text):
+            raise forms.ValidationError(
+                (phone_problem(text) or "Enter a valid phone number.") + " Or enter the contact's id."
+            )
+    if ID_RE.match(text):
+        return None, text
+    raise forms.ValidationError(
+        "Enter the contact's phone number (like +14155551234 or (415) 555-1234) or their contact id."
+    )
 
 
 class MessageSearchForm(_PhoneFilterMixin, forms.Form):
@@ -268,7 +298,12 @@ class MessageSearchForm(_PhoneFilterMixin, forms.Form):
     )
     from_number = forms.CharField(required=False, max_length=40, label="From")
     to_number = forms.CharField(required=False, max_length=40, label="To")
-    contact = forms.CharField(required=False, max_length=64, validators=[id_validator], label="Contact id")
+    contact = forms.CharField(
+        required=False,
+        max_length=64,
+        label="Contact (phone or id)",
+        help_text="A phone number in any format, like (415) 555-1234, or a contact id.",
+    )
     ticket = forms.CharField(required=False, max_length=64, validators=[id_validator], label="Ticket id")
     sender = forms.CharField(required=False, max_length=64, validators=[id_validator], label="Sent by")
     created_from = forms.DateField(
@@ -296,6 +331,18 @@ class MessageSearchForm(_PhoneFilterMixin, forms.Form):
     def clean_from_number(self) -> str | None:
         return self._phone("from_number")
 
+    def clean_contact(self) -> str | None:
+        """A contact id, or an E.164 phone (starting with +) that the view resolves to the
+        contact (`contact_phone`); never both."""
+        phone, contact_id = contact_phone_or_id(self.cleaned_data.get("contact") or "")
+        return phone or contact_id
+
+    @property
+    def contact_phone(self) -> str | None:
+        """The contact filter when it is a phone number (to resolve to the contact's id)."""
+        value = (getattr(self, "cleaned_data", None) or {}).get("contact") or ""
+        return value if value.startswith("+") else None
+
     def clean_created_from(self) -> date | None:
         return _check_day(self.cleaned_data.get("created_from"))
 
@@ -316,16 +363,20 @@ class MessageSearchForm(_PhoneFilterMixin, forms.Form):
     def is_filtered(self) -> bool:
         return any(self.cleaned_data.get(k) for k in self.FILTERS)
 
-    def filters(self, tz: tzinfo | None = None) -> MessageFilters:
+    def filters(self, tz: tzinfo | None = None, *, contact_id: str | None = None) -> MessageFilters:
+        """The API's filters. A phone in the contact field is not a filter by itself: the
+        view resolves it to the contact and passes `contact_id`."""
         d = self.cleaned_data
         tz = tz or timezone.get_current_timezone()
+        if contact_id is None and not self.contact_phone:
+            contact_id = d.get("contact") or None
         return MessageFilters(
             query=(d.get("q") or "").strip(),
             direction=d.get("direction") or None,
             status=d.get("status") or None,
             from_phone=d.get("from_number"),
             to_phone=d.get("to_number"),
-            contact_id=d.get("contact") or None,
+            contact_id=contact_id,
             ticket_id=d.get("ticket") or None,
             sender_id=d.get("sender") or None,
             created_from=_day_start(d["created_from"], tz) if d.get("created_from") else None,

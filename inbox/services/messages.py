@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from django.utils import timezone as djtz
+
 from avodash.avochato import AvochatoClient, AvochatoError, BadResponseError, parallel
 from inbox.services.contacts import contact_from_api, contacts_get, epoch
 from inbox.services.tickets import inbox_users, user_for_email
@@ -41,7 +43,12 @@ DELIVERY_STATUSES = ("queued", "sent", "delivered", "undelivered", "failed")
 NOT_DELIVERED = "not_delivered"
 NOT_DELIVERED_STATUSES = ("failed", "undelivered")
 
-E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
+# E.164: "+", then 8 to 15 digits, the first (the country code's) never 0. A NANP number
+# (+1: US, Canada, Caribbean) has exactly 10 digits after the 1, and neither its area code
+# nor its exchange starts with 0 or 1.
+E164_RE = re.compile(r"^\+[1-9]\d{7,14}$")
+NANP_RE = re.compile(r"^\+1[2-9]\d{2}[2-9]\d{6}$")
+E164_HELP = "Enter the number in E.164 format: + then the country code and number, like +14155551234."
 # What the dashboard's URLs take as a ticket id (inbox.forms_triage.ID_RE): a ticket id from
 # the API that is anything else is dropped rather than linked (it could not be opened anyway).
 TICKET_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -137,10 +144,27 @@ class ScheduledMessage:
         return self.sender_login or "—"
 
     @property
+    def when_text(self) -> str:
+        """When it goes out, in the viewer's zone with the zone named: "Sat 28 Nov 09:00 PST"."""
+        return local_when(self.scheduled_for)
+
+    @property
     def contact_name(self) -> str:
         if self.contact:
             return self.contact.display_name
         return self.to_phone or "Unknown contact"
+
+
+def local_when(value: datetime | None, now: datetime | None = None) -> str:
+    """A scheduled time in the viewer's zone, with the zone's abbreviation, as the messaging
+    screens show it: "Sat 28 Nov 09:00 PST" (the year added when it is not this year)."""
+    if value is None:
+        return "—"
+    local = djtz.localtime(value)
+    this_year = djtz.localtime(now or djtz.now()).year
+    year = f" {local.year}" if local.year != this_year else ""
+    zone = local.strftime("%Z") or djtz.get_current_timezone_name()
+    return f"{local:%a} {local.day} {local:%b}{year} {local:%H:%M} {zone}"
 
 
 @dataclass(kw_only=True)
@@ -226,28 +250,75 @@ class CancelOutcome:
 
 
 # --- input rules (used by the forms, before any API call) -----------------------------------
-def phone_normalize(raw: str) -> str | None:
-    """E.164 from what was typed: `+1 415-555-1234` -> `+14155551234`; None if not E.164.
+def phone_problem(raw: str) -> str | None:
+    """Why what was typed is not a number we can text (None when it is), in words fit for the
+    field's error. Checked before any API call, so Avochato never sees a malformed number."""
+    text = (raw or "").strip()
+    if not text:
+        return "Enter a phone number."
+    if not text.startswith("+"):
+        return E164_HELP
+    rest = _SEPARATORS.sub("", text[1:])
+    if not rest.isdigit() or not rest.isascii():
+        return f"A phone number has only digits after the +. {E164_HELP}"
+    if rest.startswith("0"):
+        return f"A country code never starts with 0. {E164_HELP}"
+    if len(rest) < 8:
+        return f"That number is too short: it has {len(rest)} digits after the +, and E.164 numbers have 8 to 15. {E164_HELP}"
+    if len(rest) > 15:
+        return f"That number is too long: it has {len(rest)} digits after the +, and E.164 numbers have at most 15. {E164_HELP}"
+    if rest.startswith("1"):
+        national = rest[1:]
+        if len(national) != 10:
+            return (
+                f"A +1 number (US, Canada) has exactly 10 digits after +1 (area code and number); "
+                f"this one has {len(national)}. Like +14155551234."
+            )
+        if national[0] in "01":
+            return (
+                "A +1 number's area code (the 3 digits after +1) never starts with 0 or 1. Like +14155551234."
+            )
+        if national[3] in "01":
+            return "A +1 number's exchange (the 3 digits after the area code) never starts with 0 or 1. Like +14155551234."
+    return None
+
+
+def phone_normalize(raw: str, *, strict: bool = True) -> str | None:
+    """E.164 from what was typed: `+1 415-555-1234` -> `+14155551234`; None if it is not a
+    valid E.164 number (see `phone_problem` for why).
+
+    `strict` (sending): a +1 number must also be a possible NANP number (area code and
+    exchange not starting with 0 or 1). Searches pass `strict=False`: they look for numbers
+    already stored, which may be fictional ones like +1 555 123 4567, and finding them is
+    harmless; they still need the E.164 shape and, for +1, exactly 10 digits after the 1.
 
     A number without the leading `+` is not guessed at here (see `phone_suggestion`)."""
     text = (raw or "").strip()
     if not text.startswith("+"):
         return None
     candidate = "+" + _SEPARATORS.sub("", text[1:])
-    return candidate if E164_RE.match(candidate) else None
+    if not (candidate.isascii() and E164_RE.match(candidate)):
+        return None
+    if candidate.startswith("+1"):
+        if len(candidate) != 12 or (strict and not NANP_RE.match(candidate)):
+            return None
+    return candidate
 
 
-def phone_suggestion(raw: str) -> str | None:
-    """The E.164 form of a US number typed without a country code, like `(415) 555-1234`."""
+def phone_suggestion(raw: str, *, strict: bool = True) -> str | None:
+    """The E.164 form of a US number typed without a country code, like `(415) 555-1234`.
+    `strict=False` (searches) skips the area code and exchange rules, as `phone_normalize`."""
     text = (raw or "").strip()
     if text.startswith("+") or not re.fullmatch(r"[\d\s\-().]+", text):
         return None
     digits = re.sub(r"\D", "", text)
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
-    if len(digits) == 10 and digits[0] in "23456789" and digits[3] in "23456789":
-        return "+1" + digits
-    return None
+    if len(digits) != 10:
+        return None
+    if strict and not (digits[0] in "23456789" and digits[3] in "23456789"):
+        return None
+    return "+1" + digits
 
 
 def sms_segments(text: str) -> SegmentEstimate:

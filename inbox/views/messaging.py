@@ -21,6 +21,11 @@ Order of the guards, all before the send: a known key (replay) -> the form's rul
 (phone, text or media, length, schedule time) -> someone else viewing the ticket (asks for
 confirmation) -> the recipient (a reply: the ticket's contact, and the form's contact must
 be that one) and its state (opted out or blocked: refused) -> the key claim.
+
+Every attempt that gets past the form is in the audit trail: a refusal by the recipient
+guards or the key claim is recorded `failed` with its reason (no message request made),
+like a send the API refused. Input the form rejects (a malformed phone, an empty message)
+and a replayed key are not new attempts and add no entry.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from avodash.access import inbox_view
-from avodash.audit import audited
+from avodash.audit import audit_record, audited, client_ip
 from avodash.avochato import (
     AvochatoError,
     NotFoundError,
@@ -46,7 +51,7 @@ from avodash.avochato import (
     parallel,
 )
 from avodash.middleware import api_error_status
-from avodash.models import IdempotencyKey
+from avodash.models import AuditEntry, IdempotencyKey
 from inbox.composer import (
     Outcome,
     composer_for,
@@ -101,8 +106,12 @@ class Result:
 
 
 class Refused(Exception):
-    def __init__(self, outcome: Outcome):
+    """A guard refused the draft before the send. `audit`: more to record about why (for
+    example the contact a tampered form named)."""
+
+    def __init__(self, outcome: Outcome, audit: dict | None = None):
         self.outcome = outcome
+        self.audit = audit or {}
 
 
 @dataclass(kw_only=True)
@@ -113,7 +122,7 @@ class Recipient:
 
 
 def _when_text(value) -> str:
-    return timezone.localtime(value).strftime("%a %d %b %Y %H:%M %Z") if value else "the chosen time"
+    return message_svc.local_when(value) if value else "the chosen time"
 
 
 def _is_unknown(err: AvochatoError) -> bool:
@@ -187,6 +196,53 @@ def _audit_params(
     }
 
 
+def _audit_refusal(
+    request: HttpRequest,
+    form: MessageForm,
+    outcome: Outcome,
+    *,
+    ticket_id: str | None,
+    reason: str,
+    contact: Contact | None = None,
+    extra: dict | None = None,
+) -> None:
+    """Record a send or schedule refused before the message request: `failed`, with the
+    reason. Every write attempt is in the audit trail, also the ones that never reached the
+    API (a stale or altered contact, an opted-out or blocked contact, a draft key conflict,
+    the contact lookup failing)."""
+    data = getattr(form, "cleaned_data", None) or {}
+    post = request.POST
+    scheduling = (data.get("action") or post.get("action")) == SCHEDULE
+    text = data.get("text") if "text" in data else (post.get("text") or "")
+    phone = (
+        (contact.phone if contact and contact.phone else None) or data.get("phone") or post.get("phone") or ""
+    )
+    params = {
+        "to": phone,
+        "ticket": ticket_id or "",
+        "contact": contact.id if contact else "",
+        "text": text,
+        "chars": len(text),
+        **({"scheduled_for": data["scheduled_for"].isoformat()} if data.get("scheduled_for") else {}),
+        "key": post.get("idempotency_key", ""),
+        "delivery": "not sent",
+        "refused": reason,
+        "api_send_call": False,  # refused before `POST /v1/messages`
+        **(extra or {}),
+    }
+    detail = f"{outcome.title} {outcome.detail}".strip()
+    audit_record(
+        actor=request.user,
+        inbox=request.inbox.subdomain,
+        action="message.schedule" if scheduling else "message.send",
+        target=ticket_id or phone,
+        params=params,
+        outcome=AuditEntry.FAILED,
+        error=f"Refused before sending ({reason}); no message request was made. {detail}",
+        ip=client_ip(request),
+    )
+
+
 def _submit(
     request: HttpRequest,
     form: MessageForm,
@@ -210,15 +266,17 @@ def _submit(
         existing = IdempotencyKey.objects.filter(key=key).first()
         if existing is not None:
             if existing.user_id != request.user.pk or existing.inbox != request.inbox.subdomain:
-                return Result(
-                    outcome=Outcome(
-                        kind="invalid",
-                        title="Not sent: this form belongs to another draft.",
-                        detail="Press Send again to send it as a new draft.",
-                    ),
-                    status=400,
-                    keep_key=False,
+                result = _key_conflict()
+                form.is_valid()  # for the audit entry's summary of the draft
+                _audit_refusal(
+                    request,
+                    form,
+                    result.outcome,
+                    ticket_id=ticket_id,
+                    reason="key conflict",
+                    extra={"key_owner": "another person or inbox"},
                 )
+                return result
             return _replay(existing, check_url)
     if not form.is_valid():
         title = invalid_title(form)
@@ -239,10 +297,27 @@ def _submit(
     try:
         recipient: Recipient = resolve(form)
     except Refused as refused:
+        _audit_refusal(
+            request,
+            form,
+            refused.outcome,
+            ticket_id=ticket_id,
+            reason=refused.audit.pop("reason", "recipient refused"),
+            contact=refused.audit.pop("contact", None),
+            extra=refused.audit,
+        )
         return Result(outcome=refused.outcome, status=400)
     except AvochatoError as err:
         outcome = not_sent_outcome(err)
         outcome.detail = f"The contact could not be checked before sending. {outcome.detail}"
+        _audit_refusal(
+            request,
+            form,
+            outcome,
+            ticket_id=ticket_id,
+            reason="contact check failed",
+            extra={"error": err.message},
+        )
         return Result(outcome=outcome, status=api_error_status(err))
 
     scheduling = form.cleaned_data.get("action") == SCHEDULE
@@ -250,15 +325,16 @@ def _submit(
     try:
         claim = idem_claim(key=key, user=request.user, inbox=request.inbox.subdomain, action=action)
     except KeyConflict:
-        return Result(
-            outcome=Outcome(
-                kind="invalid",
-                title="Not sent: this form belongs to another draft.",
-                detail="Press Send again to send it as a new draft.",
-            ),
-            status=400,
-            keep_key=False,
+        result = _key_conflict()
+        _audit_refusal(
+            request,
+            form,
+            result.outcome,
+            ticket_id=ticket_id,
+            reason="key conflict",
+            contact=recipient.contact,
         )
+        return result
     if not claim.fresh:
         return _replay(claim.record, check_url)
 
@@ -329,10 +405,26 @@ def _submit(
     )
 
 
+def _key_conflict() -> Result:
+    """The draft's key belongs to another person's or inbox's draft (a copied or altered form)."""
+    return Result(
+        outcome=Outcome(
+            kind="invalid",
+            title="Not sent: this form belongs to another draft.",
+            detail="Press Send again to send it as a new draft.",
+        ),
+        status=400,
+        keep_key=False,
+    )
+
+
 def _refuse_contact(contact: Contact | None) -> None:
     """Opted out (Avochato refuses anyway) or blocked (nothing is delivered): do not send."""
     if contact is not None and (contact.opted_out or contact.blocked):
-        raise Refused(Outcome(kind="refused", title="Not sent.", detail=disabled_reason(contact)))
+        raise Refused(
+            Outcome(kind="refused", title="Not sent.", detail=disabled_reason(contact)),
+            audit={"reason": "opted out" if contact.opted_out else "blocked", "contact": contact},
+        )
 
 
 def _redraft_data(post: QueryDict, key: str) -> QueryDict:
@@ -355,10 +447,14 @@ def _ticket_or_refuse(client, ticket_id: str) -> Ticket:
                 kind="refused",
                 title="Not sent: this ticket was not found.",
                 detail="Avochato has no such ticket in this inbox, so there is no one to reply to.",
-            )
+            ),
+            audit={"reason": "ticket not found"},
         ) from None
     if not ticket.contact_id or not ID_RE.match(ticket.contact_id):
-        raise Refused(Outcome(kind="refused", title="Not sent.", detail=disabled_reason(None)))
+        raise Refused(
+            Outcome(kind="refused", title="Not sent.", detail=disabled_reason(None)),
+            audit={"reason": "ticket has no contact"},
+        )
     return ticket
 
 
@@ -383,7 +479,7 @@ def _check_ticket_id(ticket_id: str) -> None:
         raise Http404("No such ticket.")
 
 
-def _wrong_contact(contact: Contact | None) -> Refused:
+def _wrong_contact(contact: Contact | None, posted: str) -> Refused:
     """The form named another contact than the ticket's (an outdated or altered page)."""
     if contact is not None:
         name = contact.display_name
@@ -402,7 +498,8 @@ def _wrong_contact(contact: Contact | None) -> Refused:
             kind="refused",
             title="Not sent: this reply was addressed to someone other than the ticket's contact.",
             detail=detail,
-        )
+        ),
+        audit={"reason": "contact mismatch", "contact": contact, "form_contact": posted},
     )
 
 
@@ -438,13 +535,19 @@ def send(request: HttpRequest, subdomain: str, ticket_id: str) -> HttpResponse:
                 found["contact"] = contact_get(client=client, contact_id=ticket.contact_id)
             except AvochatoError:
                 found["contact"] = None
-            raise _wrong_contact(found["contact"])
+            raise _wrong_contact(found["contact"], posted)
         contact = shown[0] if posted else _contact_or_none(client, ticket.contact_id)
         if contact is None or contact.id != ticket.contact_id:
-            raise Refused(Outcome(kind="refused", title="Not sent.", detail=disabled_reason(None)))
+            raise Refused(
+                Outcome(kind="refused", title="Not sent.", detail=disabled_reason(None)),
+                audit={"reason": "contact not found", "form_contact": posted},
+            )
         found["contact"] = contact
         if not contact.phone:
-            raise Refused(Outcome(kind="refused", title="Not sent.", detail=disabled_reason(contact)))
+            raise Refused(
+                Outcome(kind="refused", title="Not sent.", detail=disabled_reason(contact)),
+                audit={"reason": "contact has no phone", "contact": contact},
+            )
         _refuse_contact(contact)
         return Recipient(phone=contact.phone, contact=contact, send_as=send_as)
 

@@ -7,8 +7,9 @@ Who may cancel (decided here, in `cancellable_ids`, and checked again on every P
   as its sender;
 * everyone else with `view_tickets`: reads the list.
 
-Cancelling always asks first, naming the messages: a confirmation page without JavaScript,
-the same panel inline with htmx, or the browser's confirm dialog for the ticket page's button.
+Cancelling always asks first, naming each message (its text, recipient, and time with the
+zone): a confirmation page without JavaScript, the same panel in the page with htmx (on the
+Scheduled page and on the ticket page alike).
 """
 
 from __future__ import annotations
@@ -211,6 +212,8 @@ def scheduled_cancel(request: HttpRequest, subdomain: str) -> HttpResponse:
             "ticket": ticket,
             "back": back,
             "return_url": _return_url(subdomain, ticket, back),
+            # Shown inside the ticket page: its buttons swap the ticket's scheduled region.
+            "inline": bool(request.htmx),
         }
         template = "inbox/scheduled.html#confirm" if request.htmx else "inbox/scheduled.html"
         return render(request, template, {**ctx, "confirming": True})

@@ -1,5 +1,10 @@
 """Message search: every parameter of "Search Messages", a page of 25 at a time, and a CSV
-export of up to `EXPORT_CAP` matches. Results link to their ticket at the message."""
+export of up to `EXPORT_CAP` matches. Results link to their ticket at the message.
+
+The contact filter takes a contact id or a phone number as a person types it; a phone is
+resolved to the contact first (`GET /v1/contacts?query=phone:"..."`, one call) and the search
+filters by that contact's id. When no contact has the number, the page says so and the
+message search is not called."""
 
 from __future__ import annotations
 
@@ -33,7 +38,22 @@ def messages(request: HttpRequest, subdomain: str) -> HttpResponse:
             status=swap_status(request, 400),
         )
     client = request.avochato
-    filters = form.filters()
+    contact = None
+    phone = form.contact_phone
+    if phone:
+        # A phone in the contact field: the contact with that number (one contact search),
+        # then its messages by contact id. No such contact: say so, search nothing.
+        contact = message_svc.contact_for_phone(client=client, phone=phone)
+        if contact is None:
+            ctx = {
+                **base,
+                "page": None,
+                "no_contact_phone": phone,
+                "users": _users_quietly(request),
+                "filtered": True,
+            }
+            return render(request, template, ctx)
+    filters = form.filters(contact_id=contact.id if contact else None)
     if form.cleaned_data.get("format") == "csv":
         found, capped = message_svc.messages_export(
             client=client, filters=filters, cap=message_svc.EXPORT_CAP
@@ -42,8 +62,8 @@ def messages(request: HttpRequest, subdomain: str) -> HttpResponse:
     page = message_svc.messages_search(
         client=client, filters=filters, page=form.cleaned_data.get("page") or 1
     )
-    contact_name = ""
-    if filters.contact_id:
+    contact_name = contact.display_name if contact else ""
+    if filters.contact_id and not contact_name:
         contact_name = next(
             (
                 m.contact.display_name
@@ -59,6 +79,7 @@ def messages(request: HttpRequest, subdomain: str) -> HttpResponse:
         "users": inbox_users(client=client),
         "filtered": form.is_filtered,
         "contact_name": contact_name,
+        "contact_phone": phone,
         "quick_not_delivered": filters.status == message_svc.NOT_DELIVERED,
     }
     return render(request, template, ctx)

@@ -122,6 +122,7 @@
     if (status < 400) { return; }
     var target = ev.detail.target;
     if (target && (target.id === "composer" || target.id === "cancel-confirm" || target.id === "ticket-scheduled" ||
+                   target.id === "ticket-scheduled-confirm" ||
                    target.id === "message-results" || target.id === "scheduled-results")) {
       ev.detail.shouldSwap = true;
       ev.detail.isError = false;
@@ -130,7 +131,7 @@
 
   document.addEventListener("htmx:afterSwap", function (ev) {
     var t = ev.detail.target;
-    if (t && t.id === "cancel-confirm") {
+    if (t && (t.id === "cancel-confirm" || t.id === "ticket-scheduled-confirm")) {
       var panel = t.querySelector(".confirm-panel");
       if (panel) { panel.scrollIntoView({ block: "nearest" }); var b = panel.querySelector(".btn-danger, .btn"); if (b) { b.focus(); } }
     }

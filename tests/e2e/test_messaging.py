@@ -68,6 +68,43 @@ def test_reply_schedule_and_cancel(page, live_server, superuser, sandbox):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_cancel_from_the_ticket_page_asks_in_the_page(page, live_server, superuser, sandbox):
+    """No browser dialog: the same confirmation panel as the Scheduled page, in the ticket's
+    scheduled region, naming the text, the recipient and the time with its zone."""
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    ticket = bob_ticket(sandbox)
+    login(page, live_server, superuser)
+    page.goto(f"{live_server.url}/i/acme-support/tickets/{ticket.id}/")
+    composer = page.locator("#composer")
+    composer.get_by_label("Message").fill("Checking in on your order")
+    composer.get_by_text("Schedule for later").click()
+    composer.get_by_text("Tomorrow 9:00").click()
+    composer.get_by_role("button", name="Schedule", exact=True).click()
+    region = page.locator("#ticket-scheduled")
+    item = region.locator(".ts-item", has_text="Checking in on your order")
+    expect(item).to_contain_text(re.compile(r"09:00 [A-Z+\-0-9]{2,5}\b"))  # the zone's abbreviation
+
+    item.get_by_role("link", name=re.compile("Cancel the message to Bob McTest")).click()
+    panel = region.locator(".confirm-panel")
+    expect(panel).to_contain_text("Cancel 1 scheduled message?")
+    expect(panel).to_contain_text("Checking in on your order")
+    expect(panel).to_contain_text("Bob McTest")
+    expect(panel).to_contain_text(re.compile(r"09:00 [A-Z+\-0-9]{2,5}\b"))
+    expect(page).to_have_url(re.compile(rf"/tickets/{ticket.id}/$"))  # still on the ticket
+    panel.get_by_role("button", name="Cancel 1 message").click()
+    expect(region).to_contain_text("Cancelled 1 scheduled message.")
+    expect(region.locator(".ts-item", has_text="Checking in on your order")).to_have_count(0)
+    assert dialogs == []
+    pending = [
+        p
+        for p in sandbox.state.inbox("acme-support").pending.values()
+        if p.message == "Checking in on your order"
+    ]
+    assert len(pending) == 1 and pending[0].aborted
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_mistyped_number_is_fixed_in_one_click(page, live_server, superuser, sandbox):
     login(page, live_server, superuser)
     page.goto(f"{live_server.url}/i/acme-support/compose/")

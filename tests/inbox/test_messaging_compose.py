@@ -13,6 +13,9 @@ from tests.helpers import INBOX, api_calls, post
 from tests.inbox.messaging_support import BLOCKED, BOB, OPTED_OUT, box, draft_key, message_posts, text_of
 
 URL = f"/i/{INBOX}/compose/"
+# An existing, reachable contact with a valid NANP number (Bob's +1 555 123 4567 is not one:
+# its exchange starts with 1, so the new-message page refuses it before any call).
+NINA = "+16505550142"
 
 
 def compose(client, **fields):
@@ -66,6 +69,47 @@ def test_it_refuses_what_is_not_a_phone(client_agent, sandbox, phone):
     assert message_posts(sandbox) == []
 
 
+@pytest.mark.parametrize(
+    ("phone", "says"),
+    [
+        ("+1415555", "too short: it has 7 digits after the +"),
+        ("+1 415 555 123", "exactly 10 digits after +1"),
+        ("+1 415 555 12345", "exactly 10 digits after +1"),
+        ("+1 015 555 1234", "area code (the 3 digits after +1) never starts with 0 or 1"),
+        ("+1 115 555 1234", "area code (the 3 digits after +1) never starts with 0 or 1"),
+        (BOB, "exchange (the 3 digits after the area code) never starts with 0 or 1"),
+        ("+1 415 055 1234", "exchange (the 3 digits after the area code) never starts with 0 or 1"),
+        ("+44 20 79", "too short"),
+        ("+4420794609581234", "too long"),
+        ("+0 415 555 1234", "country code never starts with 0"),
+        ("+1 415 555 12a4", "only digits after the +"),
+    ],
+)
+def test_a_short_or_invalid_number_is_refused_at_the_field_before_any_call(
+    client_agent, sandbox, phone, says
+):
+    sandbox.clear_log()
+    r = compose(client_agent, phone=phone, text="Keep this draft")
+    page = html.unescape(text_of(r))
+    assert r.status_code == 400
+    assert "Not sent: check the phone number below." in page
+    # The message is at the phone field, in our words (not the API's refusal).
+    field = page[page.index('class="field phone-field has-error"') :]
+    field = field[: field.index("</div>")]
+    assert says in field
+    assert "Keep this draft" in page
+    assert message_posts(sandbox) == []
+    assert api_calls(sandbox, "GET", "/v1/contacts") == []  # not even the contact lookup
+    assert not AuditEntry.objects.filter(action="message.send").exists()
+
+
+@pytest.mark.parametrize(
+    "phone", ["+14155550123", "+1 (415) 555-0123", "+442079460958", "+61 2 9374 4000", "+8613812345678"]
+)
+def test_valid_numbers_pass_the_local_check(phone):
+    assert phone_normalize(phone) is not None
+
+
 @pytest.mark.parametrize(("phone", "reason"), [(OPTED_OUT, "has opted out"), (BLOCKED, "is blocked")])
 def test_it_checks_the_contact_before_sending(client_agent, sandbox, phone, reason):
     r = compose(client_agent, phone=phone, text="Still there?")
@@ -78,7 +122,7 @@ def test_it_checks_the_contact_before_sending(client_agent, sandbox, phone, reas
 
 
 def test_media_alone_is_enough(client_agent, sandbox):
-    r = compose(client_agent, phone=BOB, text="", media_url="https://example.com/map.png")
+    r = compose(client_agent, phone=NINA, text="", media_url="https://example.com/map.png")
     assert r.status_code == 302
     assert message_posts(sandbox)[0]["params"]["media_url"] == "https://example.com/map.png"
 
@@ -86,16 +130,16 @@ def test_media_alone_is_enough(client_agent, sandbox):
 def test_a_failure_keeps_the_draft_on_the_page(client_agent, sandbox):
     sandbox.faults.add("/v1/messages", method="POST", status=429, retry_after="2")
     key = new_key()
-    r = compose(client_agent, phone=BOB, text="Draft that must survive", idempotency_key=key)
+    r = compose(client_agent, phone=NINA, text="Draft that must survive", idempotency_key=key)
     page = text_of(r)
     assert r.status_code == 503
     assert "Not sent: Avochato asked us to slow down." in page
-    assert "Draft that must survive" in page and 'value="+15551234567"' in page
+    assert "Draft that must survive" in page and 'value="+16505550142"' in page
     new = draft_key(page)
     assert new != key  # certainly not sent: sending it again is a new attempt
     sandbox.faults.clear()
     assert (
-        compose(client_agent, phone=BOB, text="Draft that must survive", idempotency_key=new).status_code
+        compose(client_agent, phone=NINA, text="Draft that must survive", idempotency_key=new).status_code
         == 302
     )
     assert len(message_posts(sandbox)) == 2
@@ -106,7 +150,7 @@ def test_a_5xx_is_unknown_here_too_and_a_resubmit_does_not_resend(client_agent, 
     """Same words and rule as the ticket composer: a 5xx may come after the message went out."""
     sandbox.faults.add("/v1/messages", method="POST", status=status)
     key = new_key()
-    r = compose(client_agent, phone=BOB, text="Draft that must survive", idempotency_key=key)
+    r = compose(client_agent, phone=NINA, text="Draft that must survive", idempotency_key=key)
     page = html.unescape(text_of(r))
     assert r.status_code == 502
     assert "Not sent" not in page
@@ -114,25 +158,25 @@ def test_a_5xx_is_unknown_here_too_and_a_resubmit_does_not_resend(client_agent, 
     assert f"Avochato answered with an error (HTTP {status}) after the message reached it" in page
     assert "so it may have been sent" in page
     assert "pressing Send again will not resend this draft" in page
-    assert f'href="/i/{INBOX}/messages/?to_number=%2B15551234567"' in page
-    assert "Draft that must survive" in page and 'value="+15551234567"' in page
+    assert f'href="/i/{INBOX}/messages/?to_number=%2B16505550142"' in page
+    assert "Draft that must survive" in page and 'value="+16505550142"' in page
     assert draft_key(page) == key
 
     sandbox.faults.clear()
-    again = compose(client_agent, phone=BOB, text="Draft that must survive", idempotency_key=key)
+    again = compose(client_agent, phone=NINA, text="Draft that must survive", idempotency_key=key)
     assert "Unknown whether it was sent." in text_of(again)
     assert len(message_posts(sandbox)) == 1
 
 
 def test_it_schedules_from_the_new_message_page(client_agent, sandbox):
-    r = compose(client_agent, phone=BOB, action="schedule", when="in_1h", text="In an hour")
+    r = compose(client_agent, phone=NINA, action="schedule", when="in_1h", text="In an hour")
     assert r.status_code == 302
     (call,) = message_posts(sandbox)
     assert "scheduled_for" in call["params"]
 
 
 def test_the_phone_can_be_prefilled_from_a_link(client_agent, sandbox):
-    assert 'value="+15551234567"' in text_of(client_agent.get(URL + "?phone=%2B15551234567"))
+    assert 'value="+16505550142"' in text_of(client_agent.get(URL + "?phone=%2B16505550142"))
 
 
 # --- the rules themselves ---------------------------------------------------------------------------
@@ -179,9 +223,9 @@ def test_segment_estimate(text, segments, encoding):
 def test_an_unknown_outcome_links_to_the_numbers_messages(client_agent, sandbox, settings):
     settings.AVOCHATO_TIMEOUT = 0.5
     sandbox.faults.add("/v1/messages", method="POST", hang=True, hang_seconds=2)
-    r = compose(client_agent, phone=BOB, text="Lost in transit?")
+    r = compose(client_agent, phone=NINA, text="Lost in transit?")
     page = html.unescape(text_of(r))
     assert "Unknown whether it was sent." in page
-    link = f"/i/{INBOX}/messages/?to_number=%2B15551234567"
+    link = f"/i/{INBOX}/messages/?to_number=%2B16505550142"
     assert f'href="{link}"' in page
     assert client_agent.get(link).status_code == 200

@@ -4,6 +4,7 @@ who may cancel what, and the ticket page's own pending messages."""
 from __future__ import annotations
 
 import html
+import re
 import zoneinfo
 from datetime import datetime, time, timedelta
 
@@ -342,3 +343,113 @@ def test_a_ticket_id_from_the_api_that_is_not_an_id_is_not_linked():
     parsed = message_svc.scheduled_from_api({"event_id": "e1", "ticket_id": "../../admin"})
     assert parsed.ticket_id is None
     assert message_svc.scheduled_from_api({"event_id": "e1", "ticket_id": "Ab_9-x"}).ticket_id == "Ab_9-x"
+
+
+# --- the ticket page asks in the page, naming the message, and every time has its zone -------------
+LA = zoneinfo.ZoneInfo("America/Los_Angeles")
+
+
+def la_time(ts: float) -> str:
+    """'Sat 28 Nov 09:00 PST': what the messaging screens show for a scheduled time."""
+    local = datetime.fromtimestamp(ts, LA)
+    year = f" {local.year}" if local.year != datetime.now(LA).year else ""
+    return f"{local:%a} {local.day} {local:%b}{year} {local:%H:%M} {local:%Z}"
+
+
+def schedule_on_bob(client, sandbox, text: str):
+    ticket = ticket_for(sandbox, BOB)
+    before = {p.event_id for p in pending_of(sandbox, ticket.id)}
+    reply(client, sandbox, action="schedule", when="tomorrow_9", text=text)
+    (mine,) = [p for p in pending_of(sandbox, ticket.id) if p.event_id not in before]
+    return ticket, mine
+
+
+def test_the_ticket_page_cancel_asks_in_the_page_not_with_a_browser_dialog(client_lead, sandbox):
+    client_lead.cookies["tz"] = "America%2FLos_Angeles"
+    ticket, mine = schedule_on_bob(client_lead, sandbox, "Did the part arrive?")
+    page = html.unescape(text_of(client_lead.get(f"/i/{INBOX}/tickets/{ticket.id}/")))
+    assert "hx-confirm" not in page and "confirm(" not in page
+    ask = f"{CANCEL}?ids={mine.event_id}&ticket={ticket.id}"
+    # A link (a GET that only asks): the confirmation page without JavaScript, the panel in
+    # the page with htmx.
+    assert f'href="{ask}"' in page and f'hx-get="{ask}"' in page
+    assert 'hx-target="#ticket-scheduled-confirm"' in page and 'id="ticket-scheduled-confirm"' in page
+    assert la_time(mine.scheduled_for) in page  # the time, with its zone
+    assert la_time(mine.scheduled_for).split()[-1] in ("PST", "PDT")
+
+    sandbox.clear_log()
+    r = client_lead.get(CANCEL, {"ids": mine.event_id, "ticket": ticket.id}, **HTMX)
+    panel = html.unescape(text_of(r))
+    assert r.status_code == 200 and "<html" not in panel and "confirm-panel" in panel
+    assert "Cancel 1 scheduled message?" in panel
+    assert "Did the part arrive?" in panel  # the message text
+    assert "to <strong>Bob McTest</strong>" in panel  # the recipient
+    assert f"<strong>{la_time(mine.scheduled_for)}</strong>" in panel  # the time and its zone
+    # Its buttons swap the ticket's scheduled region rather than leaving the page.
+    assert f'hx-post="{CANCEL}" hx-target="#ticket-scheduled"' in panel
+    assert f'hx-get="/i/{INBOX}/tickets/{ticket.id}/scheduled/"' in panel
+    assert deletes(sandbox) == [] and not mine.aborted  # asking cancels nothing
+
+    done = post(client_lead, CANCEL, {"ids": mine.event_id, "ticket": ticket.id, "confirm": "on"}, **HTMX)
+    assert "Cancelled 1 scheduled message." in text_of(done) and 'id="ticket-scheduled"' in text_of(done)
+    assert mine.aborted
+
+
+def test_the_ticket_page_cancel_works_without_javascript(client_agent, sandbox):
+    client_agent.cookies["tz"] = "America%2FLos_Angeles"
+    ticket, mine = schedule_on_bob(client_agent, sandbox, "No JS here")
+    r = client_agent.get(CANCEL, {"ids": mine.event_id, "ticket": ticket.id})
+    page = html.unescape(text_of(r))
+    assert r.status_code == 200 and "<html" in page
+    assert "No JS here" in page and "Bob McTest" in page and la_time(mine.scheduled_for) in page
+    # A full page: no htmx swaps that would need the ticket page around them.
+    assert 'hx-target="#ticket-scheduled"' not in page
+    assert f'href="/i/{INBOX}/tickets/{ticket.id}/"' in page  # "Keep it" goes back to the ticket
+    assert not mine.aborted
+
+    done = post(client_agent, CANCEL, {"ids": mine.event_id, "ticket": ticket.id, "confirm": "on"})
+    assert done["Location"] == f"/i/{INBOX}/tickets/{ticket.id}/"
+    assert mine.aborted
+
+
+def test_scheduled_times_carry_their_zone_everywhere(client_lead, sandbox):
+    client_lead.cookies["tz"] = "America%2FLos_Angeles"
+    ticket, mine = schedule_on_bob(client_lead, sandbox, "Zone check")
+    when = la_time(mine.scheduled_for)
+    # The scheduled list (and its cancel labels), the list's confirmation, the ticket region.
+    listing = html.unescape(text_of(client_lead.get(URL)))
+    assert f"<strong>{when}</strong>" in listing
+    assert f"Cancel the message to Bob McTest at {when}" in listing
+    confirm = html.unescape(text_of(client_lead.get(CANCEL, {"ids": mine.event_id}, **HTMX)))
+    assert when in confirm
+    region = html.unescape(text_of(client_lead.get(f"/i/{INBOX}/tickets/{ticket.id}/scheduled/", **HTMX)))
+    assert f"<strong>{when}</strong>" in region
+    assert f"Cancel the message to Bob McTest scheduled for {when}" in region  # named, not a number
+    # The composer's quick picks, and the outcome of scheduling.
+    page = html.unescape(text_of(client_lead.get(f"/i/{INBOX}/tickets/{ticket.id}/")))
+    assert re.search(
+        r"Tomorrow 9:00</span> <span class=\"muted small\">\w{3} \d{1,2} \w{3} 09:00 P[SD]T<", page
+    )
+    r = reply(client_lead, sandbox, action="schedule", when="monday_9", text="Monday one")
+    assert re.search(r"Scheduled for Mon \d{1,2} \w{3}( \d{4})? 09:00 P[SD]T\.", html.unescape(text_of(r)))
+
+
+def test_local_when_names_the_zone_and_the_year_only_when_it_differs():
+    from django.utils import timezone
+
+    la_now = datetime(2026, 11, 27, 8, 0, tzinfo=LA)
+    with timezone.override(LA):
+        assert (
+            message_svc.local_when(datetime(2026, 11, 28, 9, 0, tzinfo=LA), now=la_now)
+            == "Sat 28 Nov 09:00 PST"
+        )
+        assert (
+            message_svc.local_when(datetime(2027, 7, 4, 9, 0, tzinfo=LA), now=la_now)
+            == "Sun 4 Jul 2027 09:00 PDT"
+        )
+    with timezone.override(zoneinfo.ZoneInfo("UTC")):
+        assert (
+            message_svc.local_when(datetime(2026, 11, 28, 17, 0, tzinfo=LA), now=la_now)
+            == "Sun 29 Nov 01:00 UTC"
+        )
+    assert message_svc.local_when(None) == "—"

@@ -306,3 +306,86 @@ def test_a_page_costs_two_rounds_not_a_call_per_row(client_agent, sandbox):
     client_agent.get(URL + "?page=2")
     paths = sorted(c["path"].split("/")[2] for c in sandbox.requests if c["path"].startswith("/v1/"))
     assert paths == ["contacts", "messages"]  # one search, one batched contact fetch; users cached
+
+
+# --- the contact filter takes a phone number as a person types it, or a contact id ------------------
+def contact_lookups(sandbox) -> list[dict]:
+    return [c["params"] for c in api_calls(sandbox, "GET", "/v1/contacts") if c["path"] == "/v1/contacts"]
+
+
+def test_the_contact_field_is_labelled_for_a_phone_or_an_id(client_agent, sandbox):
+    page = text_of(client_agent.get(URL))
+    assert '<label for="id_contact">Contact (phone or id)</label>' in page
+    assert "Contact id" not in page
+
+
+@pytest.mark.parametrize("typed", ["+1 555 123 4567", "(555) 123-4567", "555.123.4567", "1-555-123-4567"])
+def test_a_phone_in_the_contact_field_finds_the_contacts_messages(client_agent, sandbox, typed):
+    ticket = ticket_for(sandbox, BOB)
+    r = client_agent.get(URL, {"contact": typed})
+    page = html.unescape(text_of(r))
+    assert r.status_code == 200
+    (lookup,) = contact_lookups(sandbox)  # one contact search for the number
+    assert lookup["query"] == f'phone:"{BOB}"'
+    (search,) = searches(sandbox)
+    assert search["contact_id"] == ticket.contact_id and "to" not in search and "from" not in search
+    assert f"messages with Bob McTest ({BOB})" in page.replace("<strong>", "").replace("</strong>", "")
+    shown = {m.event_id: m for m in messages(sandbox)}
+    rows = [shown[i] for i in row_ids(r)]
+    assert rows and all(m.contact_id == ticket.contact_id for m in rows)
+    assert f'value="{typed}"' in page  # the field keeps what was typed
+
+
+def test_a_number_no_contact_has_is_said_plainly_without_searching(client_agent, sandbox):
+    r = client_agent.get(URL, {"contact": "(415) 555-0999"}, **HTMX)
+    page = html.unescape(text_of(r))
+    assert r.status_code == 200
+    assert "No contact in Acme Support has the number +14155550999." in page
+    assert "No messages were searched." in page
+    assert len(contact_lookups(sandbox)) == 1
+    assert searches(sandbox) == []  # no message search call
+
+
+def test_a_contact_id_still_works_in_the_contact_field(client_agent, sandbox):
+    ticket = ticket_for(sandbox, BOB)
+    page = html.unescape(text_of(client_agent.get(URL, {"contact": ticket.contact_id})))
+    assert contact_lookups(sandbox) == []
+    assert searches(sandbox)[0]["contact_id"] == ticket.contact_id
+    assert "messages with <strong>Bob McTest</strong>" in page
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("Bob McTest", "Enter the contact's phone number"),
+        ("+1 555 123 456", "exactly 10 digits after +1"),
+        ("+1415555", "too short"),
+    ],
+)
+def test_what_is_neither_a_phone_nor_an_id_is_refused_before_any_call(client_agent, sandbox, typed, says):
+    r = client_agent.get(URL, {"contact": typed})
+    page = html.unescape(text_of(r))
+    assert r.status_code == 400
+    assert "Contact (phone or id):" in page and says in page
+    assert contact_lookups(sandbox) == [] and searches(sandbox) == []
+
+
+def test_the_csv_export_resolves_a_phone_too(client_agent, sandbox):
+    ticket = ticket_for(sandbox, BOB)
+    r = client_agent.get(URL, {"contact": "(555) 123-4567", "format": "csv"})
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    assert {s["contact_id"] for s in searches(sandbox)} == {ticket.contact_id}
+    rows = list(csv.DictReader(io.StringIO(r.content.decode())))
+    assert rows and {row["contact_id"] for row in rows} == {ticket.contact_id}
+
+
+def test_results_offer_to_narrow_to_their_ticket(client_agent, sandbox):
+    m = messages(sandbox)[0]
+    page = html.unescape(
+        text_of(client_agent.get(URL, {"direction": "in" if m.direction == "in" else "out"}))
+    )
+    assert f"?direction={m.direction}&ticket={m.ticket_id}" in page
+    assert "Only this ticket" in page
+    # Once narrowed, the rows of that ticket do not offer it again.
+    narrowed = html.unescape(text_of(client_agent.get(URL, {"ticket": m.ticket_id})))
+    assert "Only this ticket</a>" not in narrowed

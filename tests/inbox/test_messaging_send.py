@@ -194,7 +194,9 @@ def test_a_reply_naming_another_contact_is_refused(client_agent, sandbox, other)
     assert "Nothing was sent." in page
     assert "Meant for Bob" in page  # the draft is kept
     assert message_posts(sandbox) == []
-    assert not AuditEntry.objects.filter(action="message.send").exists()
+    # Refused before the API call, and recorded as such (tests/inbox/test_messaging_audit.py).
+    (entry,) = AuditEntry.objects.filter(action="message.send")
+    assert entry.outcome == AuditEntry.FAILED and entry.params["refused"] == "contact mismatch"
     # The draft comes back addressed to the ticket's contact, with its key (nothing was claimed).
     assert f'name="contact_id" value="{ticket.contact_id}"' in page
     assert draft_key(page) == "9" * 32
