@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from avodash.exports import Echo as _Echo
+from avodash.exports import csv_safe as _csv_safe
 from avodash.forms import AuditFilterForm
 from avodash.inboxes import granted_subdomains, inboxes_for_quietly
 from avodash.models import AuditEntry
@@ -66,14 +68,8 @@ def audit(request: HttpRequest) -> HttpResponse:
     })
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
-def _csv_safe(value: str) -> str:
-    # A spreadsheet must not run a formula that arrived in an API field.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def audit_csv(entries) -> StreamingHttpResponse:

@@ -23,6 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from avodash.access import inbox_view
 from avodash.audit import audited
 from avodash.avochato import AvochatoError, ForbiddenError, ValidationError, parallel
+from avodash.exports import csv_safe as _csv_safe
 from avodash.inboxes import granted_subdomains
 from avodash.middleware import api_error_status
 from team import services
@@ -178,10 +179,6 @@ def team_list(request: HttpRequest, subdomain: str) -> HttpResponse:
     return render(request, template, context)
 
 
-def _csv_safe(value) -> str:
-    # A spreadsheet must not run a formula that arrived in an API field.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _when(value) -> str:

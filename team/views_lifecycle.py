@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from avodash.avochato import AvochatoError
+from avodash.exports import Echo as _Echo
+from avodash.exports import csv_safe as _csv_safe
 from avodash.inboxes import granted_subdomains, inboxes_all, inboxes_for
 from team import jobs as job_control
 from team import lifecycle
@@ -186,15 +188,8 @@ def compliance(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
-def _csv_safe(value) -> str:
-    text = "" if value is None else str(value)
-    # A spreadsheet must not run a formula that arrived in an API field.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _compliance_csv(rows: list[lifecycle.ComplianceRow]) -> StreamingHttpResponse:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from avodash.access import inbox_view
+from avodash.exports import csv_safe as _cell
 from inbox.forms_messaging import MessageSearchForm
 from inbox.services import messages as message_svc
 from inbox.services.tickets import inbox_users
@@ -141,11 +142,3 @@ def _csv(subdomain: str, found: list[message_svc.Message], capped: bool) -> Http
     return response
 
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str | None) -> str:
-    """Spreadsheet programs run cells starting with = + - @ (or a tab or CR before one) as
-    formulas: a leading ' makes them text."""
-    text = value or ""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
