@@ -1,7 +1,7 @@
 """Forms of the triage screens: queue filters (GET), bulk actions, ticket controls, contact panel.
 
 Every input goes through one of these before a service is called; a bad GET filter is a
-400 with the form's message, not a crash.
+400 with the message at its field, and the queue is still shown without that value.
 """
 
 from __future__ import annotations
@@ -40,20 +40,48 @@ FILTER_FIELDS = ("status", "owner", "unaddressed", "q", "order")
 class QueueFilterForm(forms.Form):
     """The queue's filters, from the URL (so a queue can be bookmarked and shared)."""
 
-    status = forms.ChoiceField(required=False, choices=STATUS_FILTER_CHOICES)
-    owner = forms.CharField(required=False, max_length=64)
+    status = forms.ChoiceField(
+        required=False,
+        choices=STATUS_FILTER_CHOICES,
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a status: showing tickets that are not closed."
+        },
+    )
+    owner = forms.CharField(
+        required=False,
+        max_length=64,
+        error_messages={"max_length": "That is not a user of this inbox: showing every owner."},
+    )
     unaddressed = forms.BooleanField(required=False)
-    q = forms.CharField(required=False, max_length=200, strip=True, label="Search")
-    order = forms.ChoiceField(required=False, choices=list(ORDERS.items()))
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        strip=True,
+        label="Search",
+        error_messages={
+            "max_length": "A search has at most %(limit_value)d characters (this one has %(show_value)d): "
+            "not applied."
+        },
+    )
+    order = forms.ChoiceField(
+        required=False,
+        choices=list(ORDERS.items()),
+        error_messages={"invalid_choice": "“%(value)s” is not an order: showing most recent activity first."},
+    )
     # The API's `last_key`, passed back as it came: opaque (NOTES.md says no more than that),
     # so only its length and control characters are checked; links carry it urlencoded.
     after = forms.CharField(required=False, max_length=CURSOR_MAX, strip=False)
     n = forms.IntegerField(required=False, min_value=1, max_value=10_000)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Not errors: what was adjusted so the queue can still be shown (field -> text).
+        self.notes: dict[str, str] = {}
+
     def clean_owner(self) -> str:
         owner = self.cleaned_data.get("owner") or ""
         if owner and owner not in (OWNER_ME, OWNER_NONE) and not ID_RE.match(owner):
-            raise forms.ValidationError("Choose an owner from the list.")
+            raise forms.ValidationError("That is not a user of this inbox: showing every owner.")
         return owner
 
     def clean_after(self) -> str:
@@ -70,10 +98,41 @@ class QueueFilterForm(forms.Form):
         data = super().clean()
         q = data.get("q") or ""
         if data.get("status") == ANY_STATUS and " OR " in q and "status:" not in q.lower():
-            self.add_error("q", "A search with OR needs a specific status (or status: terms in the search).")
+            self.add_error(
+                "q", "A search with OR needs a specific status (or status: terms in the search): not applied."
+            )
+            q = ""
         if data.get("order") == "best_match" and not q:
-            self.add_error("order", "“Best match” needs a search text.")
+            # Not worth a refusal: the default order, and a note at the field.
+            data["order"] = ""
+            self.notes["order"] = "“Best match” needs a search text: ordered by most recent activity instead."
         return data
+
+    def add_unknown_owner_error(self, owner: str) -> None:
+        """The owner id is well formed but no user of this inbox has it (checked by the view)."""
+        self.add_error("owner", f"“{owner}” is not a user of this inbox: showing every owner.")
+
+    @property
+    def effective(self) -> dict:
+        """The filters in force: the valid values, with invalid ones dropped (their defaults).
+
+        After `is_valid()`, valid or not: Django leaves fields with errors out of `cleaned_data`.
+        """
+        d = getattr(self, "cleaned_data", None) or {}
+        return {
+            "status": d.get("status") or "",
+            "owner": d.get("owner") or "",
+            "unaddressed": bool(d.get("unaddressed")),
+            "q": d.get("q") or "",
+            "order": d.get("order") or "most_recent_activity",
+        }
+
+    @property
+    def search_text(self) -> str:
+        """What the search box shows: the applied text, or the refused one so it can be fixed."""
+        if self.errors.get("q"):
+            return str(self.data.get("q", ""))[:1000]
+        return self.effective["q"]
 
     @property
     def order_value(self) -> str:

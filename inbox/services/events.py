@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Q
 
 from avodash.avochato import AvochatoClient, parallel
+from avodash.models import AuditEntry
 from inbox.services.contacts import epoch
 from inbox.services.types import (
     CallEvent,
@@ -182,6 +185,104 @@ def events_attach_users(events: Iterable[Event], users: Iterable[UserRef]) -> No
             e.by = ref(e.by_id)
         elif isinstance(e, OwnerChangeEvent):
             e.owner, e.old_owner, e.by = ref(e.owner_id), ref(e.old_owner_id), ref(e.by_id)
+
+
+# --- who did it, when the API says "the API user" ----------------------------------------------
+# Avochato credits every API write to the credential's user ("Avodash API"). For status
+# changes, assignments and custom events made through avodash, the audit trail knows the
+# person: an `ok` entry of the same kind of action on the same ticket, recorded within this
+# window of the event's time.
+ATTRIBUTION_WINDOW = timedelta(minutes=2)
+_ATTRIBUTED_ACTIONS = {
+    "status_change": ("ticket.status", "tickets.bulk_update"),
+    "owner_change": ("ticket.owner", "tickets.bulk_update"),
+    "custom": ("ticket.event",),
+}
+_ACTOR_SUFFIX_RE = re.compile(r"\s*\([^()]*\)$")
+
+
+def _audit_matches(event: Event, entry) -> bool:
+    """Whether an audit entry records the same kind of change as the event."""
+    params = entry.params if isinstance(entry.params, dict) else {}
+    if isinstance(event, StatusChangeEvent):
+        if entry.action not in ("ticket.status", "tickets.bulk_update") or "status" not in params:
+            return False
+        return params["status"] == event.status
+    if isinstance(event, OwnerChangeEvent):
+        if entry.action not in ("ticket.owner", "tickets.bulk_update") or "user_id" not in params:
+            return False
+        wanted = str(params["user_id"])
+        if wanted == "unassign":
+            return event.owner_id is None
+        return wanted == "autoassign" or wanted == event.owner_id
+    if isinstance(event, CustomEvent):
+        return entry.action == "ticket.event" and params.get("type", event.type) == event.type
+    return False
+
+
+def _audit_person(entry) -> str:
+    """The dashboard person of an audit entry: their name now, else the name recorded then."""
+    actor = entry.actor
+    if actor is not None:
+        return actor.get_full_name() or actor.username
+    # `actor_name` is "Full Name (username)"; the username adds nothing here.
+    return _ACTOR_SUFFIX_RE.sub("", entry.actor_name or "") or entry.actor_name or "someone"
+
+
+def events_attach_dashboard_people(
+    events: Iterable[Event], *, inbox: str, ticket_id: str, api_user_id: Callable[[], str | None]
+) -> None:
+    """Set `dashboard_actor` (a person's name) on the events avodash made on someone's behalf.
+
+    StatusChange, OwnerChange and custom events credited to the API credential's user are
+    matched with the audit trail (`avodash.models.AuditEntry`): same ticket in `target`
+    (one id or a comma-separated list), outcome ok, the same kind of action, recorded within
+    ATTRIBUTION_WINDOW of the event; the closest entry wins and explains one event of a kind. One database
+    query for all the events; `api_user_id` (an API call, cached) is only asked when an
+    entry was found.
+    """
+    candidates = [e for e in events if e.kind in _ATTRIBUTED_ACTIONS and e.at and getattr(e, "by_id", None)]
+    if not candidates or not ticket_id:
+        return
+    actions = sorted({a for e in candidates for a in _ATTRIBUTED_ACTIONS[e.kind]})
+    same_ticket = (
+        Q(target=ticket_id)
+        | Q(target__startswith=f"{ticket_id},")
+        | Q(target__endswith=f",{ticket_id}")
+        | Q(target__contains=f",{ticket_id},")
+    )
+    entries = list(
+        AuditEntry.objects.filter(
+            same_ticket,
+            inbox=inbox,
+            outcome=AuditEntry.OK,
+            action__in=actions,
+            created_at__gte=min(e.at for e in candidates) - ATTRIBUTION_WINDOW,
+            created_at__lte=max(e.at for e in candidates) + ATTRIBUTION_WINDOW,
+        )
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    if not entries:
+        return
+    api_id = api_user_id()
+    if not api_id:
+        return
+    window = ATTRIBUTION_WINDOW.total_seconds()
+    used: set[tuple[int, str]] = set()  # a bulk entry may explain a status and an owner change
+    for event in sorted(candidates, key=_ts):
+        if event.by_id != api_id:
+            continue
+        best = None
+        for entry in entries:
+            if (entry.pk, event.kind) in used or not _audit_matches(event, entry):
+                continue
+            gap = abs((entry.created_at - event.at).total_seconds())
+            if gap <= window and (best is None or gap < best[0]):
+                best = (gap, entry)
+        if best is not None:
+            used.add((best[1].pk, event.kind))
+            event.dashboard_actor = _audit_person(best[1])
 
 
 def _ts(event: Event) -> float:

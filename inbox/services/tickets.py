@@ -7,6 +7,7 @@ cached briefly). Never one call per row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,9 +68,36 @@ def _any_status_query(text: str) -> str:
     return " OR ".join(f"{prefix}status:{s}" for s in STATUSES)
 
 
+# A search that is only a phone number, as people type them: US numbers with spaces, dashes,
+# dots or parentheses (`(617) 555-8544`, `617.555.8544`, `+1 617-555-8544`), or `+` and a
+# country code. Contacts' phones are stored in E.164 (`+16175558544`), which the search
+# matches; the formatted text matches nothing.
+_US_PHONE_RE = re.compile(r"^(?:\+?1[\s.-]*)?\(?([2-9]\d{2})\)?[\s.-]*(\d{3})[\s.-]*(\d{4})$")
+_INTL_PHONE_RE = re.compile(r"^\+[\d\s().-]+$")
+
+
+def phone_query(text: str) -> str:
+    """`text` as an E.164 number when it is only a (formatted) phone number; else unchanged.
+
+    Bare digits are left alone: they already match stored numbers as a substring, and they
+    may be an order number in a message.
+    """
+    stripped = text.strip()
+    if not stripped or stripped.isdigit():
+        return text
+    match = _US_PHONE_RE.match(stripped)
+    if match and (not stripped.startswith("+") or stripped.startswith("+1")):
+        return "+1" + "".join(match.groups())
+    if _INTL_PHONE_RE.match(stripped):
+        digits = re.sub(r"\D", "", stripped)
+        if 8 <= len(digits) <= 15 and digits[0] != "0":
+            return "+" + digits
+    return text
+
+
 def _list_params(filters: TicketFilters, *, limit: int, after: str | None) -> dict[str, Any]:
     params: dict[str, Any] = {"limit": limit, "order": filters.order}
-    text = filters.text.strip()
+    text = phone_query(filters.text.strip())
     if filters.unassigned:
         # No list parameter for "no owner": the field query on the ticket's user_id does it.
         text = f"{text} user_id:null".strip()

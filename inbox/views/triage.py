@@ -22,6 +22,7 @@ from inbox.composer import composer_context
 from inbox.forms_triage import (
     ID_RE,
     OWNER_ME,
+    OWNER_NONE,
     ActivityQueryForm,
     BulkForm,
     CustomEventForm,
@@ -36,8 +37,10 @@ from inbox.services import events as event_svc
 from inbox.services import presence as presence_svc
 from inbox.services import tickets as ticket_svc
 from inbox.services.types import STATUSES, Contact, Ticket, UserRef
+from team.services import credential_user_id
 
 MAX_OLDER_PAGES = 20  # without JavaScript, "load earlier" shows this many stream pages at most
+_UNLOADED = object()  # "not fetched yet", where None already means "not found"
 
 
 def _display_name(user) -> str:
@@ -68,12 +71,12 @@ def _check_id(value: str) -> str:
 # --- the queue -------------------------------------------------------------------------------
 def _quick_views(subdomain: str, form: QueueFilterForm | None, me: UserRef | None) -> list[dict]:
     base = reverse("inbox:tickets", args=[subdomain])
-    d = form.cleaned_data if form is not None and form.is_valid() else {}
+    eff = form.effective if form is not None else {}
     current = {
-        "status": d.get("status") or "",
-        "owner": d.get("owner") or "",
-        "unaddressed": bool(d.get("unaddressed")),
-        "q": d.get("q") or "",
+        "status": eff.get("status") or "",
+        "owner": eff.get("owner") or "",
+        "unaddressed": bool(eff.get("unaddressed")),
+        "q": eff.get("q") or "",
     }
     views = [
         ("Open queue", "", {"status": "", "owner": "", "unaddressed": False, "q": ""}),
@@ -101,36 +104,42 @@ def _quick_views(subdomain: str, form: QueueFilterForm | None, me: UserRef | Non
 def _queue_context(
     request: HttpRequest, subdomain: str, form: QueueFilterForm, *, users: list[UserRef] | None = None
 ) -> tuple[dict, int]:
-    """Fetch the queue page for a valid or invalid filter form; (context, HTTP status)."""
+    """Fetch the queue page for a filter form; (context, HTTP status).
+
+    An invalid value is a 400, but the page is still the queue: the error is shown at its
+    field and the value is dropped (its default applies), so a bad bookmark or a typo in the
+    address never hides the tickets. Owners are checked against the inbox's users.
+    """
     client = request.avochato
     ctx: dict = {"form": form, "statuses": STATUSES, "orders": ticket_svc.ORDERS, **_perms(request)}
-    if not form.is_valid():
+    valid = form.is_valid()
+    owner = form.effective["owner"]
+    if owner not in ("", OWNER_NONE) or users is not None:
+        # The owner filter needs the users first: "me" is looked up by email, an id is checked.
         users = users if users is not None else ticket_svc.inbox_users(client=client)
         me = ticket_svc.user_for_email(users, request.user.email)
-        ctx.update(users=users, me=me, page=None, quick_views=_quick_views(subdomain, None, me), filter_qs="")
-        return ctx, 400
-    d = form.cleaned_data
-    if d.get("owner") == OWNER_ME or users is not None:
-        users = users if users is not None else ticket_svc.inbox_users(client=client)
-        me = ticket_svc.user_for_email(users, request.user.email)
-        if d.get("owner") == OWNER_ME and me is None:
-            form.add_error("owner", "You are not a user of this inbox in Avochato (no user has your email).")
-            ctx.update(
-                users=users, me=None, page=None, quick_views=_quick_views(subdomain, None, None), filter_qs=""
+        if owner == OWNER_ME and me is None:
+            form.add_error(
+                "owner",
+                "You are not a user of this inbox in Avochato (no user has your email): showing every owner.",
             )
-            return ctx, 400
+            valid = False
+        elif owner not in ("", OWNER_ME, OWNER_NONE) and owner not in {u.id for u in users}:
+            form.add_unknown_owner_error(owner)
+            valid = False
         page = ticket_svc.queue_page(
             client=client,
             filters=form.filters(me_id=me.id if me else None),
-            after=d.get("after") or None,
+            after=form.cleaned_data.get("after") or None,
             users=users,
         )
     else:
         page = ticket_svc.queue_page(
-            client=client, filters=form.filters(me_id=None), after=d.get("after") or None
+            client=client, filters=form.filters(me_id=None), after=form.cleaned_data.get("after") or None
         )
         users = page.users
         me = ticket_svc.user_for_email(users, request.user.email)
+    d = form.cleaned_data
     n = d.get("n") or 1
     filter_qs = form.querystring()
     base = reverse("inbox:tickets", args=[subdomain])
@@ -139,6 +148,8 @@ def _queue_context(
         users=users,
         me=me,
         page=page,
+        current=form.effective,
+        filter_messages=[*form.notes.values(), *(e for errs in form.errors.values() for e in errs)],
         quick_views=_quick_views(subdomain, form, me),
         filter_qs=filter_qs,
         unaddressed_view=bool(d.get("unaddressed")),
@@ -150,7 +161,7 @@ def _queue_context(
         activity_ids=",".join(t.id for t in page.tickets),
         select_all_cap=ticket_svc.SELECT_ALL_CAP,
     )
-    return ctx, 200
+    return ctx, 200 if valid else 400
 
 
 @inbox_view(perm="avodash.view_tickets")
@@ -312,6 +323,7 @@ def _load_ticket(request: HttpRequest, ticket_id: str, *, older_pages: int = 1) 
     seen: set[str] = set()
     events = [e for e in events if not (e.id in seen or seen.add(e.id))]
     event_svc.events_attach_users(events, users)
+    _attach_dashboard_people(request, ticket_id, events)
     return {
         "ticket": ticket,
         "contact": contact,
@@ -321,6 +333,16 @@ def _load_ticket(request: HttpRequest, ticket_id: str, *, older_pages: int = 1) 
         "has_older": pages[-1].has_older,
         "next_page": older_pages + 1,
     }
+
+
+def _attach_dashboard_people(request: HttpRequest, ticket_id: str, events) -> None:
+    """Name the dashboard person behind changes Avochato credits to the API user (audit trail)."""
+    event_svc.events_attach_dashboard_people(
+        events,
+        inbox=request.inbox.subdomain,
+        ticket_id=ticket_id,
+        api_user_id=lambda: credential_user_id(request.avochato),
+    )
 
 
 def _contact_or_none(request: HttpRequest, ticket: Ticket) -> Contact | None:
@@ -400,6 +422,7 @@ def ticket_stream(request: HttpRequest, subdomain: str, ticket_id: str) -> HttpR
             client=client, ticket_id=ticket_id, page=d["page"], before=d.get("before")
         )
         event_svc.events_attach_users(page.events, users)
+        _attach_dashboard_people(request, ticket_id, page.events)
         marks = _stream_marks(page.events)
         ctx.update(
             events=page.events,
@@ -411,6 +434,7 @@ def ticket_stream(request: HttpRequest, subdomain: str, ticket_id: str) -> HttpR
     after = d.get("after") or 0.0
     events = event_svc.ticket_events_since(client=client, ticket_id=ticket_id, after=after)
     event_svc.events_attach_users(events, users)
+    _attach_dashboard_people(request, ticket_id, events)
     marks = _stream_marks(events)
     ctx.update(new_events=events, newest_ts=max(marks["newest_ts"], after))
     response = render(request, "inbox/ticket.html#poll", ctx)
@@ -530,36 +554,49 @@ def ticket_tag(request: HttpRequest, subdomain: str, ticket_id: str) -> HttpResp
     ticket = ticket_svc.ticket_get(client=client, ticket_id=ticket_id)
     form = TagForm(request.POST)
     error = note = ""
-    invalid = False
+    invalid = unchanged = False
+    contact: Contact | None | object = _UNLOADED
     if not ticket.contact_id:
         error = "This ticket has no contact to tag."
     elif form.is_valid():
         tag, op = form.cleaned_data["tag"], form.cleaned_data["op"]
-        try:
-            with audited(
-                request,
-                action=f"contact.tag_{op}",
-                target=ticket.contact_id,
-                params={"tag": tag, "ticket": ticket_id},
-            ):
-                if op == "add":
-                    contact_svc.contact_tag_add(client=client, contact_id=ticket.contact_id, tag=tag)
-                else:
-                    contact_svc.contact_tag_remove(client=client, contact_id=ticket.contact_id, tag=tag)
-            note = f"Tag “{tag}” {'added' if op == 'add' else 'removed'}."
+        if op == "add":
+            contact = _contact_or_none(request, ticket)
+            unchanged = contact is not None and tag in contact.tags
+        if unchanged:
+            # Adding a tag the contact has would change nothing: say so, write nothing.
+            note = f"{contact.display_name} already has the tag “{tag}”."
             form = TagForm()
-        except AvochatoError as err:
-            error = err.message
+        else:
+            try:
+                with audited(
+                    request,
+                    action=f"contact.tag_{op}",
+                    target=ticket.contact_id,
+                    params={"tag": tag, "ticket": ticket_id},
+                ):
+                    if op == "add":
+                        contact_svc.contact_tag_add(client=client, contact_id=ticket.contact_id, tag=tag)
+                    else:
+                        contact_svc.contact_tag_remove(client=client, contact_id=ticket.contact_id, tag=tag)
+                note = f"Tag “{tag}” {'added' if op == 'add' else 'removed'}."
+                form = TagForm()
+                contact = _UNLOADED  # changed: read it again for the panel
+            except AvochatoError as err:
+                error = err.message
     else:
         invalid = True
         error = "; ".join(e for errs in form.errors.values() for e in errs)
     if not request.htmx:
         if error:
             messages.error(request, error)
+        elif unchanged:
+            messages.info(request, note)
         else:
             messages.success(request, note)
         return redirect("inbox:ticket", subdomain=subdomain, ticket_id=ticket_id)
-    contact = _contact_or_none(request, ticket)
+    if contact is _UNLOADED:
+        contact = _contact_or_none(request, ticket)
     ctx = {
         "ticket": ticket,
         "contact": contact,

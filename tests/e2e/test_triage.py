@@ -3,6 +3,7 @@ closes it and sees it leave the queue; then selects three tickets and assigns th
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -48,6 +49,8 @@ def test_lead_triages_the_unaddressed_queue(page, live_server, lead, sandbox):
     expect(page.locator("#ticket-status")).to_have_text("Closed")
     expect(page.locator("#ticket-state")).to_contain_text("Closed (and marked addressed).")
     expect(page.locator("#timeline .ev-status").last).to_contain_text("Closed")
+    # Avochato credits the change to the API user; the stream names the person (audit trail).
+    expect(page.locator("#timeline .ev-status").last).to_contain_text("by Lead Tester (via avodash)")
     assert ticket.status == "Closed" and ticket.unaddressed is False
 
     # Back in the unaddressed queue it is gone.
@@ -90,3 +93,26 @@ def test_keyboard_moves_and_selects_in_the_queue(page, live_server, lead, sandbo
     page.locator("h1").click()
     page.keyboard.press("?")
     expect(page.locator("#shortcuts")).to_be_visible()
+
+
+def test_bad_filter_values_in_the_address_still_show_the_queue(page, live_server, lead, sandbox):
+    login(page, live_server, lead)
+    response = page.goto(f"{live_server.url}/i/{INBOX}/tickets/?status=foo&order=zzz&owner=bogus")
+    assert response.status == 400
+    expect(page.locator("#queue tbody tr[data-ticket]").first).to_be_visible()
+    expect(page.locator("#status-errors")).to_contain_text("“foo” is not a status")
+    expect(page.locator("#order-errors")).to_contain_text("“zzz” is not an order")
+    expect(page.locator("#owner-errors")).to_contain_text("“bogus” is not a user of this inbox")
+    expect(page.locator("#f-status")).to_have_value("")
+    # The page keeps its full width: the queue spans the main column.
+    main_width = page.locator("main").bounding_box()["width"]
+    assert page.locator("#queue").bounding_box()["width"] > main_width * 0.9
+    if os.environ.get("AVODASH_SHOTS"):  # a directory: look at the page
+        page.screenshot(
+            path=os.path.join(os.environ["AVODASH_SHOTS"], "queue-bad-filter.png"), full_page=True
+        )
+    # Choosing "Best match" without a search falls back to the default order, with a note.
+    page.goto(f"{live_server.url}/i/{INBOX}/tickets/")
+    page.locator("#f-order").select_option("best_match")
+    expect(page.locator("#queue .filter-notice")).to_contain_text("needs a search text")
+    expect(page.locator("#queue tbody tr[data-ticket]").first).to_be_visible()

@@ -135,7 +135,10 @@ def test_owner_me_is_disabled_and_refused_without_a_matching_user(client_lead, s
     r = client_lead.get(QUEUE, {"owner": "me"})
     assert r.status_code == 400
     assert "no user has your email" in r.content.decode()
-    assert ticket_calls(sandbox) == []
+    # The queue is still shown, without the owner filter it could not apply.
+    [call] = ticket_calls(sandbox)
+    assert "user_id" not in call["params"]
+    assert len(row_ids(r)) == 30
 
 
 def test_it_filters_unassigned(client_agent, sandbox):
@@ -221,23 +224,111 @@ def test_pagination_follows_the_cursor(client_agent, sandbox):
 
 
 @pytest.mark.parametrize(
-    "params",
+    ("params", "dropped"),
     [
-        {"status": "Bogus"},
-        {"order": "sideways"},
-        {"owner": "../users"},
-        {"after": "a\x01b"},
-        {"after": "a\nb"},
-        {"after": "x" * 201},
-        {"q": "x" * 300},
-        {"status": "any", "q": "bob OR alice"},
+        ({"status": "Bogus"}, "status"),
+        ({"order": "sideways"}, None),
+        ({"owner": "../users"}, "user_id"),
+        ({"after": "a\x01b"}, "after"),
+        ({"after": "a\nb"}, "after"),
+        ({"after": "x" * 201}, "after"),
+        ({"q": "x" * 300}, "query"),
+        ({"status": "any", "q": "bob OR alice"}, None),
     ],
 )
-def test_a_bad_filter_is_a_400_with_a_message_and_no_ticket_call(client_agent, sandbox, params):
+def test_a_bad_filter_is_a_400_with_a_message_and_the_queue_without_it(
+    client_agent, sandbox, params, dropped
+):
     r = client_agent.get(QUEUE, params)
     assert r.status_code == 400
     assert 'class="errorlist' in r.content.decode()
-    assert ticket_calls(sandbox) == []
+    [call] = ticket_calls(sandbox)  # the queue is still fetched, with the bad value dropped
+    if dropped:
+        assert dropped not in call["params"]
+    assert call["params"]["order"] == "most_recent_activity"
+    assert "bob" not in call["params"].get("query", "") and "xxxx" not in call["params"].get("query", "")
+    assert row_ids(r), "the queue is shown"
+
+
+def test_bad_values_in_the_address_show_the_default_queue_with_errors_at_the_fields(client_agent, sandbox):
+    r = client_agent.get(QUEUE, {"status": "foo", "order": "zzz"})
+    assert r.status_code == 400
+    html = unescape(r.content.decode())
+    assert row_ids(r) == row_ids(client_agent.get(QUEUE)), "the default queue is shown"
+    assert 'class="page-head"' in html and '<section id="queue"' in html  # the whole page, not a form alone
+    status_field = re.search(
+        r'<div class="field has-error">\s*<label for="f-status">.*?</div>\s*</div>', html, re.S
+    )
+    assert (
+        status_field
+        and "“foo” is not a status: showing tickets that are not closed." in status_field.group(0)
+    )
+    assert re.search(r'<option value="" selected>Not closed</option>', html)
+    order_field = re.search(r'<label for="f-order">.*?</div>\s*</div>', html, re.S).group(0)
+    assert "“zzz” is not an order" in order_field
+    assert '<option value="most_recent_activity" selected>' in order_field
+    assert 'aria-invalid="true"' in status_field.group(0)
+
+
+def test_best_match_without_a_search_falls_back_to_the_default_order_with_a_note(client_agent, sandbox):
+    r = client_agent.get(QUEUE, {"order": "best_match"})
+    assert r.status_code == 200
+    html = unescape(r.content.decode())
+    assert ticket_calls(sandbox)[-1]["params"]["order"] == "most_recent_activity"
+    assert len(row_ids(r)) == 30
+    assert "“Best match” needs a search text: ordered by most recent activity instead." in html
+    assert '<option value="most_recent_activity" selected>' in html
+    # With a search text it is used as asked.
+    client_agent.get(QUEUE, {"order": "best_match", "q": "refund"})
+    assert ticket_calls(sandbox)[-1]["params"]["order"] == "best_match"
+    # htmx answers with the queue only: the note comes inside it.
+    r = client_agent.get(QUEUE, {"order": "best_match"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue")
+    fragment = unescape(r.content.decode())
+    assert r.status_code == 200 and fragment.lstrip().startswith('<section id="queue"')
+    assert 'class="notice filter-notice"' in fragment and "needs a search text" in fragment
+
+
+def test_an_owner_who_is_not_a_user_of_the_inbox_is_refused_at_the_field(client_agent, sandbox):
+    r = client_agent.get(QUEUE, {"owner": "bogus"})
+    assert r.status_code == 400
+    html = unescape(r.content.decode())
+    owner_field = re.search(r'<label for="f-owner">.*?</div>\s*</div>', html, re.S).group(0)
+    assert "“bogus” is not a user of this inbox: showing every owner." in owner_field
+    assert '<option value="" selected>Anyone</option>' in owner_field
+    [call] = ticket_calls(sandbox)
+    assert "user_id" not in call["params"]
+    assert row_ids(r) == row_ids(client_agent.get(QUEUE))
+    # A real user of the inbox is still a filter.
+    omar = user_id(sandbox, "omar.haddad@acme.example")
+    r = client_agent.get(QUEUE, {"owner": omar})
+    assert r.status_code == 200 and ticket_calls(sandbox)[-1]["params"]["user_id"] == omar
+
+
+def unescape(html: str) -> str:
+    return html.replace("&#x27;", "'").replace("&quot;", '"').replace("&amp;", "&")
+
+
+# --- phone search -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "typed",
+    ["(617) 555-8544", "617-555-8544", "617.555.8544", "617 555 8544", "+1 (617) 555-8544", "1-617-555-8544"],
+)
+def test_a_formatted_phone_search_finds_the_contact(client_agent, sandbox, typed):
+    ava = ticket_by_phone(sandbox, "+16175558544")
+    r = client_agent.get(QUEUE, {"q": typed})
+    assert r.status_code == 200
+    assert ticket_calls(sandbox)[-1]["params"]["query"] == "+16175558544"
+    assert ava.id in row_ids(r)
+    # The search box keeps what was typed.
+    assert f'value="{typed}"' in unescape(r.content.decode())
+
+
+def test_phone_query_leaves_other_searches_alone():
+    from inbox.services.tickets import phone_query
+
+    assert phone_query("+44 20 7946 0958") == "+442079460958"
+    for text in ("6175558544", "49945", "bob 617-555-8544", "555-8544", "status:Open", "+1 617", "refund"):
+        assert phone_query(text) == text
 
 
 def test_htmx_filtering_answers_with_the_queue_region(client_agent, sandbox):

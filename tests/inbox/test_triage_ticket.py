@@ -285,6 +285,24 @@ def test_tags_are_added_and_removed(client_agent, sandbox):
     assert actions == [("contact.tag_add", contact.id, "ok"), ("contact.tag_remove", contact.id, "ok")]
 
 
+def test_adding_a_tag_the_contact_already_has_says_so_and_writes_nothing(client_agent, sandbox):
+    t = ticket_by_phone(sandbox, "+16175558544")
+    contact = contact_of(sandbox, t.id)
+    assert "vip" in contact.tags
+    before = list(contact.tags)
+    url = f"/i/{INBOX}/tickets/{t.id}/tags/"
+    r = post(client_agent, url, {"tag": " vip ", "op": "add"}, **HX)
+    html = unescape(r.content.decode())
+    assert r.status_code == 200 and html.lstrip().startswith('<section id="contact-panel"')
+    assert f"{contact.name} already has the tag “vip”." in html and "added" not in html
+    assert api_calls(sandbox, "POST") == [] and list(contact.tags) == before
+    assert AuditEntry.objects.count() == 0  # nothing was written
+    # Without htmx: the same note after the redirect.
+    r = post(client_agent, url, {"tag": "vip", "op": "add"}, follow=True)
+    assert "already has the tag “vip”." in unescape(r.content.decode())
+    assert api_calls(sandbox, "POST") == []
+
+
 def test_a_tag_with_markup_is_escaped(client_agent, sandbox):
     t = ticket_by_phone(sandbox, "+15551234567")
     post(client_agent, f"/i/{INBOX}/tickets/{t.id}/tags/", {"tag": "<b>vip</b>", "op": "add"})
