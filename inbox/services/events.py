@@ -32,6 +32,7 @@ from inbox.services.types import (
     PendingMessageEvent,
     StatusChangeEvent,
     UserRef,
+    api_int,
     safe_web_url,
 )
 
@@ -51,12 +52,6 @@ def _str(value: Any) -> str | None:
     text = str(value).strip()
     return text or None
 
-
-def _int(value: Any) -> int | None:
-    """A whole number from the API, or None (also for Infinity, NaN and 1e400, which JSON
-    parsing lets through as floats)."""
-    if isinstance(value, bool):
-        return None
     try:
         return int(float(value))
     except (TypeError, ValueError, OverflowError):
@@ -111,7 +106,7 @@ def event_from_api(raw: dict[str, Any]) -> Event:
             direction=direction,
             body=str(raw.get("message") or ""),
             status=_str(raw.get("status")),
-            error_code=_int(raw.get("error_code")) or None,
+            error_code=api_int(raw.get("error_code")) or None,
             error_text=_str(raw.get("error_description")) or _str(raw.get("reason")),
             media_urls=_media(raw),
             sender_id=_str(raw.get("sender_id")),
@@ -125,7 +120,7 @@ def event_from_api(raw: dict[str, Any]) -> Event:
             kind="call",
             direction="in" if raw.get("direction") == "in" else "out",
             call_status=_str(raw.get("call_status")),
-            duration=_int(raw.get("duration")),
+            duration=api_int(raw.get("duration")),
             from_phone=_str(raw.get("call_from")),
             to_phone=_str(raw.get("call_to")),
             recording_url=safe_web_url(raw.get("recording_url")),
@@ -299,7 +294,7 @@ def _events_page(
         params["limit"] = limit
     envelope = client.get(("tickets", ticket_ids, "events"), params)
     raw = envelope["data"].get("events") or []
-    per_page = _int(envelope.get("limit")) or EVENTS_PER_PAGE
+    per_page = api_int(envelope.get("limit")) or EVENTS_PER_PAGE
     events = [event_from_api(r) for r in raw if isinstance(r, dict)]
     events.sort(key=_ts, reverse=True)
     return events, len(raw) >= per_page

@@ -29,7 +29,7 @@ from django.utils import timezone as djtz
 from avodash.avochato import AvochatoClient, AvochatoError, BadResponseError, parallel
 from inbox.services.contacts import contact_from_api, contacts_get, epoch
 from inbox.services.tickets import inbox_users, user_for_email
-from inbox.services.types import Contact, UserRef, safe_web_url
+from inbox.services.types import Contact, UserRef, api_int, safe_web_url
 
 MAX_LENGTH = 1600  # characters per message (reference and NOTES.md)
 PER_PAGE = 25  # messages lists answer 25 a page whatever `limit` says (NOTES.md)
@@ -371,12 +371,6 @@ def _ticket_id(value: Any) -> str | None:
     text = _str(value)
     return text if text and TICKET_ID_RE.match(text) else None
 
-
-def _int(value: Any) -> int | None:
-    """A whole number from the API, or None for anything else (also `Infinity`, `NaN` and
-    `1e400`, which JSON parsing lets through as floats, and booleans)."""
-    if isinstance(value, bool):
-        return None
     try:
         return int(float(value))
     except (TypeError, ValueError, OverflowError):
@@ -409,8 +403,8 @@ def message_from_api(raw: dict[str, Any]) -> Message:
         sender_type=_str(raw.get("sender_type")),
         created_at=epoch(raw.get("created_at")),
         sent_at=epoch(raw.get("sent_at")),
-        segments=_int(raw.get("segments")),
-        error_code=_int(raw.get("error_code")) or None,
+        segments=api_int(raw.get("segments")),
+        error_code=api_int(raw.get("error_code")) or None,
         error_text=_str(raw.get("error_description")) or _str(raw.get("reason")),
         media_urls=_media(raw),
         origin=_str(raw.get("origin")),

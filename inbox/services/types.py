@@ -247,3 +247,14 @@ class EventPage:
     events: list[Event] = field(default_factory=list)
     page: int = 1
     has_older: bool = False
+
+
+def api_int(value: Any) -> int | None:
+    """A whole number from the API, or None for anything else (also `Infinity`, `NaN` and
+    `1e400`, which JSON parsing lets through as floats, and booleans)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return None

@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from avodash.avochato.django import get_client
-from inbox.services.events import _float, _int, event_from_api
+from inbox.services.events import _float, event_from_api
+from inbox.services.types import api_int as _int
 from inbox.services.types import safe_web_url
 from tests.helpers import INBOX
 from tests.inbox.triage_support import QUEUE, box, row_ids, ticket_url
