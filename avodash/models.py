@@ -112,3 +112,71 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.key} {self.state}"
+
+
+# --- the local directory: Avochato's inboxes, users and memberships, kept fresh in the
+# background (avodash.domain.directory) and updated at once by every write through avodash.
+
+
+class DirectoryInbox(models.Model):
+    """An inbox (Avochato account) the API credential reaches (`GET /v1/accounts`)."""
+
+    subdomain = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=40, blank=True)
+    present = models.BooleanField(default=True)  # False: the credential no longer reaches it
+    seen_at = models.DateTimeField(null=True, blank=True)  # last accounts pass that listed it
+    listed_at = models.DateTimeField(null=True, blank=True)  # last users-list pass
+    list_error = models.TextField(blank=True)
+    sync_started_at = models.DateTimeField(null=True, blank=True)
+    sync_finished_at = models.DateTimeField(null=True, blank=True)
+    next_sync_at = models.DateTimeField(null=True, blank=True)  # the background chain's next run
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.subdomain
+
+
+class DirectoryUser(models.Model):
+    """An Avochato user: one id across every inbox they belong to."""
+
+    avochato_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.avochato_id
+
+
+class DirectoryMembership(models.Model):
+    """A user's place in one inbox. The users list gives the MFA state and last sign-in;
+    role and enabled come only from the single-user answer (`details_at`)."""
+
+    inbox = models.ForeignKey(DirectoryInbox, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(DirectoryUser, on_delete=models.CASCADE, related_name="memberships")
+    phone = models.CharField(max_length=40, blank=True)
+    phone_formatted = models.CharField(max_length=60, blank=True)
+    require_2fa = models.BooleanField(default=False)
+    mfa_app_valid = models.BooleanField(default=False)
+    phone_valid = models.BooleanField(default=False)
+    signed_in_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
+    role = models.CharField(max_length=20, blank=True)
+    enabled = models.BooleanField(null=True)
+    added_at = models.DateTimeField(null=True, blank=True)
+    can_message = models.BooleanField(null=True)
+    can_call = models.BooleanField(null=True)
+    can_view_billing = models.BooleanField(null=True)
+    can_view_org = models.BooleanField(null=True)
+    listed_at = models.DateTimeField(null=True, blank=True)  # last list pass that showed them
+    details_at = models.DateTimeField(null=True, blank=True)  # None: role/enabled never read
+    details_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["inbox", "user"], name="unique_membership")]
+        indexes = [models.Index(fields=["inbox", "details_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.inbox}"

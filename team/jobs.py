@@ -1,6 +1,6 @@
 """Lifecycle jobs run in the background: the django-tasks task, the runner, and job control.
 
-    job = lifecycle.offboard_plan_job(...)      # a Job with every step, planned
+    job = offboard_job_create(...)              # team.offboarding: a Job with every step, planned
     job_start(job, user=request.user)           # queued now, or scheduled for job.run_after
     job_retry(job, user=...)                    # failed / held-back steps again, finished ones kept
     job_cancel(job, user=...)                   # before it starts (a dated job until its time)
@@ -29,9 +29,12 @@ from django_tasks import task
 from avodash.audit import actor_display, audit_record
 from avodash.avochato import AvochatoError, NotFoundError, RateLimitedError, UnavailableError
 from avodash.avochato.django import get_client
-from avodash.inboxes import user_may_use
+from avodash.domain import scheduled as scheduled_svc
+from avodash.domain import users as user_svc
+from avodash.domain.errors import ActionError
+from avodash.domain.inboxes import user_may_use
+from avodash.domain.tickets import tickets_handover
 from avodash.models import AuditEntry
-from team import lifecycle
 from team.models import Job, JobStep
 
 log = logging.getLogger(__name__)
@@ -71,6 +74,21 @@ def _enqueue(job: Job) -> None:
 # --- job control (called by views, with the operator) -----------------------------------
 
 
+def new_job(*, kind: str, title: str, subject: str, operator, options: dict, run_after=None) -> Job:
+    return Job.objects.create(
+        kind=kind,
+        title=title,
+        subject=subject,
+        options=options,
+        run_after=run_after,
+        created_by=operator,
+        created_by_name=actor_display(operator),
+        status=Job.DRAFT,
+    )
+
+
+
+
 def _audit_job(job: Job, user, action: str, **params) -> None:
     audit_record(
         actor=user,
@@ -84,9 +102,9 @@ def _audit_job(job: Job, user, action: str, **params) -> None:
 def job_start(job: Job, *, user) -> Job:
     """Queue a planned job now, or schedule it when it carries a future `run_after`."""
     if job.status != Job.DRAFT:
-        raise lifecycle.LifecycleError("This job has already been started.")
+        raise ActionError("This job has already been started.")
     if not job.steps.exists():
-        raise lifecycle.LifecycleError("There is nothing to do in this job.")
+        raise ActionError("There is nothing to do in this job.")
     now = timezone.now()
     scheduled = job.run_after is not None and job.run_after > now
     job.status = Job.SCHEDULED if scheduled else Job.QUEUED
@@ -113,7 +131,7 @@ def job_cancel(job: Job, *, user) -> Job:
         finished_at=timezone.now(),
     )
     if not updated:
-        raise lifecycle.LifecycleError("This job has already started: it can no longer be cancelled.")
+        raise ActionError("This job has already started: it can no longer be cancelled.")
     job.steps.filter(status__in=(JobStep.PENDING, JobStep.BLOCKED)).update(
         status=JobStep.CANCELLED, outcome="cancelled before it ran"
     )
@@ -125,16 +143,16 @@ def job_cancel(job: Job, *, user) -> Job:
 def job_retry(job: Job, *, user, step_ids: list[int] | None = None) -> Job:
     """Run the failed steps again (and the ones they held back); finished steps are kept."""
     if job.status != Job.FAILED:
-        raise lifecycle.LifecycleError("Only a job that finished with failed steps can be retried.")
+        raise ActionError("Only a job that finished with failed steps can be retried.")
     steps = job.steps.filter(status__in=(JobStep.FAILED, JobStep.BLOCKED))
     if step_ids:
         groups = set(job.steps.filter(pk__in=step_ids, status=JobStep.FAILED).values_list("group", flat=True))
         if not groups:
-            raise lifecycle.LifecycleError("That step has not failed: there is nothing to retry.")
+            raise ActionError("That step has not failed: there is nothing to retry.")
         steps = steps.filter(group__in=groups)
     retried = list(steps.values_list("pk", flat=True))
     if not retried:
-        raise lifecycle.LifecycleError("No failed step to retry.")
+        raise ActionError("No failed step to retry.")
     with transaction.atomic():
         claimed = Job.objects.filter(pk=job.pk, status=Job.FAILED).update(
             status=Job.QUEUED,
@@ -144,7 +162,7 @@ def job_retry(job: Job, *, user, step_ids: list[int] | None = None) -> Job:
             queued_at=timezone.now(),
         )
         if not claimed:
-            raise lifecycle.LifecycleError("This job is already running again.")
+            raise ActionError("This job is already running again.")
         JobStep.objects.filter(pk__in=retried).update(status=JobStep.PENDING, outcome="")
     job.refresh_from_db()
     _audit_job(job, user, "team.job_retry", steps=retried)
@@ -156,12 +174,12 @@ def job_resume(job: Job, *, user) -> Job:
     """Take up a job whose worker died (running, no heartbeat for a while)."""
     job.refresh_from_db()
     if not job.is_stale:
-        raise lifecycle.LifecycleError("This job is not stalled: nothing to resume.")
+        raise ActionError("This job is not stalled: nothing to resume.")
     claimed = Job.objects.filter(pk=job.pk, status=Job.RUNNING, heartbeat_at=job.heartbeat_at).update(
         status=Job.QUEUED, run_by=user, run_by_name=actor_display(user), queued_at=timezone.now()
     )
     if not claimed:
-        raise lifecycle.LifecycleError("This job changed meanwhile; reload the page.")
+        raise ActionError("This job changed meanwhile; reload the page.")
     job.refresh_from_db()
     _audit_job(job, user, "team.job_resume")
     _enqueue(job)
@@ -231,7 +249,7 @@ def _run_step(job: Job, step: JobStep) -> None:
         if isinstance(err, UnavailableError) and err.maybe_sent:
             message += " It may have gone through: a retry checks first."
         _finish(job, step, JobStep.FAILED, outcome="failed", error=message)
-    except lifecycle.LifecycleError as err:
+    except ActionError as err:
         _finish(job, step, JobStep.FAILED, outcome="failed", error=str(err))
     except Exception:  # a bug must not leave the job half-recorded
         log.exception("job %s step %s crashed", job.pk, step.pk)
@@ -299,15 +317,15 @@ def _check_operator(job: Job, step: JobStep) -> None:
     """A dated job runs later: the operator must still be allowed to do it then."""
     operator = job.run_by
     if operator is None or not operator.is_active:
-        raise lifecycle.LifecycleError(
+        raise ActionError(
             "The operator who started this job no longer has a dashboard account; an IT admin can retry it."
         )
     if not operator.has_perm(MANAGE_PERM):
-        raise lifecycle.LifecycleError(
+        raise ActionError(
             f"{job.run_by_name} may no longer manage the team; an IT admin can retry it."
         )
     if not user_may_use(operator, step.inbox):
-        raise lifecycle.LifecycleError(f"{job.run_by_name} is no longer granted the inbox {step.inbox}.")
+        raise ActionError(f"{job.run_by_name} is no longer granted the inbox {step.inbox}.")
 
 
 # --- what each step does ------------------------------------------------------------------
@@ -317,7 +335,7 @@ def _check_operator(job: Job, step: JobStep) -> None:
 
 def _step_add_user(client, step: JobStep, recheck: bool) -> tuple[str, dict]:
     p = step.params
-    existing = lifecycle.member_by_email(client, email=step.target)
+    existing = user_svc.member_by_email(client=client, email=step.target)
     if existing is not None:
         if recheck and step.result.get("posted"):
             return "added (found on re-check)", {"user_id": existing.id, "already": True}
@@ -333,13 +351,13 @@ def _step_add_user(client, step: JobStep, recheck: bool) -> tuple[str, dict]:
     # Recorded before the POST: a crash after it makes the re-check above say so.
     step.result = {"posted": True}
     JobStep.objects.filter(pk=step.pk).update(result=step.result)
-    user = lifecycle.member_add(
-        client,
+    user = user_svc.user_add(
+        client=client,
         email=step.target,
-        name=p.get("name", ""),
+        name=p.get("name") or None,
         role=p.get("role", "member"),
         phone=p.get("phone") or None,
-    )
+    ).user
     outcome = f"added as {user.role or p.get('role', 'member')}"
     if p.get("phone"):
         outcome += ", MFA phone pending verification"
@@ -348,7 +366,10 @@ def _step_add_user(client, step: JobStep, recheck: bool) -> tuple[str, dict]:
 
 def _step_reassign(client, step: JobStep, recheck: bool) -> tuple[str, dict]:
     p = step.params
-    moved = lifecycle.tickets_hand_over(client, user_id=p["user_id"], to=p["to"])
+    result = tickets_handover(client=client, from_user_id=p["user_id"], to=p["to"])
+    if not result.ok:  # a retry picks up exactly the tickets still theirs
+        raise ActionError(result.summary)
+    moved = result.moved
     if not moved:
         return "no open tickets left to hand over", {"tickets": 0}
     who = p.get("to_name") or p["to"]
@@ -359,7 +380,7 @@ def _step_reassign(client, step: JobStep, recheck: bool) -> tuple[str, dict]:
 
 
 def _step_cancel_scheduled(client, step: JobStep, recheck: bool) -> tuple[str, dict]:
-    cancelled = lifecycle.scheduled_cancel_by_sender(client, user_id=step.params["user_id"])
+    cancelled = _cancel_scheduled_of(client, user_id=step.params["user_id"])
     if not cancelled:
         return "no pending scheduled messages left", {"messages": 0}
     return f"{len(cancelled)} scheduled message{'s' if len(cancelled) != 1 else ''} cancelled", {
@@ -369,18 +390,37 @@ def _step_cancel_scheduled(client, step: JobStep, recheck: bool) -> tuple[str, d
 
 
 def _step_disable(client, step: JobStep, recheck: bool) -> tuple[str, dict]:
-    lifecycle.member_disable(client, user_id=step.params["user_id"])
+    user_svc.user_disable(client=client, user=step.params["user_id"])
     return "disabled", {}
 
 
 def _step_remove(client, step: JobStep, recheck: bool) -> tuple[str, dict]:
     try:
-        lifecycle.member_remove(client, user_id=step.params["user_id"])
+        user_svc.user_delete(client=client, user=step.params["user_id"])
     except NotFoundError:
-        if lifecycle.member_by_email(client, email=step.target) is None:
+        if user_svc.member_by_email(client=client, email=step.target) is None:
             return "removed (no longer a member)", {"already": True}
         raise
     return "removed from the inbox", {}
+
+
+def _cancel_scheduled_of(client, *, user_id: str) -> list[str]:
+    """Cancel every pending scheduled message of the user (re-queried now); the cancelled ids."""
+    cancelled: list[str] = []
+    for message in scheduled_svc.scheduled_by_sender(client=client, user_id=user_id):
+        try:
+            scheduled_svc.scheduled_cancel(client=client, message_id=message.id)
+        except NotFoundError:
+            continue  # sent or cancelled meanwhile
+        except RateLimitedError:
+            raise  # not acted on: the runner waits and runs the step again
+        except AvochatoError as err:
+            done = f"{len(cancelled)} cancelled before this; " if cancelled else ""
+            raise ActionError(
+                f"Could not cancel a scheduled message ({err.message}); {done}a retry picks up the rest."
+            ) from err
+        cancelled.append(message.id)
+    return cancelled
 
 
 EXECUTORS: dict[str, Callable[..., tuple[str, dict]]] = {

@@ -9,7 +9,6 @@ than the last event shown; scrolling back asks for what is older than the first.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,8 +19,9 @@ from django.core.cache import cache
 from django.db.models import Q
 
 from avodash.avochato import AvochatoClient, parallel
+from avodash.domain.parse import api_float, api_int, api_str, epoch, media_urls, safe_web_url
+from avodash.domain.users import InboxUser
 from avodash.models import AuditEntry
-from inbox.services.contacts import epoch
 from inbox.services.types import (
     CallEvent,
     CustomEvent,
@@ -31,9 +31,6 @@ from inbox.services.types import (
     OwnerChangeEvent,
     PendingMessageEvent,
     StatusChangeEvent,
-    UserRef,
-    api_int,
-    safe_web_url,
 )
 
 EVENTS_PER_PAGE = 30  # the API's page size for event streams (its `limit`)
@@ -46,46 +43,6 @@ EVENT_CONTEXT_MAX = 1000
 
 
 # --- parsing ---------------------------------------------------------------------------
-def _str(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-    try:
-        return int(float(value))
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def _float(value: Any) -> float | None:
-    """A finite number from the API, or None."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _media(raw: dict[str, Any]) -> tuple[str, ...]:
-    urls: list[Any] = []
-    for item in _list(raw.get("contents")):
-        if isinstance(item, dict):
-            urls.append(item.get("url") or item.get("media_url") or item.get("src"))
-        else:
-            urls.append(item)
-    urls.extend(_list(raw.get("media_urls")))
-    urls.append(raw.get("media_url"))
-    # Only web links are shown (as text links, never embedded or followed): `safe_web_url`
-    # drops javascript:, data: and every other scheme.
-    safe = (safe_web_url(u) for u in urls)
-    return tuple(dict.fromkeys(u for u in safe if u))
 
 
 def event_from_api(raw: dict[str, Any]) -> Event:
@@ -95,61 +52,61 @@ def event_from_api(raw: dict[str, Any]) -> Event:
         "id": str(raw.get("event_id") or raw.get("element_id") or ""),
         "element_type": etype,
         "at": epoch(raw.get("sent_at") or raw.get("created_at")),
-        "ticket_id": _str(raw.get("ticket_id")),
+        "ticket_id": api_str(raw.get("ticket_id")),
     }
     if etype == "SmsMessage":
         direction = "in" if raw.get("direction") == "in" else "out"
-        sender_type = _str(raw.get("sender_type"))
+        sender_type = api_str(raw.get("sender_type"))
         return MessageEvent(
             **base,
             kind=f"message_{direction}",
             direction=direction,
             body=str(raw.get("message") or ""),
-            status=_str(raw.get("status")),
+            status=api_str(raw.get("status")),
             error_code=api_int(raw.get("error_code")) or None,
-            error_text=_str(raw.get("error_description")) or _str(raw.get("reason")),
-            media_urls=_media(raw),
-            sender_id=_str(raw.get("sender_id")),
+            error_text=api_str(raw.get("error_description")) or api_str(raw.get("reason")),
+            media_urls=media_urls(raw),
+            sender_id=api_str(raw.get("sender_id")),
             sender_type=sender_type,
-            from_phone=_str(raw.get("from")),
-            to_phone=_str(raw.get("to")),
+            from_phone=api_str(raw.get("from")),
+            to_phone=api_str(raw.get("to")),
         )
     if etype == "Call":
         return CallEvent(
             **base,
             kind="call",
             direction="in" if raw.get("direction") == "in" else "out",
-            call_status=_str(raw.get("call_status")),
+            call_status=api_str(raw.get("call_status")),
             duration=api_int(raw.get("duration")),
-            from_phone=_str(raw.get("call_from")),
-            to_phone=_str(raw.get("call_to")),
+            from_phone=api_str(raw.get("call_from")),
+            to_phone=api_str(raw.get("call_to")),
             recording_url=safe_web_url(raw.get("recording_url")),
-            voicemail=_str(raw.get("voicemail")),
-            transcript=_str(raw.get("transcript")),
+            voicemail=api_str(raw.get("voicemail")),
+            transcript=api_str(raw.get("transcript")),
         )
     if etype == "StatusChange":
         return StatusChangeEvent(
             **base,
             kind="status_change",
             status=str(raw.get("status") or ""),
-            by_id=_str(raw.get("user_id")),
+            by_id=api_str(raw.get("user_id")),
         )
     if etype == "OwnerChange":
         return OwnerChangeEvent(
             **base,
             kind="owner_change",
-            owner_id=_str(raw.get("owner_id")),
-            old_owner_id=_str(raw.get("old_owner_id")),
-            by_id=_str(raw.get("user_id")),
+            owner_id=api_str(raw.get("owner_id")),
+            old_owner_id=api_str(raw.get("old_owner_id")),
+            by_id=api_str(raw.get("user_id")),
         )
     if etype == "CustomEvent":
         return CustomEvent(
             **base,
             kind="custom",
             type=str(raw.get("type") or "event"),
-            context=_str(raw.get("context")),
-            revenue=_float(raw.get("revenue")),
-            by_id=_str(raw.get("user_id")),
+            context=api_str(raw.get("context")),
+            revenue=api_float(raw.get("revenue")),
+            by_id=api_str(raw.get("user_id")),
         )
     if etype == "PendingMessage":
         return PendingMessageEvent(
@@ -157,21 +114,21 @@ def event_from_api(raw: dict[str, Any]) -> Event:
             kind="pending_message",
             body=str(raw.get("message") or ""),
             scheduled_for=epoch(raw.get("scheduled_for")),
-            sender_name=_str(raw.get("sender")),
+            sender_name=api_str(raw.get("sender")),
             media_url=safe_web_url(raw.get("media_url")),
             aborted=bool(raw.get("aborted")),
         )
     return Event(**base, kind="other")
 
 
-def events_attach_users(events: Iterable[Event], users: Iterable[UserRef]) -> None:
+def events_attach_users(events: Iterable[Event], users: Iterable[InboxUser]) -> None:
     """Fill senders, owners and actors from the inbox's user list (a former user keeps a label)."""
     by_id = {u.id: u for u in users}
 
-    def ref(uid: str | None) -> UserRef | None:
+    def ref(uid: str | None) -> InboxUser | None:
         if not uid:
             return None
-        return by_id.get(uid) or UserRef(id=uid, name="Former user")
+        return by_id.get(uid) or InboxUser(id=uid, name="Former user")
 
     for e in events:
         if isinstance(e, MessageEvent) and e.sender_type == "User":

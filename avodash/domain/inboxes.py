@@ -1,8 +1,8 @@
 """Inboxes (Avochato accounts) and who may use them.
 
-The inbox list comes from `GET /v1/accounts` (cached briefly) and is filtered by the
-user's grants. A subdomain the user has no grant for is indistinguishable from one that
-does not exist: both are 404.
+The inbox list comes from the local directory (`avodash.domain.directory`: `GET /v1/accounts`
+on first use, refreshed in the background) and is filtered by the user's grants. A subdomain
+the user has no grant for is indistinguishable from one that does not exist: both are 404.
 """
 
 from __future__ import annotations
@@ -10,14 +10,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.core.cache import cache
-
 from avodash.avochato import AvochatoError
-from avodash.avochato.django import get_client
+from avodash.domain import directory
 from avodash.models import ALL_INBOXES, InboxGrant
 
 log = logging.getLogger(__name__)
-ACCOUNTS_CACHE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -28,20 +25,8 @@ class Inbox:
 
 
 def inboxes_all() -> list[Inbox]:
-    """Every inbox the API credential reaches (`GET /v1/accounts`, all pages), cached."""
-    key = "avodash:accounts"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    client = get_client(None)
-    inboxes = [
-        Inbox(subdomain=a["subdomain"], name=a.get("name") or a["subdomain"], phone=a.get("phone"))
-        for a in client.iter_pages(("accounts",), {}, key="accounts")
-        if a.get("subdomain")
-    ]
-    inboxes.sort(key=lambda i: i.name.lower())
-    cache.set(key, inboxes, ACCOUNTS_CACHE_SECONDS)
-    return inboxes
+    """Every inbox the API credential reaches, by name, from the local directory."""
+    return [Inbox(subdomain=r.subdomain, name=r.name, phone=r.phone or None) for r in directory.inboxes_present()]
 
 
 def granted_subdomains(user) -> set[str] | None:

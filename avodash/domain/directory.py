@@ -1,0 +1,534 @@
+"""The local directory: Avochato's inboxes, users and memberships in our own tables.
+
+Pages read it; nothing here is called per row. It is kept fresh three ways:
+
+* **first use**: an inbox never listed is listed in the request that needs it (`GET /v1/users`,
+  25 a page), and its members' details (`GET /v1/users/:id`: role, enabled) are read in
+  parallel within FIRST_FILL_SECONDS; whatever is left is read in the background while the page
+  says how far it got;
+* **in the background**: `directory_sync` (a django-tasks task per inbox, run by `db_worker`)
+  lists the inbox every DIRECTORY_LIST_SECONDS to see who joined or left, and refreshes the
+  details of the members read longest ago, paced so that every member is re-read within
+  DIRECTORY_REFRESH_SECONDS (15 minutes by default); its API calls take the background share
+  of the rate limit, so interactive pages keep precedence. Each run queues the next one; a page
+  that finds the chain broken (no run due, or the last one long overdue) starts it again;
+* **write-through**: every write through avodash stores the API's answer at once
+  (`store`, `forget`), so the person who made it sees it on every page in the same request.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max, Min, Q
+from django.utils import timezone
+from django_tasks import default_task_backend, task
+
+from avodash.avochato import AvochatoClient, AvochatoError, parallel
+from avodash.avochato.django import get_client
+from avodash.models import DirectoryInbox, DirectoryMembership, DirectoryUser
+
+if TYPE_CHECKING:
+    from avodash.domain.users import InboxUser, UserInbox
+
+log = logging.getLogger(__name__)
+
+USERS_PAGE_SIZE = 25  # fixed by the API (NOTES.md): a shorter page is the last
+MAX_USER_PAGES = 400
+FIRST_FILL_WORKERS = 8
+KICK_THROTTLE_SECONDS = 30
+
+
+def _setting(name: str, default: float) -> float:
+    return float(getattr(settings, name, default))
+
+
+def list_interval() -> float:
+    return _setting("DIRECTORY_LIST_SECONDS", 60)
+
+
+def refresh_window() -> float:
+    return _setting("DIRECTORY_REFRESH_SECONDS", 900)
+
+
+def accounts_interval() -> float:
+    return _setting("DIRECTORY_ACCOUNTS_SECONDS", 300)
+
+
+def first_fill_seconds() -> float:
+    return _setting("DIRECTORY_FIRST_FILL_SECONDS", 3)
+
+
+# Membership fields copied from an InboxUser: from the list, and from the single-user answer.
+LIST_FIELDS = (
+    "phone",
+    "phone_formatted",
+    "require_2fa",
+    "mfa_app_valid",
+    "phone_valid",
+    "signed_in_at",
+    "created_at",
+)
+DETAIL_FIELDS = ("role", "enabled", "added_at", "can_message", "can_call", "can_view_billing", "can_view_org")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Freshness:
+    """How fresh an inbox's part of the directory is, in words a page can show."""
+
+    as_of: datetime | None  # the last list pass
+    refreshing: bool
+    members: int = 0
+    detailed: int = 0  # members whose role/enabled have been read
+    error: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return self.as_of is not None and self.detailed >= self.members
+
+    @property
+    def progress(self) -> str:
+        return f"{self.detailed} of {self.members} people read"
+
+
+# --- rows <-> InboxUser -------------------------------------------------------------------------
+
+
+def _to_user(m: DirectoryMembership) -> InboxUser:
+    from avodash.domain.users import InboxUser
+
+    return InboxUser(
+        id=m.user.avochato_id,
+        name=m.user.name,
+        email=m.user.email or None,
+        phone=m.phone or None,
+        phone_formatted=m.phone_formatted or None,
+        require_2fa=m.require_2fa,
+        mfa_app_valid=m.mfa_app_valid,
+        phone_valid=m.phone_valid,
+        signed_in_at=m.signed_in_at,
+        created_at=m.created_at,
+        role=m.role or None,
+        enabled=m.enabled,
+        added_at=m.added_at,
+        can_message=m.can_message,
+        can_call=m.can_call,
+        can_view_billing=m.can_view_billing,
+        can_view_org=m.can_view_org,
+        details_loaded=m.details_at is not None,
+        details_at=m.details_at,
+        details_error=m.details_error,
+    )
+
+
+def _values(user: InboxUser, names: Iterable[str]) -> dict[str, Any]:
+    out = {}
+    for name in names:
+        value = getattr(user, name)
+        out[name] = "" if value is None and name in ("phone", "phone_formatted", "role") else value
+    return out
+
+
+def _sorted(users: list[InboxUser]) -> list[InboxUser]:
+    return sorted(users, key=lambda u: (u.display_name.lower(), u.id))
+
+
+def _inbox_row(subdomain: str) -> DirectoryInbox:
+    row, _ = DirectoryInbox.objects.get_or_create(subdomain=subdomain, defaults={"name": subdomain})
+    return row
+
+
+def _user_row(user: InboxUser) -> DirectoryUser:
+    row, created = DirectoryUser.objects.get_or_create(
+        avochato_id=user.id, defaults={"name": user.name, "email": user.email or ""}
+    )
+    if not created and (row.name != user.name or row.email != (user.email or "")):
+        row.name, row.email = user.name, user.email or ""
+        row.save(update_fields=["name", "email"])
+    return row
+
+
+def _lookup(user: str) -> Q:
+    user = (user or "").strip()
+    if "@" in user:
+        return Q(user__email__iexact=user)
+    return Q(user__avochato_id=user)
+
+
+# --- write-through ---------------------------------------------------------------------------
+
+
+def store(*, subdomain: str, user: InboxUser) -> InboxUser:
+    """Keep what the API just said of `user` in `subdomain`; returns it as the directory has it.
+
+    A list-form answer (no role/enabled) updates the list fields and keeps known details."""
+    now = timezone.now()
+    names = LIST_FIELDS + (DETAIL_FIELDS if user.details_loaded else ())
+    values = {**_values(user, names), "listed_at": now}
+    if user.details_loaded:
+        values.update(details_at=now, details_error="")
+    for _attempt in range(2):  # two requests storing the same new member at once
+        try:
+            with transaction.atomic():
+                inbox, person = _inbox_row(subdomain), _user_row(user)
+                membership, _ = DirectoryMembership.objects.update_or_create(
+                    inbox=inbox, user=person, defaults=values
+                )
+            break
+        except IntegrityError:
+            continue
+    else:
+        membership = DirectoryMembership.objects.get(inbox__subdomain=subdomain, user__avochato_id=user.id)
+    membership.user = person
+    return _to_user(membership)
+
+
+def forget(*, subdomain: str, user: str) -> None:
+    """The user is no longer a member of `subdomain` (removed, or the API says not found)."""
+    DirectoryMembership.objects.filter(_lookup(user), inbox__subdomain=subdomain).delete()
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+
+def members(*, client: AvochatoClient) -> list[InboxUser]:
+    """Every member of the client's inbox, by name. First use fills the directory now."""
+    subdomain = client.subdomain or "_default"
+    ensure_listed(clients={subdomain: client})
+    rows = DirectoryMembership.objects.filter(inbox__subdomain=subdomain).select_related("user")
+    return _sorted([_to_user(m) for m in rows])
+
+
+def member(*, subdomain: str, user: str) -> InboxUser | None:
+    row = (
+        DirectoryMembership.objects.filter(_lookup(user), inbox__subdomain=subdomain)
+        .select_related("user")
+        .first()
+    )
+    return _to_user(row) if row else None
+
+
+def memberships(*, subdomains: Iterable[str]) -> dict[str, list[InboxUser]]:
+    """Members per inbox for several inboxes in one query (the cross-inbox pages). The
+    caller makes sure they were listed (`ensure_listed`)."""
+    out: dict[str, list[InboxUser]] = {s: [] for s in subdomains}
+    rows = DirectoryMembership.objects.filter(inbox__subdomain__in=list(out)).select_related("user", "inbox")
+    for m in rows:
+        out[m.inbox.subdomain].append(_to_user(m))
+    return {s: _sorted(users) for s, users in out.items()}
+
+
+def memberships_of(*, user_id: str) -> list[UserInbox]:
+    """The inboxes one user belongs to, with their membership there, by inbox name."""
+    from avodash.domain.users import UserInbox
+
+    rows = (
+        DirectoryMembership.objects.filter(user__avochato_id=user_id, inbox__present=True)
+        .select_related("user", "inbox")
+        .order_by("inbox__name")
+    )
+    return [UserInbox(subdomain=m.inbox.subdomain, name=m.inbox.name, user=_to_user(m)) for m in rows]
+
+
+def find_people(*, text: str, subdomains: Iterable[str], limit: int = 20) -> list[InboxUser]:
+    """People whose name or email contains `text` (any case) in any of `subdomains`: the
+    type-ahead of every person picker. One row per person."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    rows = (
+        DirectoryMembership.objects.filter(inbox__subdomain__in=list(subdomains))
+        .filter(Q(user__name__icontains=text) | Q(user__email__icontains=text))
+        .select_related("user")
+        .order_by("user__name")
+    )
+    seen: dict[str, InboxUser] = {}
+    for m in rows:
+        seen.setdefault(m.user.avochato_id, _to_user(m))
+        if len(seen) >= limit:
+            break
+    return list(seen.values())
+
+
+def freshness(*, subdomain: str) -> Freshness:
+    inbox = DirectoryInbox.objects.filter(subdomain=subdomain).first()
+    if inbox is None:
+        return Freshness(as_of=None, refreshing=False)
+    counts = DirectoryMembership.objects.filter(inbox=inbox).aggregate(
+        members=Count("id"), detailed=Count("id", filter=Q(details_at__isnull=False))
+    )
+    running = bool(inbox.sync_started_at) and (
+        inbox.sync_finished_at is None or inbox.sync_finished_at < inbox.sync_started_at
+    )
+    return Freshness(
+        as_of=inbox.listed_at,
+        refreshing=running or (counts["detailed"] < counts["members"]),
+        members=counts["members"],
+        detailed=counts["detailed"],
+        error=inbox.list_error,
+    )
+
+
+# --- inboxes ------------------------------------------------------------------------------------
+
+
+def inboxes_sync(*, client: AvochatoClient) -> None:
+    """Every inbox the credential reaches (`GET /v1/accounts`, all pages) into the directory."""
+    now = timezone.now()
+    seen: list[str] = []
+    for a in client.iter_pages(("accounts",), {}, key="accounts"):
+        sub = str(a.get("subdomain") or "").strip()
+        if not sub or sub in seen:
+            continue
+        seen.append(sub)
+        DirectoryInbox.objects.update_or_create(
+            subdomain=sub,
+            defaults={"name": str(a.get("name") or sub)[:200], "phone": str(a.get("phone") or "")[:40],
+                      "present": True, "seen_at": now},
+        )
+    DirectoryInbox.objects.exclude(subdomain__in=seen).update(present=False)
+
+
+def inboxes_present() -> list[DirectoryInbox]:
+    """The inboxes the credential reaches, by name. Listed now when the directory has none;
+    refreshed in the background when the last pass is older than DIRECTORY_ACCOUNTS_SECONDS."""
+    last = DirectoryInbox.objects.aggregate(at=Max("seen_at"))["at"]
+    if last is None:
+        inboxes_sync(client=get_client(None))
+    elif last < timezone.now() - timedelta(seconds=accounts_interval()):
+        kick(subdomain="")
+    rows = list(DirectoryInbox.objects.filter(present=True))
+    rows.sort(key=lambda i: i.name.lower())
+    return rows
+
+
+# --- the list pass and the details pass ------------------------------------------------------------
+
+
+def _list_users(client: AvochatoClient) -> list[InboxUser]:
+    """`GET /v1/users` page=1,2,... until a short, empty or repeated page."""
+    from avodash.domain.users import user_from_api
+
+    out: list[InboxUser] = []
+    seen: set[str] = set()
+    for page in range(1, MAX_USER_PAGES + 1):
+        envelope = client.get(("users",), {"page": page})
+        items = [u for u in (envelope.get("data") or {}).get("users") or [] if isinstance(u, dict)]
+        fresh = [u for u in items if u.get("id") and str(u.get("id")) not in seen]
+        seen.update(str(u["id"]) for u in fresh)
+        out.extend(user_from_api(u) for u in fresh)
+        if len(items) < USERS_PAGE_SIZE or not fresh:
+            break
+    else:
+        log.warning("stopped paging the users of %s after %d pages", client.subdomain, MAX_USER_PAGES)
+    return out
+
+
+def list_pass(*, client: AvochatoClient) -> int:
+    """Who is in the inbox now (`GET /v1/users`, every page): add new members, update the
+    list fields, drop those who left. Returns the number of members."""
+    return _apply_list(client.subdomain or "_default", _list_users(client))
+
+
+def _apply_list(subdomain: str, listed: list[InboxUser]) -> int:
+    now = timezone.now()
+    with transaction.atomic():
+        inbox = _inbox_row(subdomain)
+        existing = {
+            m.user.avochato_id: m for m in DirectoryMembership.objects.filter(inbox=inbox).select_related("user")
+        }
+        for user in listed:
+            person = _user_row(user)
+            row = existing.pop(user.id, None)
+            values = {**_values(user, LIST_FIELDS), "listed_at": now}
+            if row is None:
+                DirectoryMembership.objects.create(inbox=inbox, user=person, **values)
+            else:
+                DirectoryMembership.objects.filter(pk=row.pk).update(**values)
+        if existing:
+            DirectoryMembership.objects.filter(pk__in=[m.pk for m in existing.values()]).delete()
+        DirectoryInbox.objects.filter(pk=inbox.pk).update(listed_at=now, list_error="")
+    return len(listed)
+
+
+def _fetch_details(client: AvochatoClient, user_id: str) -> Callable[[], InboxUser | AvochatoError]:
+    """`GET /v1/users/:id`, API only (safe in a worker thread: no database here)."""
+
+    def run() -> InboxUser | AvochatoError:
+        from avodash.domain.users import user_of
+
+        try:
+            return user_of(client.get(("users", user_id)))
+        except AvochatoError as err:
+            return err
+
+    return run
+
+
+def _store_details(subdomain: str, user_id: str, found: InboxUser | AvochatoError) -> None:
+    if isinstance(found, AvochatoError):
+        log.info("directory %s: details of %s unavailable: %s", subdomain, user_id, found.message)
+        DirectoryMembership.objects.filter(inbox__subdomain=subdomain, user__avochato_id=user_id).update(
+            details_error=found.message[:500]
+        )
+    else:
+        store(subdomain=subdomain, user=found)
+
+
+def _due_ids(subdomain: str, limit: int) -> list[str]:
+    """Members to read: never read first, then the ones read longest ago."""
+    return list(
+        DirectoryMembership.objects.filter(inbox__subdomain=subdomain)
+        .order_by(F("details_at").asc(nulls_first=True), "pk")
+        .values_list("user__avochato_id", flat=True)[: max(0, limit)]
+    )
+
+
+def details_pass(*, client: AvochatoClient, limit: int, workers: int = 2, deadline: float | None = None) -> int:
+    """Read the details of up to `limit` members, `workers` at a time; stop starting new
+    reads after `deadline` (time.monotonic()). Returns how many were read."""
+    subdomain = client.subdomain or "_default"
+    ids = _due_ids(subdomain, limit)
+    done = 0
+    for start in range(0, len(ids), workers):
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        batch = ids[start : start + workers]
+        results = parallel([_fetch_details(client, uid) for uid in batch], max_workers=workers)
+        for uid, found in zip(batch, results, strict=True):
+            _store_details(subdomain, uid, found)
+        done += len(batch)
+    return done
+
+
+def details_due(*, subdomain: str) -> int:
+    """How many members one background run reads, so that all are re-read within
+    DIRECTORY_REFRESH_SECONDS (plus every member never read)."""
+    qs = DirectoryMembership.objects.filter(inbox__subdomain=subdomain)
+    total = qs.count()
+    unread = qs.filter(details_at__isnull=True).count()
+    per_run = math.ceil(total * list_interval() / max(refresh_window(), 1.0))
+    return max(unread, per_run)
+
+
+def ensure_listed(*, clients: dict[str, AvochatoClient]) -> None:
+    """Make sure each inbox has been listed. Inboxes never listed are listed now (in parallel),
+    then their members' details read, all inboxes at once, until FIRST_FILL_SECONDS have
+    passed; the rest follows in the background while pages say how far it got. Inboxes listed
+    before cost nothing here, but start the background chain when it is due.
+
+    API calls run in worker threads; the database is only touched from the caller's thread.
+    """
+    listed = dict(
+        DirectoryInbox.objects.filter(subdomain__in=list(clients)).values_list("subdomain", "listed_at")
+    )
+    if len(listed) < len(clients) and not DirectoryInbox.objects.exists():
+        inboxes_present()  # the inboxes' names first, on the very first use
+    new = [s for s in clients if listed.get(s) is None]
+    for sub in clients:
+        if sub not in new:
+            _kick_if_due(sub)
+    if not new:
+        return
+    lists = parallel([lambda c=clients[s]: _list_users(c) for s in new], max_workers=FIRST_FILL_WORKERS)
+    for sub, users in zip(new, lists, strict=True):
+        _apply_list(sub, users)
+    pending = [(s, u.id) for s, users in zip(new, lists, strict=True) for u in users]
+    deadline = time.monotonic() + first_fill_seconds()
+    for start in range(0, len(pending), FIRST_FILL_WORKERS):
+        if time.monotonic() > deadline:
+            break
+        batch = pending[start : start + FIRST_FILL_WORKERS]
+        results = parallel([_fetch_details(clients[s], uid) for s, uid in batch], max_workers=FIRST_FILL_WORKERS)
+        for (sub, uid), found in zip(batch, results, strict=True):
+            _store_details(sub, uid, found)
+    for sub in new:
+        _kick_if_due(sub)
+
+
+# --- the background chain -----------------------------------------------------------------------
+
+
+def sync_inbox(*, subdomain: str) -> dict:
+    """One background run for an inbox: a list pass, then the details that are due."""
+    DirectoryInbox.objects.update_or_create(subdomain=subdomain, defaults={"sync_started_at": timezone.now()})
+    client = get_client(subdomain, background=True)
+    try:
+        members_count = list_pass(client=client)
+        read = details_pass(client=client, limit=details_due(subdomain=subdomain))
+    except AvochatoError as err:
+        DirectoryInbox.objects.filter(subdomain=subdomain).update(
+            list_error=err.message[:500], sync_finished_at=timezone.now()
+        )
+        return {"inbox": subdomain, "error": err.message}
+    DirectoryInbox.objects.filter(subdomain=subdomain).update(sync_finished_at=timezone.now())
+    return {"inbox": subdomain, "members": members_count, "details": read}
+
+
+@task()
+def directory_sync(subdomain: str) -> dict:
+    """The background task: one inbox's run (or, for "", the inbox list), then the next one queued."""
+    if subdomain:
+        result = sync_inbox(subdomain=subdomain)
+    else:
+        inboxes_sync(client=get_client(None, background=True))
+        result = {"inboxes": DirectoryInbox.objects.filter(present=True).count()}
+    _queue_next(subdomain)
+    return result
+
+
+def _queue_next(subdomain: str) -> None:
+    if not subdomain or not default_task_backend.supports_defer:
+        return
+    when = timezone.now() + timedelta(seconds=list_interval())
+    DirectoryInbox.objects.filter(subdomain=subdomain).update(next_sync_at=when)
+    directory_sync.using(run_after=when).enqueue(subdomain)
+
+
+def kick(*, subdomain: str) -> bool:
+    """Queue a background run now (at most once per KICK_THROTTLE_SECONDS per inbox)."""
+    if not cache.add(f"avodash:directory:kick:{subdomain or '-'}", 1, KICK_THROTTLE_SECONDS):
+        return False
+    if subdomain:
+        DirectoryInbox.objects.filter(subdomain=subdomain).update(next_sync_at=timezone.now())
+    try:
+        directory_sync.enqueue(subdomain)
+    except Exception:  # noqa: BLE001 - a page must never fail because the queue did
+        log.exception("could not queue the directory sync of %s", subdomain or "the inbox list")
+        return False
+    return True
+
+
+def refresh_now(*, subdomain: str) -> bool:
+    """"Refresh now" from a page: queue a run at once, past the throttle."""
+    cache.delete(f"avodash:directory:kick:{subdomain or '-'}")
+    return kick(subdomain=subdomain)
+
+
+def _kick_if_due(subdomain: str) -> None:
+    """Start the chain when no run is due, or the due one is long overdue (a dead worker)."""
+    row = DirectoryInbox.objects.filter(subdomain=subdomain).values("next_sync_at").first()
+    due = row["next_sync_at"] if row else None
+    grace = timedelta(seconds=list_interval() * 3)
+    if due is None or due < timezone.now() - grace:
+        kick(subdomain=subdomain)
+
+
+def oldest_details(*, subdomain: str) -> datetime | None:
+    return DirectoryMembership.objects.filter(inbox__subdomain=subdomain).aggregate(at=Min("details_at"))["at"]
+
+
+def clear() -> None:
+    """Forget everything (tests, and `manage.py directory_sync --reset`)."""
+    DirectoryMembership.objects.all().delete()
+    DirectoryUser.objects.all().delete()
+    DirectoryInbox.objects.all().delete()

@@ -1,0 +1,259 @@
+"""Onboarding: one person into several inboxes, or many from a CSV file, planned as a job.
+
+The plan is a `Job` with one `add_user` step per inbox (`team.models`); `team.jobs` runs it in
+the background. Existing memberships are read from the local directory, never per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+
+from avodash.avochato import AvochatoError
+from avodash.avochato.django import get_client
+from avodash.domain import phones
+from avodash.domain.errors import ActionError
+from avodash.domain.users import ROLES, inbox_users
+from team.jobs import new_job
+from team.models import Job, JobStep
+
+MAX_CSV_BYTES = 512 * 1024
+MAX_CSV_ROWS = 500
+CSV_COLUMNS = ("email", "name", "role", "phone", "inboxes")
+CSV_TEMPLATE = (
+    "email,name,role,phone,inboxes\r\n"
+    "jane.doe@example.com,Jane Doe,member,+14155550123,acme-support;acme-sales\r\n"
+    "sam.lee@example.com,Sam Lee,manager,,acme-support\r\n"
+)
+
+
+def email_error(value: str) -> str:
+    """'' when `value` is an email address, else the reason."""
+    if not value:
+        return "Email is missing."
+    try:
+        validate_email(value)
+    except DjangoValidationError:
+        return f"“{value}” is not an email address."
+    return ""
+
+
+def onboard_job_create(*, operator, email: str, name: str, role: str, phone: str, inboxes: list[str]) -> Job:
+    """One `add_user` step per inbox (`POST /v1/users` with `phone` when given)."""
+    if role not in ROLES:
+        raise ActionError("Choose a role from the list.")
+    if not inboxes:
+        raise ActionError("Choose at least one inbox.")
+    job = new_job(
+        kind=Job.ONBOARD,
+        title=f"Onboard {email}",
+        subject=email,
+        operator=operator,
+        options={"name": name, "role": role, "phone": bool(phone), "inboxes": inboxes},
+    )
+    params = {"name": name, "role": role, "phone": phone}
+    JobStep.objects.bulk_create(
+        [
+            JobStep(
+                job=job,
+                position=n,
+                group=sub,
+                inbox=sub,
+                action=JobStep.ADD_USER,
+                target=email,
+                params=params,
+            )
+            for n, sub in enumerate(inboxes, start=1)
+        ]
+    )
+    return job
+
+
+# --- CSV onboarding -----------------------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class CsvRow:
+    number: int  # the line in the file (the header is line 1)
+    email: str = ""
+    name: str = ""
+    role: str = "member"
+    phone: str = ""
+    inboxes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    # subdomain -> "add" | "member" | "unknown" (after the preview's membership check)
+    plan: dict[str, str] = field(default_factory=dict)
+    # subdomain -> the role they already have there ("" when it could not be read), for "member"
+    current: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict:
+        return {
+            "number": self.number,
+            "email": self.email,
+            "name": self.name,
+            "role": self.role,
+            "phone": self.phone,
+            "inboxes": self.inboxes,
+            "errors": self.errors,
+            "plan": self.plan,
+            "current": self.current,
+        }
+
+
+def _split_inboxes(value: str) -> list[str]:
+    for sep in (";", "|", ","):
+        value = value.replace(sep, " ")
+    return [v.strip().lower() for v in value.split() if v.strip()]
+
+
+def csv_parse(data: bytes, *, granted: Iterable[str]) -> list[CsvRow]:
+    """Read and validate an onboarding CSV (email, name, role, phone, inboxes).
+
+    Every row is checked before anything is sent: email, role from the list, E.164 phone,
+    inboxes that exist and are granted, no email twice. Raises ActionError when the
+    file itself is unusable.
+    """
+    if len(data) > MAX_CSV_BYTES:
+        raise ActionError(f"The file is too large (at most {MAX_CSV_BYTES // 1024} KB).")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ActionError(
+            "The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."
+        ) from None
+    try:
+        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text.strip() else "", delimiters=",;\t")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise ActionError("The file is empty. Start from the template.") from None
+    except csv.Error as err:
+        raise ActionError(f"The file is not valid CSV: {err}.") from None
+    missing = [c for c in ("email", "inboxes") if c not in header]
+    if missing:
+        raise ActionError(
+            f"The first line must name the columns ({', '.join(CSV_COLUMNS)}); missing: {', '.join(missing)}."
+        )
+    col = {name: header.index(name) for name in CSV_COLUMNS if name in header}
+    granted = {g.lower() for g in granted}
+    rows: list[CsvRow] = []
+    seen: dict[str, int] = {}
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(rows) >= MAX_CSV_ROWS:
+                raise ActionError(f"Too many rows: at most {MAX_CSV_ROWS} people per file.")
+
+            def cell(name: str, record=record) -> str:
+                i = col.get(name)
+                return record[i].strip() if i is not None and i < len(record) else ""
+
+            row = CsvRow(number=reader.line_num, email=cell("email").lower(), name=cell("name"))
+            if problem := email_error(row.email):
+                row.errors.append(problem)
+            elif row.email in seen:
+                row.errors.append(f"{row.email} is already on line {seen[row.email]}.")
+            else:
+                seen[row.email] = row.number
+            role = cell("role").lower() or "member"
+            if role not in ROLES:
+                row.errors.append(f"Role “{cell('role')}” is not one of {', '.join(ROLES)}.")
+            row.role = role
+            row.phone = cell("phone")
+            if row.phone:
+                e164 = phones.to_e164(row.phone)
+                if e164 is None:
+                    row.errors.append(
+                        f"Phone “{row.phone}”: " + phones.field_error(row.phone, suggest_in=phones.DEFAULT_REGION)
+                    )
+                else:
+                    row.phone = e164
+            row.inboxes = list(dict.fromkeys(_split_inboxes(cell("inboxes"))))
+            if not row.inboxes:
+                row.errors.append("No inbox given.")
+            unknown = [i for i in row.inboxes if i not in granted]
+            if unknown:
+                row.errors.append(f"Not an inbox you are granted: {', '.join(unknown)}.")
+            if len(row.name) > 100:
+                row.errors.append("Name is longer than 100 characters.")
+            rows.append(row)
+    except csv.Error as err:
+        raise ActionError(f"The file is not valid CSV near line {reader.line_num}: {err}.") from None
+    if not rows:
+        raise ActionError("The file has a header but no people in it.")
+    return rows
+
+
+def csv_preview(rows: list[CsvRow]) -> list[str]:
+    """Fill each valid row's plan per inbox: will be added, or already a member (with the role
+    they have there: onboarding never changes an existing membership's role).
+
+    Read from the local directory (the inboxes involved are listed first if they never were):
+    no call per row. Returns the inboxes that could not be read (their rows say "unknown").
+    """
+    inboxes = sorted({i for r in rows if r.ok for i in r.inboxes})
+    unreadable: list[str] = []
+    readable: dict[str, dict[str, str]] = {}
+    for sub in inboxes:
+        try:
+            members = inbox_users(client=get_client(sub))
+        except AvochatoError:
+            unreadable.append(sub)
+            continue
+        readable[sub] = {(u.email or "").lower(): (u.role or "") for u in members}
+    for row in rows:
+        if not row.ok:
+            continue
+        for sub in row.inboxes:
+            members = readable.get(sub)
+            if members is None:
+                row.plan[sub] = "unknown"
+            elif row.email in members:
+                row.plan[sub] = "member"
+                row.current[sub] = members[row.email]
+            else:
+                row.plan[sub] = "add"
+    return unreadable
+
+
+def csv_job_create(*, operator, rows: list[CsvRow], filename: str) -> Job:
+    """A draft job: the preview shows it; applying it starts it. Bad rows get no steps."""
+    good = [r for r in rows if r.ok]
+    job = new_job(
+        kind=Job.ONBOARD_CSV,
+        title=f"CSV onboarding: {filename or 'upload'}",
+        subject="",
+        operator=operator,
+        options={"filename": filename, "rows": [r.as_dict() for r in rows]},
+    )
+    steps: list[JobStep] = []
+    for r in good:
+        for sub in r.inboxes:
+            steps.append(
+                JobStep(
+                    job=job,
+                    position=len(steps) + 1,
+                    group=f"{r.number}:{sub}",
+                    row=r.number,
+                    inbox=sub,
+                    action=JobStep.ADD_USER,
+                    target=r.email,
+                    params={"name": r.name, "role": r.role, "phone": r.phone},
+                )
+            )
+    JobStep.objects.bulk_create(steps)
+    return job

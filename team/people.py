@@ -1,0 +1,216 @@
+"""People across inboxes: find a person, the directory, MFA compliance.
+
+Selectors over the local directory (`avodash.domain.users` / `directory`): the inboxes' users
+and roles come from our own tables, never one API call per user. Only what changes by the
+minute is asked of the API: a person's open tickets and pending scheduled messages per inbox,
+for the offboarding plan, all inboxes at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from avodash.avochato import AvochatoError, parallel
+from avodash.avochato.django import get_client
+from avodash.domain import directory
+from avodash.domain.inboxes import Inbox
+from avodash.domain.scheduled import ScheduledMessage, scheduled_by_sender
+from avodash.domain.tickets import user_open_ticket_count
+from avodash.domain.users import InboxUser, credential_user_id
+
+T = TypeVar("T")
+
+
+def each(calls: list[Callable[[], T]]) -> list[T | AvochatoError]:
+    """`parallel`, but one inbox's failure is that inbox's result, not everyone's."""
+
+    def guarded(fn: Callable[[], T]) -> Callable[[], T | AvochatoError]:
+        def run() -> T | AvochatoError:
+            try:
+                return fn()
+            except AvochatoError as err:
+                return err
+
+        return run
+
+    return parallel([guarded(fn) for fn in calls])
+
+
+def _listed(inboxes: list[Inbox]) -> list[tuple[Inbox, str]]:
+    """Make sure every inbox is in the directory; the inboxes that could not be listed."""
+    errors: list[tuple[Inbox, str]] = []
+    for inbox in inboxes:
+        try:
+            directory.ensure_listed(clients={inbox.subdomain: get_client(inbox.subdomain)})
+        except AvochatoError as err:
+            errors.append((inbox, err.message))
+    return errors
+
+
+# --- one person, for the offboarding plan ----------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class Membership:
+    """A person's place in one granted inbox, as the offboarding plan shows it."""
+
+    inbox: Inbox
+    user: InboxUser
+    open_tickets: int | None = None
+    scheduled: list[ScheduledMessage] = field(default_factory=list)
+    colleagues: list[InboxUser] = field(default_factory=list)  # enabled members who could take over
+    error: str = ""
+
+
+@dataclass(kw_only=True)
+class Person:
+    email: str
+    user_id: str = ""
+    name: str = ""
+    memberships: list[Membership] = field(default_factory=list)  # member inboxes (granted)
+    elsewhere: list[str] = field(default_factory=list)  # inboxes they are in, not granted to the operator
+    errors: list[tuple[Inbox, str]] = field(default_factory=list)  # inboxes that could not be checked
+
+    @property
+    def found(self) -> bool:
+        return bool(self.memberships)
+
+    def membership(self, subdomain: str) -> Membership | None:
+        return next((m for m in self.memberships if m.inbox.subdomain == subdomain), None)
+
+
+def person_find(*, email: str, inboxes: list[Inbox]) -> Person:
+    """Where `email` is a member among `inboxes` (the operator's), with what the plan needs.
+
+    Memberships (role, enabled, disabled ones too) and each inbox's colleagues come from the
+    directory. Then one round, every inbox at once: the person's open ticket count
+    (`GET /v1/tickets?user_id=`) and pending scheduled messages
+    (`GET /v1/messages/scheduled?sender_id=`).
+    """
+    email = email.strip().lower()
+    person = Person(email=email)
+    if not inboxes:
+        return person
+    person.errors = _listed(inboxes)
+    teams = directory.memberships(subdomains=[i.subdomain for i in inboxes])
+    members: list[Membership] = []
+    for inbox in inboxes:
+        user = next((u for u in teams.get(inbox.subdomain, []) if (u.email or "").lower() == email), None)
+        if user is not None:
+            colleagues = [u for u in teams[inbox.subdomain] if u.id != user.id and u.may_own_tickets]
+            members.append(Membership(inbox=inbox, user=user, colleagues=colleagues))
+    if not members:
+        return person
+    person.user_id, person.name = members[0].user.id, members[0].user.name
+    granted = {i.subdomain for i in inboxes}
+    person.elsewhere = sorted(
+        ui.subdomain for ui in directory.memberships_of(user_id=person.user_id) if ui.subdomain not in granted
+    )
+    calls: list[Callable[[], Any]] = []
+    for m in members:
+        client, uid = get_client(m.inbox.subdomain), m.user.id
+        calls += [
+            lambda c=client, uid=uid: user_open_ticket_count(client=c, user_id=uid),
+            lambda c=client, uid=uid: scheduled_by_sender(client=c, user_id=uid),
+        ]
+    results = each(calls)
+    for n, m in enumerate(members):
+        count, scheduled = results[2 * n : 2 * n + 2]
+        m.error = "; ".join(dict.fromkeys(r.message for r in (count, scheduled) if isinstance(r, AvochatoError)))
+        m.open_tickets = None if isinstance(count, AvochatoError) else count
+        m.scheduled = [] if isinstance(scheduled, AvochatoError) else scheduled
+    person.memberships = members
+    return person
+
+
+# --- the cross-inbox directory and MFA compliance -----------------------------------------------
+
+
+@dataclass(kw_only=True)
+class DirectoryPerson:
+    id: str
+    name: str
+    email: str | None
+    memberships: dict[str, InboxUser] = field(default_factory=dict)  # subdomain -> their user there
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email or self.id
+
+    @property
+    def any_user(self) -> InboxUser:
+        return next(iter(self.memberships.values()))
+
+    @property
+    def mfa_issue(self) -> str:
+        return mfa_issue(self.any_user)
+
+
+def mfa_issue(user: InboxUser) -> str:
+    """'' when MFA is in place, else what is missing."""
+    if not user.require_2fa:
+        return "2FA not required"
+    if not (user.mfa_app_valid or user.phone_valid):
+        return "no verified phone or app"
+    return ""
+
+
+@dataclass(kw_only=True)
+class Directory:
+    inboxes: list[Inbox]
+    people: list[DirectoryPerson]
+    errors: list[tuple[Inbox, str]]
+    freshness: dict[str, directory.Freshness] = field(default_factory=dict)
+
+
+def people_directory(*, inboxes: list[Inbox]) -> Directory:
+    """Each person once, with their role, state and MFA per inbox, from the local directory
+    (one query for every inbox). People are matched by their Avochato user id (one id across
+    inboxes)."""
+    errors = _listed(inboxes)
+    teams = directory.memberships(subdomains=[i.subdomain for i in inboxes])
+    people: dict[str, DirectoryPerson] = {}
+    for inbox in inboxes:
+        for user in teams.get(inbox.subdomain, []):
+            key = user.id or (user.email or "").lower()
+            person = people.get(key)
+            if person is None:
+                person = people[key] = DirectoryPerson(id=user.id, name=user.name, email=user.email)
+            person.memberships[inbox.subdomain] = user
+    ordered = sorted(people.values(), key=lambda p: (p.display_name.lower(), p.id))
+    fresh = {i.subdomain: directory.freshness(subdomain=i.subdomain) for i in inboxes}
+    return Directory(inboxes=inboxes, people=ordered, errors=errors, freshness=fresh)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComplianceRow:
+    inbox: Inbox
+    user: InboxUser
+    issue: str
+    is_api_user: bool = False  # the user avodash's API credential acts as: no actions offered
+
+
+def api_user_id(inboxes: list[Inbox]) -> str | None:
+    """The id of the user the dashboard's API credential acts as (one id across inboxes), or
+    None when it cannot be told (`credential_user_id`, cached)."""
+    if not inboxes:
+        return None
+    return credential_user_id(client=get_client(inboxes[0].subdomain))
+
+
+def compliance_rows(people: Directory, *, api_user: str | None = None) -> list[ComplianceRow]:
+    """Per inbox, the users without working MFA (2FA not required, or no verified phone/app).
+    `api_user` (the credential's user id) marks that user's rows."""
+    by_sub = {i.subdomain: i for i in people.inboxes}
+    rows = [
+        ComplianceRow(
+            inbox=by_sub[sub], user=user, issue=issue, is_api_user=bool(api_user) and user.id == api_user
+        )
+        for person in people.people
+        for sub, user in person.memberships.items()
+        if (issue := mfa_issue(user))
+    ]
+    rows.sort(key=lambda r: (r.inbox.name.lower(), r.user.display_name.lower()))
+    return rows
