@@ -17,20 +17,19 @@ from .errors import (
     ValidationError,
 )
 from .pagination import parallel
-from .ratelimit import CacheRateLimiter, RateLimiter, TokenBucket
+from .ratelimit import RateLimiter, SharedRateLimiter
 
 __all__ = [
     "AuthError",
     "AvochatoClient",
     "AvochatoError",
     "BadResponseError",
-    "CacheRateLimiter",
     "ForbiddenError",
     "NotFoundError",
     "RateLimitedError",
     "RateLimiter",
     "ServerError",
-    "TokenBucket",
+    "SharedRateLimiter",
     "UnavailableError",
     "ValidationError",
     "new_session",

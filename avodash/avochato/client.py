@@ -326,14 +326,7 @@ class AvochatoClient:
         attempt = 0
         while True:
             attempt += 1
-            remaining = deadline - self._clock()
-            if self.rate_limiter is not None and not self.rate_limiter.acquire(
-                max(0.0, remaining - MIN_TIMEOUT)
-            ):
-                raise RateLimitedError(
-                    "The dashboard is sending Avochato too many requests; try again in a moment.",
-                    status=None,
-                )
+            self._take_slot(deadline)
             remaining = deadline - self._clock()
             if remaining < MIN_TIMEOUT:
                 raise UnavailableError("Avochato did not answer in time; try again in a moment.")
@@ -341,6 +334,8 @@ class AvochatoClient:
             try:
                 return self._attempt(method, url, log_url, query, body, timeout, deadline)
             except AvochatoError as err:
+                if isinstance(err, RateLimitedError) and err.status == 429 and self.rate_limiter is not None:
+                    self.rate_limiter.pause(err.retry_after)  # Avochato ignored it: everyone waits
                 if attempt >= self.max_attempts or not self._retryable(method, err):
                     raise
                 delay = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))
@@ -352,6 +347,16 @@ class AvochatoClient:
                     "retrying %s %s in %.2f s (attempt %d failed: %s)", method, log_url, delay, attempt, err
                 )
                 self._sleep(delay)
+
+    def _take_slot(self, deadline: float) -> None:
+        """Wait for the shared limiter (at most until the deadline), or raise RateLimitedError."""
+        if self.rate_limiter is None:
+            return
+        if not self.rate_limiter.acquire(max(0.0, deadline - self._clock() - MIN_TIMEOUT)):
+            raise RateLimitedError(
+                "The dashboard is sending Avochato too many requests; try again in a moment.",
+                status=None,
+            )
 
     @staticmethod
     def _retryable(method: str, err: AvochatoError) -> bool:

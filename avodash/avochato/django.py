@@ -1,30 +1,36 @@
 """Settings -> client. The rest of the dashboard gets its clients here.
 
 One pooled `requests.Session` per process and API URL (sessions carry no credentials:
-those ride on each request), and a rate limiter in Django's cache keyed by the
-credential, so every app server shares one budget of requests per second.
+those ride on each request), and a rate limiter keyed by the credential (see ratelimit.py):
+its moving window lives in Redis when Django's cache is Redis, so every app server shares
+one budget of requests per second, and in process memory otherwise.
 """
 
 from __future__ import annotations
 
 import contextvars
 import hashlib
+import re
 import threading
 import time
 
 import requests
 from django.conf import settings
 from django.core.cache import caches
+from limits.storage import Storage, storage_from_string
 
 from .client import AvochatoClient, new_session
-from .ratelimit import CacheRateLimiter
+from .ratelimit import SharedRateLimiter
 
 PAGE_BUDGET = 15.0  # seconds a page may spend on one API call, retries included
 BACKGROUND_BUDGET = 120.0  # jobs can wait out a longer outage or Retry-After
 
 _sessions: dict[str, requests.Session] = {}
+_storages: dict[str, Storage] = {}
 # Set per request by PageBudgetMiddleware: all of a page's API calls share one budget.
 _page_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("page_deadline", default=None)
+# The page deadline's clock: the clients' default clock (tests replace it, never sleep).
+clock = time.monotonic
 
 
 class PageBudgetMiddleware:
@@ -35,11 +41,13 @@ class PageBudgetMiddleware:
 
     def __call__(self, request):
         budget = float(getattr(settings, "AVOCHATO_PAGE_BUDGET", PAGE_BUDGET))
-        token = _page_deadline.set(time.monotonic() + budget)
+        token = _page_deadline.set(clock() + budget)
         try:
             return self.get_response(request)
         finally:
             _page_deadline.reset(token)
+
+
 _lock = threading.Lock()
 
 
@@ -52,28 +60,66 @@ def _session_for(base_url: str) -> requests.Session:
         return session
 
 
+def limiter_storage_uri(cache_config: dict) -> str:
+    """The limiter's storage for a Django cache: that Redis server, or this process's memory."""
+    location = cache_config.get("LOCATION") or ""
+    if "redis" not in cache_config.get("BACKEND", "").lower() or not location:
+        return "memory://"
+    if not isinstance(location, str):
+        location = location[0]
+    first = re.split("[;,]", location)[0].strip()  # Django's RedisCache: the first one takes writes
+    return "redis+" + first if first.startswith("unix://") else first
+
+
+def _limiter_storage(uri: str) -> Storage:
+    # One per process: memory must be shared by every client here, Redis keeps one pool.
+    with _lock:
+        storage = _storages.get(uri)
+        if storage is None:
+            options = {}
+            if uri != "memory://":
+                # Short socket timeouts: with Redis hung, requests go through (fail open) quickly.
+                options = {
+                    "key_prefix": "avodash:limits",
+                    "socket_timeout": 0.5,
+                    "socket_connect_timeout": 0.5,
+                }
+            storage = _storages[uri] = storage_from_string(uri, **options)
+        return storage
+
+
 def get_client(subdomain: str | None, *, background: bool = False) -> AvochatoClient:
     """A client for `subdomain` (None: the credential's own inbox / account-wide calls)."""
     base_url = (getattr(settings, "AVOCHATO_API_URL", "") or "https://www.avochato.com").rstrip("/")
     auth_id = getattr(settings, "AVOCHATO_AUTH_ID", "")
     auth_secret = getattr(settings, "AVOCHATO_AUTH_SECRET", "")
     read_timeout = float(getattr(settings, "AVOCHATO_TIMEOUT", 10.0))
-    # Requests per one-second window. Two adjacent windows can fall in one sliding second, so
-    # 10 keeps every second under the API's 20 while a page may still fire 10 calls at once.
-    rate = float(getattr(settings, "AVOCHATO_RATE_LIMIT", 10.0))
-    cache = caches[getattr(settings, "AVOCHATO_RATE_LIMIT_CACHE", "default")]
-    # The credential is hashed into the key: cache keys show up in monitoring tools.
+    cache_alias = getattr(settings, "AVOCHATO_RATE_LIMIT_CACHE", "default")
+    # The credential is hashed into the key (never the secret): keys show up in monitoring tools.
     key = "avodash:avochato:rl:" + hashlib.sha256(f"{base_url} {auth_id}".encode()).hexdigest()[:16]
+    limiter = SharedRateLimiter(
+        _limiter_storage(limiter_storage_uri(settings.CACHES[cache_alias])),
+        key,
+        pauses=caches[cache_alias],
+        rate=float(getattr(settings, "AVOCHATO_RATE_LIMIT", 18.0)),
+        background=background,
+        background_share=float(getattr(settings, "AVOCHATO_BACKGROUND_SHARE", 0.25)),
+    )
     return AvochatoClient(
         base_url,
         auth_id,
         auth_secret,
         subdomain,
         timeout=(3.05, read_timeout),
-        budget=float(getattr(settings, "AVOCHATO_BACKGROUND_BUDGET" if background else "AVOCHATO_PAGE_BUDGET",
-                             BACKGROUND_BUDGET if background else PAGE_BUDGET)),
+        budget=float(
+            getattr(
+                settings,
+                "AVOCHATO_BACKGROUND_BUDGET" if background else "AVOCHATO_PAGE_BUDGET",
+                BACKGROUND_BUDGET if background else PAGE_BUDGET,
+            )
+        ),
         max_attempts=8 if background else 5,
         session=_session_for(base_url),
-        rate_limiter=CacheRateLimiter(cache, key, rate, window=1.0),
+        rate_limiter=limiter,
         deadline=None if background else _page_deadline.get(),
     )

@@ -14,8 +14,13 @@ if not settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
 
 from django.test import override_settings  # noqa: E402
 
-from avodash.avochato import AvochatoClient, CacheRateLimiter  # noqa: E402
-from avodash.avochato.django import BACKGROUND_BUDGET, PAGE_BUDGET, get_client  # noqa: E402
+from avodash.avochato import AvochatoClient, SharedRateLimiter  # noqa: E402
+from avodash.avochato.django import (  # noqa: E402
+    BACKGROUND_BUDGET,
+    PAGE_BUDGET,
+    get_client,
+    limiter_storage_uri,
+)
 
 from .conftest import AUTH_ID, SECRET  # noqa: E402
 
@@ -23,8 +28,12 @@ from .conftest import AUTH_ID, SECRET  # noqa: E402
 @pytest.fixture
 def api_settings(api):
     with override_settings(
-        AVOCHATO_API_URL=api.url, AVOCHATO_AUTH_ID=AUTH_ID, AVOCHATO_AUTH_SECRET=SECRET, AVOCHATO_TIMEOUT=4.5,
-        AVOCHATO_PAGE_BUDGET=PAGE_BUDGET, AVOCHATO_BACKGROUND_BUDGET=BACKGROUND_BUDGET,
+        AVOCHATO_API_URL=api.url,
+        AVOCHATO_AUTH_ID=AUTH_ID,
+        AVOCHATO_AUTH_SECRET=SECRET,
+        AVOCHATO_TIMEOUT=4.5,
+        AVOCHATO_PAGE_BUDGET=PAGE_BUDGET,
+        AVOCHATO_BACKGROUND_BUDGET=BACKGROUND_BUDGET,
     ):
         yield api
 
@@ -34,13 +43,56 @@ def test_get_client_builds_from_settings(api_settings):
     assert isinstance(client, AvochatoClient)
     assert client.base_url == api_settings.url and client.subdomain == "acme-support"
     assert client.timeout[1] == 4.5 and client.budget == PAGE_BUDGET
-    assert isinstance(client.rate_limiter, CacheRateLimiter)
+    assert isinstance(client.rate_limiter, SharedRateLimiter) and not client.rate_limiter.background
     client.get(("tickets",))
     assert api_settings.requests[0].query["auth_secret"] == SECRET
 
 
 def test_background_clients_get_a_longer_budget(api_settings):
     assert get_client("acme-support", background=True).budget == BACKGROUND_BUDGET
+
+
+def test_the_limiter_follows_the_settings(api_settings):
+    with override_settings(AVOCHATO_RATE_LIMIT=18.0, AVOCHATO_BACKGROUND_SHARE=0.5):
+        page, job = get_client("acme-support"), get_client(None, background=True)
+    assert page.rate_limiter.window.amount == job.rate_limiter.window.amount == 18
+    assert job.rate_limiter.background and job.rate_limiter.background_window.amount == 9
+    assert page.rate_limiter.key == job.rate_limiter.key  # one budget per credential
+    assert AUTH_ID not in page.rate_limiter.key and SECRET not in page.rate_limiter.key
+    with override_settings(AVOCHATO_AUTH_ID="someone-else"):
+        assert get_client("acme-support").rate_limiter.key != page.rate_limiter.key
+
+
+@pytest.mark.parametrize(
+    ("cache", "uri"),
+    [
+        ({"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "avodash"}, "memory://"),
+        (
+            {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://cache:6379/1"},
+            "redis://cache:6379/1",
+        ),
+        (
+            {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "rediss://a:6379/1,redis://b",
+            },
+            "rediss://a:6379/1",
+        ),
+        (
+            {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": ["redis://a/2", "redis://b/2"],
+            },
+            "redis://a/2",
+        ),
+        (
+            {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "unix:///run/redis.sock"},
+            "redis+unix:///run/redis.sock",
+        ),
+    ],
+)
+def test_the_limiter_shares_the_caches_redis(cache, uri):
+    assert limiter_storage_uri(cache) == uri
 
 
 def test_one_session_per_api_url(api_settings, api):
@@ -51,22 +103,19 @@ def test_one_session_per_api_url(api_settings, api):
     assert c.session is not a.session and c.base_url == "https://www.avochato.com"
 
 
-def test_a_page_shares_one_deadline_across_its_calls(api_settings):
+def test_a_page_shares_one_deadline_across_its_calls(api_settings, monkeypatch):
     """Inside a request, every client carries the page's deadline."""
-    import time
+    from avodash.avochato import django as avochato_django
 
-    from avodash.avochato.django import PageBudgetMiddleware
-
+    monkeypatch.setattr(avochato_django, "clock", lambda: 1000.0)
     seen = {}
 
     def view(request):
         seen["client"] = get_client("acme-support")
         return None
 
-    started = time.monotonic()
-    PageBudgetMiddleware(view)(object())
-    assert seen["client"].deadline is not None
-    assert started + PAGE_BUDGET - 1 < seen["client"].deadline <= time.monotonic() + PAGE_BUDGET
+    avochato_django.PageBudgetMiddleware(view)(object())
+    assert seen["client"].deadline == 1000.0 + PAGE_BUDGET
     assert get_client("acme-support").deadline is None  # outside a request
     assert get_client("acme-support", background=True).deadline is None
 

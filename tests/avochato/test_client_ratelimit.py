@@ -1,84 +1,227 @@
-"""The shared token bucket: in process, and through Django's cache."""
+"""The shared rate limiter: moving window, pages before background work, 429 pauses everyone.
+
+Time is fake: `wall` drives the limiter's clock and sleep *and* the clock of limits'
+MemoryStorage, so waits are exact and nothing really sleeps.
+"""
 
 from __future__ import annotations
 
+import threading
+import uuid
+from collections import defaultdict
+from types import SimpleNamespace
+
+import limits.storage.memory
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
+from limits.storage import MemoryStorage, RedisStorage
 
-from avodash.avochato import CacheRateLimiter, RateLimitedError, TokenBucket
+from avodash.avochato import RateLimitedError, SharedRateLimiter
+from avodash.avochato.ratelimit import DEFAULT_PAUSE, SLACK
 
-from .conftest import FakeTime
+from .conftest import Reply, ok
+
+KEY = "avodash:avochato:rl:test"
 
 
-class WallClock(FakeTime):
-    """CacheRateLimiter reads wall time; start on a window boundary for exact counts."""
+class Wall:
+    """A wall clock that only moves when someone sleeps."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.now = 1_000_000.0
+        self.sleeps: list[float] = []
+        self.lock = threading.Lock()  # held while time moves (never while reading it)
 
-    def clock(self) -> float:
-        return self.now + self.offset
+    def time(self) -> float:
+        return self.now
 
-
-def test_token_bucket_allows_a_small_burst_then_the_rate(fake_time):
-    bucket = TokenBucket(rate=15, burst=4, clock=fake_time.clock, sleep=fake_time.sleep)
-    for _ in range(4):
-        assert bucket.acquire(0) is True
-    assert fake_time.sleeps == []
-    assert bucket.acquire(0) is False  # no slot, and no waiting allowed
-    assert bucket.acquire(1.0) is True
-    assert fake_time.sleeps and 0 < fake_time.sleeps[0] <= 1 / 15 + 1e-6
+    def sleep(self, seconds: float) -> None:
+        with self.lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
 
 
-def test_token_bucket_keeps_any_second_under_the_apis_limit(fake_time):
-    bucket = TokenBucket(rate=15, burst=4, clock=fake_time.clock, sleep=fake_time.sleep)
-    start = fake_time.clock()
-    count = 0
-    while fake_time.clock() - start < 1.0:
-        assert bucket.acquire(10)
-        count += 1
-    assert count <= 20
+class RecordingStorage(MemoryStorage):
+    """MemoryStorage noting when each entry was taken, per key (time cannot move meanwhile)."""
+
+    def __init__(self, wall: Wall) -> None:
+        super().__init__()
+        self.wall = wall
+        self.taken: dict[str, list[float]] = defaultdict(list)
+
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        with self.wall.lock:
+            acquired = super().acquire_entry(key, limit, expiry, amount)
+            if acquired:
+                self.taken[key].append(self.wall.now)
+        return acquired
 
 
-def test_cache_limiter_admits_a_windows_share_then_waits():
-    clock = WallClock()
-    cache = LocMemCache("rl-test", {})
-    limiter = CacheRateLimiter(cache, "rl:test", rate=15, clock=clock.clock, sleep=clock.sleep)
-    assert limiter.per_window == 3
-    assert [limiter.acquire(0) for _ in range(4)] == [True, True, True, False]
-    assert limiter.acquire(1.0) is True
-    assert clock.sleeps and clock.sleeps[0] <= 0.2 + 1e-9
+@pytest.fixture
+def wall(monkeypatch) -> Wall:
+    clock = Wall()
+    monkeypatch.setattr(limits.storage.memory, "time", SimpleNamespace(time=clock.time))
+    return clock
 
 
-def test_cache_limiter_is_shared_by_every_limiter_on_the_same_key():
-    clock = WallClock()
-    cache = LocMemCache("rl-shared", {})
-    a = CacheRateLimiter(cache, "rl:cred", rate=15, clock=clock.clock, sleep=clock.sleep)
-    b = CacheRateLimiter(cache, "rl:cred", rate=15, clock=clock.clock, sleep=clock.sleep)
-    other = CacheRateLimiter(cache, "rl:other-cred", rate=15, clock=clock.clock, sleep=clock.sleep)
-    assert [a.acquire(0), b.acquire(0), a.acquire(0), b.acquire(0)] == [True, True, True, False]
-    assert other.acquire(0) is True
+@pytest.fixture
+def storage(wall) -> RecordingStorage:
+    return RecordingStorage(wall)
 
 
-def test_cache_limiter_keeps_any_second_under_the_apis_limit():
-    clock = WallClock()
-    limiter = CacheRateLimiter(
-        LocMemCache("rl-sec", {}), "rl:x", rate=15, clock=clock.clock, sleep=clock.sleep
-    )
-    times = []
-    while clock.clock() - clock.now < 3.0:
-        assert limiter.acquire(10)
-        times.append(clock.clock())
-    assert max(sum(1 for t in times if s <= t < s + 1.0) for s in times) <= 20
+@pytest.fixture
+def pauses() -> LocMemCache:
+    return LocMemCache(f"rl-{uuid.uuid4()}", {})
 
 
-def test_cache_limiter_fails_open_when_the_cache_breaks():
-    class Broken:
-        def add(self, *a, **k):
+@pytest.fixture
+def limiter(storage, pauses, wall):
+    def build(*, background: bool = False, rate: float = 18.0, **kw) -> SharedRateLimiter:
+        return SharedRateLimiter(
+            storage,
+            KEY,
+            pauses=pauses,
+            rate=rate,
+            background=background,
+            clock=wall.time,
+            sleep=wall.sleep,
+            **kw,
+        )
+
+    return build
+
+
+def busiest_second(times: list[float]) -> int:
+    """The most entries in any closed one-second span (the moving window includes its edge)."""
+    return max((sum(1 for t in times if start <= t <= start + 1.0) for start in times), default=0)
+
+
+def test_pages_get_the_whole_allowance_at_once_then_wait_for_the_window(limiter, wall):
+    pages = limiter()
+    assert [pages.acquire(0) for _ in range(18)] == [True] * 18
+    assert wall.sleeps == []
+    assert pages.acquire(0) is False  # no slot, and no waiting allowed
+    assert pages.acquire(0.5) is False  # the oldest entry leaves the window only in 1 s
+    assert wall.sleeps == []
+    assert pages.acquire(2.0) is True
+    assert wall.sleeps == [1.0 + SLACK]
+
+
+def test_never_more_than_the_limit_in_any_sliding_second_under_threads(limiter, storage, wall):
+    pages = limiter()
+    results: list[bool] = []
+
+    def worker() -> None:
+        for _ in range(20):
+            results.append(pages.acquire(1000))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [True] * 160
+    (times,) = storage.taken.values()
+    assert len(times) == 160
+    assert times.count(1_000_000.0) == 18  # the first second carries the full allowance
+    assert busiest_second(times) == 18
+
+
+def test_the_limit_is_configurable(limiter):
+    pages = limiter(rate=5)
+    assert [pages.acquire(0) for _ in range(6)] == [True] * 5 + [False]
+
+
+def test_background_work_takes_only_its_share(limiter, storage, wall):
+    jobs = limiter(background=True)
+    assert (jobs.background_window.amount, jobs.reserve) == (4, 14)
+    assert [jobs.acquire(0) for _ in range(5)] == [True] * 4 + [False]
+    while wall.now < 1_000_005.0:
+        assert jobs.acquire(10)
+    background = storage.taken[f"LIMITER/{KEY}/background/4/1/second"]
+    assert busiest_second(background) == 4
+    assert busiest_second(storage.taken[f"LIMITER/{KEY}/18/1/second"]) == 4
+
+
+def test_pages_keep_the_rest_while_background_work_runs(limiter):
+    jobs, pages = limiter(background=True), limiter()
+    assert [jobs.acquire(0) for _ in range(4)] == [True] * 4
+    assert [pages.acquire(0) for _ in range(15)] == [True] * 14 + [False]
+
+
+def test_background_work_waits_while_pages_use_the_budget(limiter, wall):
+    jobs, pages = limiter(background=True), limiter()
+    assert [pages.acquire(0) for _ in range(4)] == [True] * 4
+    # Its own window is empty, but the shared one lacks room for it plus the pages' reserve.
+    assert jobs.acquire(0) is False
+    assert jobs.acquire(5.0) is True
+    assert wall.sleeps == [1.0 + SLACK]
+
+
+def test_background_work_fits_beside_light_page_traffic(limiter):
+    jobs, pages = limiter(background=True), limiter()
+    assert [pages.acquire(0) for _ in range(3)] == [True] * 3
+    assert [jobs.acquire(0) for _ in range(2)] == [True, False]
+
+
+def test_a_pause_holds_every_caller_and_is_never_shortened(limiter, wall):
+    pages, jobs = limiter(), limiter(background=True)
+    pages.pause(3.0)
+    jobs.pause(1.0)  # a shorter pause does not cut the first one short
+    assert pages.acquire(2.9) is False and jobs.acquire(0) is False
+    assert jobs.acquire(3.0) is True
+    assert wall.sleeps == [3.0]
+    pages.pause(None)
+    assert pages.acquire(DEFAULT_PAUSE) is True
+    assert wall.sleeps == [3.0, DEFAULT_PAUSE]
+
+
+def test_a_429_pauses_every_client_on_the_credential(api, make_client, limiter, wall):
+    """Two app servers: separate limiters and clients over the same storage and cache."""
+    api.script(Reply(status=429, headers={"Retry-After": "2"}), ok())
+    first, second = make_client(rate_limiter=limiter()), make_client(rate_limiter=limiter(), budget=5)
+    with pytest.raises(RateLimitedError) as info:
+        first.post(("messages",), {"body": "hi"})  # a POST is never retried, but it still pauses
+    assert info.value.status == 429 and info.value.retry_after == 2.0
+    assert second.rate_limiter.acquire(0) is False
+    second.get(("tickets",))
+    assert wall.sleeps == [2.0] and len(api.requests) == 2
+
+
+def test_the_limiter_lets_requests_through_when_its_storage_fails(pauses, wall):
+    class Broken(MemoryStorage):
+        def acquire_entry(self, *args, **kwargs):
             raise ConnectionError("redis down")
 
-    assert CacheRateLimiter(Broken(), "k").acquire(0) is True
+    pages = SharedRateLimiter(Broken(), KEY, pauses=pauses, clock=wall.time, sleep=wall.sleep)
+    assert pages.acquire(0) is True
+
+
+def test_a_bad_configuration_is_refused(storage, pauses):
+    with pytest.raises(ValueError):
+        SharedRateLimiter(storage, KEY, pauses=pauses, rate=0.5)
+    with pytest.raises(ValueError):
+        SharedRateLimiter(storage, KEY, pauses=pauses, background_share=0)
+
+
+def test_the_window_is_shared_through_redis(pauses):
+    """Two app servers, each with its own connection to the same Redis."""
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, db=15, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    prefix = f"avodash-test-{uuid.uuid4().hex}"
+    servers = [RedisStorage("redis://127.0.0.1:6379/15", key_prefix=prefix) for _ in range(2)]
+    try:
+        a, b = (SharedRateLimiter(s, KEY, pauses=pauses) for s in servers)
+        # All within one second of real time: nothing leaves the window meanwhile.
+        assert [(a if i % 2 else b).acquire(0) for i in range(18)] == [True] * 18
+        assert a.acquire(0) is False and b.acquire(0) is False
+        other = SharedRateLimiter(servers[0], KEY + ":other-credential", pauses=pauses)
+        assert other.acquire(0) is True
+    finally:
+        servers[0].reset()
 
 
 def test_the_client_asks_the_limiter_before_each_attempt(api, make_client):
@@ -89,7 +232,8 @@ def test_the_client_asks_the_limiter_before_each_attempt(api, make_client):
             self.calls.append(max_wait)
             return True
 
-    from .conftest import Reply, ok
+        def pause(self, seconds: float | None) -> None:
+            raise AssertionError("no 429 here")
 
     api.script(Reply(status=503), ok())
     limiter = Counting()
@@ -102,6 +246,9 @@ def test_the_client_gives_up_when_the_limiter_has_no_slot(api, make_client):
     class Full:
         def acquire(self, max_wait: float) -> bool:
             return False
+
+        def pause(self, seconds: float | None) -> None:
+            raise AssertionError("no request was sent")
 
     with pytest.raises(RateLimitedError) as info:
         make_client(rate_limiter=Full()).get(("tickets",))
