@@ -1,18 +1,35 @@
-"""`make bench`: upstream calls, rounds and server time per page, against the sandbox with latency.
+"""`make bench`: what each page costs in upstream round trips, against the sandbox with latency.
 
-Starts the sandbox in-process with added latency per request (BENCH_LATENCY_MS, default 80),
-renders each main page through Django's test client as a logged-in superuser, and reads the
-sandbox's request log: how many API calls a page made, in how many sequential rounds
-(calls that overlap in time are one round), and how long the server took.
-Cold = empty cache; warm = the same page again.
+For every main page: the API calls it made, in how many sequential rounds (calls whose time
+intervals overlap in the sandbox's request log are one round), the floor (rounds x latency:
+what the page cannot beat), the median and p95 server time over several runs, and the ratio of
+the median to the floor. `first` is the page's very first load (empty caches, empty local
+directory), `cold` empties the cache before each run, `warm` loads the page again.
+
+Scenarios: the demo data; `scale 1000` (1,000 more users over ten inboxes); `acme-support +300`
+(300 users added to one inbox). When `manage.py directory_sync` exists, each scenario also times
+the first full sync (`directory_sync --all`, empty directory) and the pages while a full sync runs.
+
+Environment: BENCH_LATENCY_MS (default 100), BENCH_RUNS (default 4), BENCH_QUICK=1 (two runs,
+no scale-1000 scenario), BENCH_VERBOSE=1 (the app's warnings too; `429s` counts the refusals). Figures go to bench-results.json; a table is printed as it goes.
+The sandbox runs in this process; the rate limits stay as deployed (the dashboard's own limiter).
 """
 
 from __future__ import annotations
 
+import io
+import json
+import logging
+import math
 import os
 import statistics
 import sys
+import tempfile
+import threading
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "avodash.settings")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -23,6 +40,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
+from django.core.management import call_command, get_commands  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
@@ -30,96 +48,330 @@ from django.urls import NoReverseMatch, reverse  # noqa: E402
 
 from avodash.sandbox import SandboxServer  # noqa: E402
 
-LATENCY_MS = int(os.environ.get("BENCH_LATENCY_MS", "80"))
+LATENCY_MS = float(os.environ.get("BENCH_LATENCY_MS", "100"))
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+VERBOSE = os.environ.get("BENCH_VERBOSE", "") not in ("", "0")
+RUNS = int(os.environ.get("BENCH_RUNS", "2" if QUICK else "4"))
+RESULTS = Path(__file__).resolve().parents[1] / "bench-results.json"
 INBOX = "acme-support"
+CREDS = {"auth_id": "sandbox", "auth_secret": "sandbox-secret"}
+SETTLE_S = 1.05  # the deployment's limiter counts per second: let its window pass between runs
+
+# label, URL name, kwargs (None: a page outside any inbox)
+PAGES: list[tuple[str, str, dict[str, str] | None]] = [
+    ("inbox home", "inbox:home", {}),
+    ("ticket queue", "inbox:tickets", {}),
+    ("ticket page", "inbox:ticket", {"ticket_id": "{ticket}"}),
+    ("message search", "inbox:messages", {}),
+    ("scheduled", "inbox:scheduled", {}),
+    ("team", "team:list", {}),
+    ("team user", "team:user", {"user_id": "{user}"}),
+    ("people directory", "people:directory", None),
+    ("compliance", "people:compliance", None),
+]
 
 
-def rounds(calls: list[dict], latency_s: float) -> int:
-    """Calls that start within one latency of a round's first call belong to that round."""
-    starts = sorted(c["time"] for c in calls)
-    n, first = 0, None
-    for t in starts:
-        if first is None or t - first > latency_s * 0.9:
-            n, first = n + 1, t
+# -- figures --------------------------------------------------------------------------------------
+
+
+def rounds(calls: list[dict[str, Any]]) -> int:
+    """Sequential rounds: calls whose [start, end] intervals overlap are one round."""
+    n, end = 0, -math.inf
+    for start, stop in sorted((c["time"], c["time"] + (c.get("duration_ms") or 0) / 1000) for c in calls):
+        if start >= end:
+            n += 1
+            end = stop
+        else:
+            end = max(end, stop)
     return n
 
 
-def main() -> int:
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
-    srv = SandboxServer(port=0, seed=1, latency_ms=LATENCY_MS)
-    srv.start()
-    settings.AVOCHATO_API_URL = srv.url
-    settings.ALLOWED_HOSTS = ["*"]
+def p95(values: list[float]) -> float:
+    """Nearest rank: with fewer than 20 runs, the slowest."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+@dataclass
+class Run:
+    ms: float
+    status: int
+    calls: int
+    rounds: int
+    refused: int  # calls the sandbox answered 429 (its per-credential limit)
+
+
+@dataclass
+class Figures:
+    page: str
+    cache: str
+    runs: list[Run] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        times = [r.ms for r in self.runs]
+        calls = statistics.median_low([r.calls for r in self.runs])
+        rnds = statistics.median_low([r.rounds for r in self.runs])
+        floor = rnds * LATENCY_MS
+        median = statistics.median(times)
+        return {
+            "page": self.page,
+            "cache": self.cache,
+            "status": sorted({r.status for r in self.runs}),
+            "calls": calls,
+            "rounds": rnds,
+            "floor_ms": round(floor, 1),
+            "median_ms": round(median, 1),
+            "p95_ms": round(p95(times), 1),
+            "ratio": round(median / floor, 2) if floor else None,
+            "refused_429": max(r.refused for r in self.runs),
+            "runs": [vars(r) for r in self.runs],
+        }
+
+
+# -- one page load --------------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, srv: SandboxServer, client: Client):
+        self.srv, self.client = srv, client
+
+    def api_calls(self) -> list[dict[str, Any]]:
+        return [x for x in self.srv.requests if not x["path"].startswith("/_sandbox")]
+
+    def settle(self) -> None:
+        """Wait until the limiter's window since the last API call has passed."""
+        ends = [c["time"] + (c.get("duration_ms") or 0) / 1000 for c in self.srv.requests]
+        if ends:
+            time.sleep(max(0.0, max(ends) + SETTLE_S - time.time()))
+
+    def load(self, url: str) -> Run:
+        self.settle()
+        self.srv.clear_log()
+        t0 = time.perf_counter()
+        response = self.client.get(url)
+        ms = (time.perf_counter() - t0) * 1000
+        calls = self.api_calls()
+        refused = sum(1 for c in calls if c["status"] == 429)
+        return Run(round(ms, 1), response.status_code, len(calls), rounds(calls), refused)
+
+    def page(self, label: str, url: str) -> list[Figures]:
+        cache.clear()
+        first = Figures(label, "first", [self.load(url)])
+        cold, warm = Figures(label, "cold"), Figures(label, "warm")
+        for _ in range(RUNS):
+            cache.clear()
+            cold.runs.append(self.load(url))
+        self.load(url)  # warm it
+        for _ in range(RUNS):
+            warm.runs.append(self.load(url))
+        return [first, cold, warm]
+
+
+# -- scenarios ------------------------------------------------------------------------------------
+
+
+def _api(srv: SandboxServer, path: str, **params: Any) -> dict[str, Any]:
+    import requests
+
+    r = requests.get(f"{srv.url}{path}", params={**CREDS, "subdomain": INBOX, **params}, timeout=30)
+    return r.json()["data"]
+
+
+def page_urls(srv: SandboxServer) -> list[tuple[str, str | None]]:
+    """(label, URL or None when the page does not exist in this build)."""
+    ticket = _api(srv, "/v1/tickets")["tickets"][0]["id"]
+    state = srv.state
+    with state.lock:  # someone real: not the API user, in the most inboxes (first such in the list)
+        members = sorted(state.inboxes[INBOX].members.values(), key=lambda m: (m.added_at, m.user_id))
+        humans = [m.user_id for m in members if not state.users[m.user_id].is_api]
+        user = max(humans, key=lambda uid: (len(state.inboxes_of(uid)), -humans.index(uid)))
+    out: list[tuple[str, str | None]] = []
+    for label, name, kwargs in PAGES:
+        try:
+            if kwargs is None:
+                url = reverse(name)
+            else:
+                args = {k: v.format(ticket=ticket, user=user) for k, v in kwargs.items()}
+                url = reverse(name, kwargs={"subdomain": INBOX, **args})
+        except NoReverseMatch:
+            url = None
+        out.append((label, url))
+    return out
+
+
+def fresh_db() -> Client:
+    """An empty database (local directory included) and cache, and a logged-in superuser."""
+    from django.contrib.auth.models import User
+
+    from avodash.models import ALL_INBOXES, InboxGrant
+
+    call_command("flush", interactive=False, verbosity=0)
+    cache.clear()
+    user = User.objects.create_superuser("bench", "admin@avodash.example", "bench-pw")
+    InboxGrant.objects.create(user=user, subdomain=ALL_INBOXES)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def run_pages(srv: SandboxServer) -> list[dict[str, Any]]:
+    bench = Bench(srv, fresh_db())
+    rows: list[dict[str, Any]] = []
+    for label, url in page_urls(srv):
+        if url is None:
+            rows.append({"page": label, "missing": True})
+            print(f"  {label:<18} (no such page in this build)")
+            continue
+        for figures in bench.page(label, url):
+            row = figures.to_dict()
+            rows.append(row)
+            print_row(row)
+    return rows
+
+
+def run_sync(srv: SandboxServer) -> dict[str, Any]:
+    """The first full directory sync (empty directory), then pages while a full sync runs."""
+    if "directory_sync" not in get_commands():
+        note = "skipped: no `manage.py directory_sync` command in this build"
+        print(f"  directory sync: {note}")
+        return {"skipped": note}
+    client = fresh_db()
+    srv.clear_log()
+    t0 = time.perf_counter()
     try:
-        from django.contrib.auth.models import User
+        call_command("directory_sync", "--all", stdout=io.StringIO())
+    except Exception as err:  # noqa: BLE001 - a bench reports, it does not stop
+        print(f"  directory sync failed: {err!r}")
+        return {"error": repr(err)}
+    first_s = time.perf_counter() - t0
+    calls = len(Bench(srv, client).api_calls())
+    print(f"  first full directory sync: {first_s:.1f} s, {calls} API calls")
+    during = pages_during_sync(srv, client)
+    return {"first_full_sync_s": round(first_s, 2), "first_full_sync_calls": calls, **during}
 
-        from avodash.models import ALL_INBOXES, InboxGrant
 
-        user = User.objects.create_superuser("bench", "admin@avodash.example", "bench-pw")
-        InboxGrant.objects.create(user=user, subdomain=ALL_INBOXES)
-        c = Client()
-        c.force_login(user)
-        ticket_id = _first_ticket(srv)
-        user_id = _first_user(srv)
-        pages = [
-            ("inbox home", "inbox:home", {}),
-            ("ticket queue", "inbox:tickets", {}),
-            ("ticket page", "inbox:ticket", {"ticket_id": ticket_id}),
-            ("message search", "inbox:messages", {}),
-            ("scheduled", "inbox:scheduled", {}),
-            ("team", "team:list", {}),
-            ("team user", "team:user", {"user_id": user_id}),
-            ("people directory", "people:directory", None),
-            ("compliance", "people:compliance", None),
-        ]
-        print(f"sandbox latency {LATENCY_MS} ms per request; figures per page (median of 3 for server time)\n")
-        print(f"{'page':<18} {'cache':<5} {'status':>6} {'calls':>6} {'rounds':>7} {'server ms':>10}")
-        for label, name, kwargs in pages:
-            try:
-                url = reverse(name, kwargs=({"subdomain": INBOX, **kwargs} if kwargs is not None else None))
-            except NoReverseMatch:
-                print(f"{label:<18} (no such page: {name})")
+def pages_during_sync(srv: SandboxServer, client: Client) -> dict[str, Any]:
+    done, error = threading.Event(), []
+
+    def sync() -> None:
+        try:
+            call_command("directory_sync", "--all", stdout=io.StringIO())
+        except Exception as err:  # noqa: BLE001
+            error.append(repr(err))
+        finally:
+            connection.close()
+            done.set()
+
+    urls = [url for _label, url in page_urls(srv) if url]
+    t0 = time.perf_counter()
+    worker = threading.Thread(target=sync, daemon=True)
+    worker.start()
+    times, statuses, i = [], set(), 0
+    while not done.is_set() or i < len(urls):  # at least one pass over the pages
+        s = time.perf_counter()
+        statuses.add(client.get(urls[i % len(urls)]).status_code)
+        times.append((time.perf_counter() - s) * 1000)
+        i += 1
+    worker.join()
+    out = {
+        "sync_with_pages_s": round(time.perf_counter() - t0, 2),
+        "pages_during_sync": len(times),
+        "pages_during_sync_median_ms": round(statistics.median(times), 1),
+        "pages_during_sync_p95_ms": round(p95(times), 1),
+        "pages_during_sync_status": sorted(statuses),
+    }
+    if error:
+        out["sync_error"] = error[0]
+    print(
+        f"  pages while a full sync runs: {len(times)} loads, median {out['pages_during_sync_median_ms']:.0f} ms, "
+        f"p95 {out['pages_during_sync_p95_ms']:.0f} ms (sync took {out['sync_with_pages_s']:.1f} s)"
+    )
+    return out
+
+
+def scenario(name: str, srv: SandboxServer, seed_s: float) -> dict[str, Any]:
+    settings.AVOCHATO_API_URL = srv.url
+    with srv.state.lock:
+        inboxes = {sub: len(i.members) for sub, i in srv.state.inboxes.items()}
+        users = len(srv.state.users)
+    print(
+        f"\n== {name}: {users} users, {len(inboxes)} inboxes, {inboxes[INBOX]} in {INBOX} "
+        f"(seeded in {seed_s:.1f} s)"
+    )
+    print_header()
+    result = {"scenario": name, "users": users, "members_per_inbox": inboxes, "seed_s": round(seed_s, 2)}
+    result["pages"] = run_pages(srv)
+    result["directory_sync"] = run_sync(srv)
+    return result
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+
+def print_header() -> None:
+    print(
+        f"  {'page':<18} {'cache':<5} {'status':>7} {'calls':>6} {'rounds':>6} {'floor':>7} "
+        f"{'median':>8} {'p95':>8} {'ratio':>6} {'429s':>5}"
+    )
+
+
+def print_row(row: dict[str, Any]) -> None:
+    ratio = f"{row['ratio']:.1f}" if row["ratio"] is not None else "-"
+    status = ",".join(str(s) for s in row["status"])
+    print(
+        f"  {row['page']:<18} {row['cache']:<5} {status:>7} {row['calls']:>6} {row['rounds']:>6} "
+        f"{row['floor_ms']:>7.0f} {row['median_ms']:>8.0f} {row['p95_ms']:>8.0f} {ratio:>6} "
+        f"{row['refused_429']:>5}",
+        flush=True,
+    )
+
+
+def main() -> int:
+    if not VERBOSE:  # the table counts the 429s; the client's warnings would only break it up
+        logging.disable(logging.WARNING)
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["*"]
+    tmp = tempfile.TemporaryDirectory(prefix="avodash-bench-")
+    if connection.vendor == "sqlite":  # a file, not memory: the sync thread shares it with pages
+        connection.settings_dict["TEST"]["NAME"] = str(Path(tmp.name) / "bench.sqlite3")
+    old_name = connection.creation.create_test_db(verbosity=0)
+    started = time.time()
+    results: dict[str, Any] = {
+        "latency_ms": LATENCY_MS,
+        "runs": RUNS,
+        "quick": QUICK,
+        "started_at": started,
+        "scenarios": [],
+    }
+    print(
+        f"sandbox latency {LATENCY_MS:g} ms per call; {RUNS} runs per page and cache state; "
+        "times in ms; floor = rounds x latency; ratio = median / floor"
+    )
+    plans = [("demo data", 0, True), ("scale 1000 (10 inboxes)", 1000, not QUICK)]
+    try:
+        for name, scale, wanted in plans:
+            if not wanted:
                 continue
-            for state in ("cold", "warm"):
-                times, calls_n, rounds_n, status = [], 0, 0, 0
-                for i in range(3):
-                    # A person does not load a page four times a second: let the deployment's
-                    # rate-limit window pass, so the figures measure the page, not the limiter.
-                    time.sleep(1.05)
-                    if state == "cold":
-                        cache.clear()
-                    elif i == 0:
-                        c.get(url)  # warm it
-                        time.sleep(1.05)
-                    srv.clear_log()
+            t0 = time.perf_counter()
+            srv = SandboxServer(port=0, seed=1, latency_ms=LATENCY_MS, scale=scale).start()
+            try:
+                results["scenarios"].append(scenario(name, srv, time.perf_counter() - t0))
+                if scale == 0:
                     t0 = time.perf_counter()
-                    r = c.get(url)
-                    times.append((time.perf_counter() - t0) * 1000)
-                    status = r.status_code
-                    log = [x for x in srv.requests if not x["path"].startswith("/_sandbox")]
-                    calls_n, rounds_n = len(log), rounds(log, LATENCY_MS / 1000)
-                print(f"{label:<18} {state:<5} {status:>6} {calls_n:>6} {rounds_n:>7} {statistics.median(times):>10.0f}")
+                    srv.add_users(INBOX, 300)
+                    results["scenarios"].append(
+                        scenario(f"{INBOX} +300 users", srv, time.perf_counter() - t0)
+                    )
+            finally:
+                srv.stop()
+            RESULTS.write_text(json.dumps(results, indent=2))
     finally:
-        srv.stop()
         connection.creation.destroy_test_db(old_name, verbosity=0)
+        tmp.cleanup()
+    results["duration_s"] = round(time.time() - started, 1)
+    RESULTS.write_text(json.dumps(results, indent=2))
+    print(f"\nbench took {results['duration_s']:.0f} s; figures in {RESULTS.name}")
     return 0
-
-
-def _first_ticket(srv) -> str:
-    import requests
-
-    r = requests.get(f"{srv.url}/v1/tickets", params={"auth_id": "sandbox", "auth_secret": "sandbox-secret",
-                                                     "subdomain": INBOX}, timeout=10)
-    return r.json()["data"]["tickets"][0]["id"]
-
-
-def _first_user(srv) -> str:
-    import requests
-
-    r = requests.get(f"{srv.url}/v1/users", params={"auth_id": "sandbox", "auth_secret": "sandbox-secret",
-                                                   "subdomain": INBOX}, timeout=10)
-    return r.json()["data"]["users"][0]["id"]
 
 
 if __name__ == "__main__":

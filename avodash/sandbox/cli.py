@@ -10,7 +10,7 @@ import argparse
 import os
 from typing import TextIO
 
-from avodash.sandbox.seed import DEFAULT_AUTH_ID, DEFAULT_AUTH_SECRET
+from avodash.sandbox.seed import DEFAULT_AUTH_ID, DEFAULT_AUTH_SECRET, INBOXES
 from avodash.sandbox.server import DEFAULT_RATE_LIMIT, SandboxServer
 
 FAULT_HELP = (
@@ -40,6 +40,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="requests per second per credential before 429 (0 = unlimited)",
     )
     parser.add_argument("--fault", action="append", default=[], metavar="SPEC", help=FAULT_HELP)
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N generated users (about 3 contacts and 2 tickets each) over ten inboxes: "
+        "the three demo inboxes and scale-01..scale-07 (default 0: the demo data only)",
+    )
+    parser.add_argument(
+        "--scale-inbox",
+        default=None,
+        choices=[sub for sub, *_ in INBOXES],
+        help="with --scale, add all N users to this one demo inbox instead (e.g. acme-support)",
+    )
 
 
 def build(options: dict) -> SandboxServer:
@@ -51,14 +65,19 @@ def build(options: dict) -> SandboxServer:
         auth_secret=os.environ.get("AVOCHATO_AUTH_SECRET") or DEFAULT_AUTH_SECRET,
         rate_limit=options["rate_limit"] or None,
         fault_specs=options["fault"],
+        scale=options.get("scale") or 0,
+        scale_inbox=options.get("scale_inbox") or None,
     )
     return srv
 
 
 def banner(srv: SandboxServer, out: TextIO) -> None:
+    scale = ""
+    if srv.scale:
+        scale = f", {srv.scale} more users" + (f" in {srv.scale_inbox}" if srv.scale_inbox else "")
     out.write(
         f"Avochato sandbox listening on {srv.url}  (seed {srv.seed}, "
-        f"latency {srv.latency_ms:g} ms, rate limit {srv.rate_limiter.per_second or 'off'}/s)\n"
+        f"latency {srv.latency_ms:g} ms, rate limit {srv.rate_limiter.per_second or 'off'}/s{scale})\n"
     )
     out.write("Credentials (auth_id / auth_secret -> API user, role in home inbox):\n")
     for c in srv.credentials():

@@ -18,7 +18,7 @@ import threading
 import time
 
 from avodash.sandbox import seed_data as words
-from avodash.sandbox import seed_extras
+from avodash.sandbox import seed_extras, seed_scale
 from avodash.sandbox.seed_catalog import (
     BLOCKED_PHONE,
     BOB_PHONE,
@@ -66,6 +66,7 @@ __all__ = [
     "OPTED_OUT_PHONE",
     "USERS",
     "DemoUser",
+    "add_users",
     "build_state",
     "fresh_state",
     "notable_contact",
@@ -83,6 +84,15 @@ class _Builder:
         self.auth = (auth_id, auth_secret)
         self.user_ids: dict[str, str] = {}
         self.used_phones: set[str] = set()
+
+    @classmethod
+    def resume(cls, state: SandboxState, now: float) -> _Builder:
+        """A builder that adds to an existing state, drawing from its RNG (`add_users`)."""
+        b = cls.__new__(cls)
+        b.rng, b.now, b.state = state.rng, now, state
+        b.user_ids, b.used_phones = {}, {p for i in state.inboxes.values() for p in i.phone_index}
+        b.used_phones.update(u.phone for u in state.users.values() if u.phone)
+        return b
 
     # -- users, inboxes, credentials ----------------------------------------------------------
     def build(self) -> SandboxState:
@@ -421,28 +431,49 @@ def build_state(
     auth_id: str = DEFAULT_AUTH_ID,
     auth_secret: str = DEFAULT_AUTH_SECRET,
     now: float | None = None,
+    scale: int = 0,
+    scale_inbox: str | None = None,
 ) -> SandboxState:
-    """A fresh demo state. Same seed, same data (ids, names, texts); times relative to `now`."""
-    return _Builder(seed, time.time() if now is None else now, auth_id, auth_secret).build()
+    """A fresh demo state. Same seed, same data (ids, names, texts); times relative to `now`.
+    `scale` adds that many users over ten inboxes, or all to `scale_inbox` (see seed_scale)."""
+    builder = _Builder(seed, time.time() if now is None else now, auth_id, auth_secret)
+    state = builder.build()
+    seed_scale.scale_up(builder, scale, only=scale_inbox)
+    return state
+
+
+def add_users(
+    state: SandboxState, n: int, subdomain: str | None = None, *, now: float | None = None
+) -> list[str]:
+    """Add `n` generated users (with contacts and tickets) to a live state: all to `subdomain`,
+    or spread over ten inboxes when it is None. Returns the new user ids."""
+    return seed_scale.scale_up(_Builder.resume(state, time.time() if now is None else now), n, only=subdomain)
 
 
 SNAPSHOT_MAX_AGE = 600.0  # seconds a snapshot may age before reset() builds afresh
-_snapshots: dict[tuple[int, str, str], tuple[float, bytes]] = {}
+_snapshots: dict[tuple[int, str, str, int, str | None], tuple[float, bytes]] = {}
 _snapshots_lock = threading.Lock()
 
 
 def fresh_state(
-    seed: int = 1, *, auth_id: str = DEFAULT_AUTH_ID, auth_secret: str = DEFAULT_AUTH_SECRET
+    seed: int = 1,
+    *,
+    auth_id: str = DEFAULT_AUTH_ID,
+    auth_secret: str = DEFAULT_AUTH_SECRET,
+    scale: int = 0,
+    scale_inbox: str | None = None,
 ) -> SandboxState:
     """Like `build_state`, but cheap when called often (tests reset before every test): the
     built state is kept pickled for up to SNAPSHOT_MAX_AGE seconds and unpickled (~8 ms
     instead of ~50 ms); the times in it then lag "now" by at most that much."""
-    key = (seed, auth_id, auth_secret)
+    key = (seed, auth_id, auth_secret, scale, scale_inbox)
     now = time.time()
     with _snapshots_lock:
         snap = _snapshots.get(key)
         if snap is None or now - snap[0] > SNAPSHOT_MAX_AGE:
-            state = build_state(seed, auth_id=auth_id, auth_secret=auth_secret, now=now)
+            state = build_state(
+                seed, auth_id=auth_id, auth_secret=auth_secret, now=now, scale=scale, scale_inbox=scale_inbox
+            )
             snap = (now, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
             _snapshots[key] = snap
     return pickle.loads(snap[1])  # noqa: S301 - our own bytes, never from outside

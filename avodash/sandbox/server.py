@@ -3,10 +3,13 @@
     srv = SandboxServer(port=0, seed=1, latency_ms=0)   # port 0 = a free port
     srv.start()              # serves in a daemon thread; srv.url == "http://127.0.0.1:<port>"
     srv.reset()              # seeded demo state again; faults, log, rate limit, latency restored
+    SandboxServer(scale=1000)           # 1,000 more users over ten inboxes (scale_inbox= for one)
+    srv.add_users("acme-support", 300)  # more users in one inbox, until the next reset
     srv.state                # avodash.sandbox.state.SandboxState, for assertions
     srv.faults.add(...)      # see avodash.sandbox.faults
     srv.requests             # the request log (secret redacted); srv.clear_log()
     srv.set_rate_limit(per_second=20)   # None turns it off
+    srv.clock = lambda: 1.8e9           # the API's "now" (default time.time): tests move time
     srv.stop()
 
 Each API call goes: path check (empty, `.` and `..` segments are refused) -> faults (latency,
@@ -19,7 +22,8 @@ The control API lives under `/_sandbox/` (no credentials; the server binds 127.0
 `GET|POST|DELETE /_sandbox/faults` (POST a fault's fields as JSON, or `{"spec": "POST
 /v1/messages status=500"}`), `POST /_sandbox/reset` (`{"seed": N}` optional),
 `POST /_sandbox/settings` (`{"rate_limit": N|null, "latency_ms": N}`),
-`POST /_sandbox/deliver_due` (`{"at": epoch}` optional: deliver scheduled messages due by then).
+`POST /_sandbox/deliver_due` (`{"at": epoch}` optional: deliver scheduled messages due by then),
+`POST /_sandbox/add_users` (`{"n": 300, "subdomain": "acme-support"}`: see `add_users`).
 It is never part of the dashboard's request path.
 """
 
@@ -38,7 +42,7 @@ from avodash.sandbox import actions
 from avodash.sandbox.faults import FaultPlan, FaultSet, RateLimiter, parse_spec
 from avodash.sandbox.handlers import build_router
 from avodash.sandbox.routing import ApiError, Ctx, Params, Response, nest, parse_body
-from avodash.sandbox.seed import DEFAULT_AUTH_ID, DEFAULT_AUTH_SECRET, fresh_state
+from avodash.sandbox.seed import DEFAULT_AUTH_ID, DEFAULT_AUTH_SECRET, add_users, fresh_state
 from avodash.sandbox.state import Credential, SandboxState
 
 DEFAULT_RATE_LIMIT = 20.0
@@ -60,11 +64,15 @@ class SandboxServer:
         auth_secret: str = DEFAULT_AUTH_SECRET,
         rate_limit: float | None = DEFAULT_RATE_LIMIT,
         fault_specs: tuple[str, ...] | list[str] = (),
+        scale: int = 0,
+        scale_inbox: str | None = None,
     ):
         self.host = host
         self.port = port
         self.seed = seed
         self.latency_ms = float(latency_ms)
+        # The API's "now" (rate limit, due scheduled messages, timestamps); tests move a fake one.
+        self.clock = time.time
         self._defaults = {"latency_ms": float(latency_ms), "rate_limit": rate_limit}
         self.auth_id = auth_id
         self.auth_secret = auth_secret
@@ -75,7 +83,8 @@ class SandboxServer:
         self._fault_specs = list(fault_specs)
         self._add_spec_faults()
         self.rate_limiter = RateLimiter(rate_limit)
-        self.state: SandboxState = fresh_state(seed, auth_id=auth_id, auth_secret=auth_secret)
+        self.scale, self.scale_inbox = scale, scale_inbox
+        self.state: SandboxState = self._fresh()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
@@ -137,7 +146,7 @@ class SandboxServer:
         self._release_hung()
         if seed is not None:
             self.seed = seed
-        fresh = fresh_state(self.seed, auth_id=self.auth_id, auth_secret=self.auth_secret)
+        fresh = self._fresh()
         with self.state.lock:
             self.state = fresh
         self.faults.clear()
@@ -145,6 +154,22 @@ class SandboxServer:
         self.clear_log()
         self.rate_limiter.reset(self._defaults["rate_limit"])
         self.latency_ms = self._defaults["latency_ms"]
+
+    def _fresh(self) -> SandboxState:
+        return fresh_state(
+            self.seed,
+            auth_id=self.auth_id,
+            auth_secret=self.auth_secret,
+            scale=self.scale,
+            scale_inbox=self.scale_inbox,
+        )
+
+    def add_users(self, subdomain: str | None, n: int) -> list[str]:
+        """Add `n` generated users, with their share of contacts and tickets, to `subdomain`
+        (or over ten inboxes when None); returns their ids. Until the next reset()."""
+        state = self.state
+        with state.lock:
+            return add_users(state, n, subdomain)
 
     @property
     def requests(self) -> list[dict[str, Any]]:
@@ -165,7 +190,7 @@ class SandboxServer:
         """Deliver the scheduled messages (and broadcasts) due by `at` (default now)."""
         state = self.state
         with state.lock:
-            actions.advance(state, time.time() if at is None else at)
+            actions.advance(state, self.clock() if at is None else at)
 
     def credentials(self) -> list[dict[str, str]]:
         """Every demo credential: label, auth_id, auth_secret, user email, home subdomain."""
@@ -264,7 +289,7 @@ class SandboxServer:
                     raise ApiError(403, [f"You do not have access to the subdomain '{wanted}'"])
                 inbox = other
             entry["subdomain"] = inbox.subdomain
-            now = time.time()
+            now = self.clock()
             wait = self.rate_limiter.check(cred.auth_id, now)
             if wait is not None:
                 raise ApiError(
@@ -315,6 +340,9 @@ class SandboxServer:
                 if "latency_ms" in data:
                     self.set_latency(float(data["latency_ms"]))
                 return Response(self.summary())
+            if name == "add_users" and method == "POST":
+                ids = self.add_users(data.get("subdomain") or None, int(data["n"]))
+                return Response({"added": len(ids), "user_ids": ids})
             if name == "deliver_due" and method == "POST":
                 self.deliver_due(float(data["at"]) if data.get("at") is not None else None)
                 return Response({"delivered": True})
@@ -339,6 +367,7 @@ class SandboxServer:
         return {
             "url": self.url,
             "seed": self.seed,
+            "scale": self.scale,
             "latency_ms": self.latency_ms,
             "rate_limit": self.rate_limiter.per_second,
             "inboxes": inboxes,

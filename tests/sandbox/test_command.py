@@ -85,7 +85,7 @@ def test_manage_py_sandbox_help_documents_the_knobs() -> None:
         timeout=60,
         check=True,
     ).stdout
-    for flag in ("--port", "--latency-ms", "--seed", "--fault", "--rate-limit"):
+    for flag in ("--port", "--latency-ms", "--seed", "--fault", "--rate-limit", "--scale", "--scale-inbox"):
         assert flag in out
 
 

@@ -12,6 +12,7 @@ import requests
 from avodash.sandbox import SandboxServer
 from avodash.sandbox.faults import parse_spec
 from avodash.sandbox.seed import BOB_PHONE
+from tests.helpers import wait_for
 from tests.sandbox.conftest import DEFAULT, Api, http
 
 
@@ -123,7 +124,7 @@ def test_hang_outlasts_the_client_timeout_but_the_request_happened(srv: SandboxS
 
 
 def test_reset_releases_a_hung_request(srv: SandboxServer) -> None:
-    srv.faults.add("/v1/whoami", hang=True)
+    srv.faults.add("/v1/whoami", hang=True, times=1)  # gone from the list once it has fired
     outcome: list[object] = []
 
     def call() -> None:
@@ -134,7 +135,7 @@ def test_reset_releases_a_hung_request(srv: SandboxServer) -> None:
 
     thread = threading.Thread(target=call)
     thread.start()
-    time.sleep(0.3)
+    wait_for(lambda: len(srv.faults) == 0)  # the request is in, its answer withheld
     assert outcome == []
     srv.reset()
     thread.join(timeout=5)
@@ -144,10 +145,10 @@ def test_reset_releases_a_hung_request(srv: SandboxServer) -> None:
 
 def test_stop_is_not_blocked_by_a_hung_request() -> None:
     other = SandboxServer(port=0).start()
-    other.faults.add("*", hang=True, hang_seconds=60)
+    other.faults.add("*", hang=True, hang_seconds=60, times=1)
     thread = threading.Thread(target=lambda: _swallow(other.url), daemon=True)
     thread.start()
-    time.sleep(0.3)
+    wait_for(lambda: len(other.faults) == 0)  # the request is in and hanging
     took, _ = _timed(lambda: other.stop())
     assert took < 2.0
     thread.join(timeout=5)

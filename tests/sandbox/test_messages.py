@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from avodash.sandbox import SandboxServer
 from avodash.sandbox.seed import (
     BOB_PHONE,
@@ -13,6 +15,7 @@ from avodash.sandbox.seed import (
     notable_contact,
 )
 from avodash.sandbox.state import SmsMessage
+from tests.helpers import Clock
 from tests.sandbox.conftest import Api
 
 
@@ -160,14 +163,25 @@ def test_scheduled_message_lifecycle(api: Api, srv: SandboxServer) -> None:
     assert api.delete("/v1/messages/nope").status_code == 404
 
 
-def test_a_due_scheduled_message_is_delivered_into_the_stream(api: Api, srv: SandboxServer) -> None:
-    r = api.post("/v1/messages", phone="+14155550777", message="Delayed hello", delay=0.3)
+def test_a_due_scheduled_message_is_delivered_into_the_stream(
+    api: Api, srv: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock()
+    monkeypatch.setattr(srv, "clock", clock)
+    r = api.post("/v1/messages", phone="+14155550777", message="Delayed hello", delay=2)
     pending = r.json()["data"]["message"]
-    assert pending["scheduled_for"] <= time.time() + 1
-    time.sleep(1.0)
+    assert pending["scheduled_for"] == clock.now + 2
+
+    def sms_in() -> list[dict]:
+        events = api.get(f"/v1/tickets/{pending['ticket_id']}/events").json()["data"]["events"]
+        return [e for e in events if e["element_type"] == "SmsMessage"]
+
+    assert sms_in() == []  # a new contact's ticket: nothing until it is due
+    clock.advance(1)
+    assert sms_in() == []
+    clock.advance(1)
     # any API call lets time pass: the message is now in the ticket
-    events = api.get(f"/v1/tickets/{pending['ticket_id']}/events").json()["data"]["events"]
-    sms = [e for e in events if e["element_type"] == "SmsMessage"]
+    sms = sms_in()
     assert sms and sms[0]["message"].startswith("Delayed hello")
     assert sms[0]["message"].endswith("Reply STOP to opt out)")
     got = api.get(f"/v1/messages/{pending['event_id']}").json()["data"]["message"]

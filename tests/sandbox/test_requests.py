@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import requests
 
 from avodash.sandbox import SandboxServer
 from avodash.sandbox.seed import BOB_PHONE
+from tests.helpers import Clock
 from tests.sandbox.conftest import DEFAULT, MANAGER, Api, http
 
 
@@ -151,17 +153,21 @@ def test_accounts_lists_only_the_users_inboxes(api: Api, manager_api: Api) -> No
 
 # -- rate limit ------------------------------------------------------------------------------
 def test_it_rate_limits_each_credential_with_retry_after(
-    srv: SandboxServer, api: Api, manager_api: Api
+    srv: SandboxServer, api: Api, manager_api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    clock = Clock()
+    monkeypatch.setattr(srv, "clock", clock)
     srv.set_rate_limit(per_second=5)
     codes = [api.get("/v1/whoami").status_code for _ in range(7)]
-    assert codes[:5] == [200] * 5
+    assert codes == [200] * 5 + [429] * 2
     limited = api.get("/v1/whoami")
     assert limited.status_code == 429
     assert limited.json()["status"] == 429 and limited.json()["errors"]
-    assert 1 <= int(limited.headers["Retry-After"]) <= 1
+    assert limited.headers["Retry-After"] == "1"
     assert manager_api.get("/v1/whoami").status_code == 200  # per credential
-    time.sleep(1.05)
+    clock.advance(0.5)
+    assert api.get("/v1/whoami").status_code == 429  # the window is one second
+    clock.advance(0.5)
     assert api.get("/v1/whoami").status_code == 200
 
 

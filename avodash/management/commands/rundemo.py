@@ -22,6 +22,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--latency-ms", type=int, default=0, help="Sandbox latency per request.")
+        parser.add_argument("--scale", type=int, default=0, help="Sandbox: N more users over ten inboxes.")
 
     def handle(self, *args, **options):
         children: list[subprocess.Popen] = []
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             if settings.AVOCHATO_SANDBOX:
                 children.append(subprocess.Popen([  # noqa: S603 - our own manage.py
                     *manage, "sandbox", "--port", str(settings.SANDBOX_PORT),
-                    "--latency-ms", str(options["latency_ms"]),
+                    "--latency-ms", str(options["latency_ms"]), "--scale", str(options["scale"]),
                 ]))
                 self._wait_for(settings.SANDBOX_PORT)
             else:

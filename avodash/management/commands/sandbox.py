@@ -1,4 +1,6 @@
-"""`python manage.py sandbox [--port 8001] [--latency-ms N] [--seed N] [--fault SPEC ...]`.
+"""`python manage.py sandbox [--port 8001] [--latency-ms N] [--seed N] [--fault SPEC ...] [--scale N]`.
+
+`--scale N` adds N generated users over ten inboxes (`--scale-inbox SUBDOMAIN`: all in one).
 
 Serves the Avochato API sandbox on 127.0.0.1 and prints its URL and credentials. The default
 credential pair is read from AVOCHATO_AUTH_ID / AVOCHATO_AUTH_SECRET in the environment (the
