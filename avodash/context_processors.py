@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from avodash.inboxes import inboxes_for_quietly
+from avodash.domain.inboxes import inboxes_for_quietly
 from avodash.roles import role_name
 
 
@@ -65,11 +65,7 @@ def layout(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {"sandbox_mode": settings.AVOCHATO_SANDBOX}
     inboxes, inboxes_error = inboxes_for_quietly(user)
-    current = getattr(request, "inbox", None)
-    if current is None:
-        match = getattr(request, "resolver_match", None)
-        sub = match.kwargs.get("subdomain") if match else None
-        current = next((i for i in inboxes if i.subdomain == sub), None)
+    current = getattr(request, "inbox", None)  # set by InboxGrantMiddleware on inbox URLs
     return {
         "sandbox_mode": settings.AVOCHATO_SANDBOX,
         "inboxes": [(i, switch_url(request, i.subdomain)) for i in inboxes],

@@ -1,4 +1,5 @@
-"""Request-wide concerns: the viewer's time zone, and API faults shown as a friendly panel."""
+"""Request-wide concerns: the viewer's time zone, the inbox grant, and API faults shown as a
+friendly panel."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from avodash.avochato import (
     RateLimitedError,
     UnavailableError,
 )
+from avodash.avochato.django import get_client
+from avodash.domain.inboxes import inbox_for
+from avodash.http import render_region, vary_on_htmx
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +72,28 @@ def not_found_response(request: HttpRequest) -> HttpResponse:
     """Our own 404 page even with DEBUG on (make run): Django's technical 404 would list
     every URL pattern to someone who merely lacks a grant."""
     if getattr(request, "htmx", False):
-        return HttpResponse("Not found, or no access.", status=404, content_type="text/plain")
-    return render(request, "404.html", status=404)
+        response = HttpResponse("Not found, or no access.", status=404, content_type="text/plain")
+        return vary_on_htmx(response)
+    return vary_on_htmx(render(request, "404.html", status=404))
+
+
+def api_error_response(request: HttpRequest, err: AvochatoError) -> HttpResponse:
+    """The friendly panel for an API fault: the page, or its `panel` region for htmx."""
+    log.warning("API error on %s %s: %s", request.method, request.path, err.message)
+    context = {"error": err, "advice": api_error_advice(err)}
+    response = render_region(request, "errors/api.html", "panel", context, status=api_error_status(err))
+    if isinstance(err, RateLimitedError) and err.retry_after:
+        response["Retry-After"] = str(int(err.retry_after) + 1)
+    return response
 
 
 class InboxGrantMiddleware:
-    """No grant, no inbox: every URL with a `subdomain` answers 404 before its view runs.
+    """The one grant check: every URL with a `subdomain` resolves its inbox here, once.
 
-    The view decorator (avodash.access.inbox_view) checks again; doing it here too means the
-    answer is 404 whatever other decorators (require_POST, ...) a view stacks on top.
+    No grant (or no such inbox): 404 before the view and any of its decorators run, for pages,
+    htmx regions and POSTs alike. Otherwise the view gets `request.inbox` (the Inbox) and
+    `request.avochato` (the API client for it); `avodash.access.inbox_view` then checks only
+    the role permission and the stale-form refusal, and the layout reads `request.inbox`.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -89,13 +106,16 @@ class InboxGrantMiddleware:
         subdomain = view_kwargs.get("subdomain")
         if subdomain is None or not request.user.is_authenticated:
             return None
-        from avodash.inboxes import inbox_for
-
         try:
-            if inbox_for(request.user, subdomain) is None:
-                return not_found_response(request)
+            inbox = inbox_for(request.user, subdomain)
         except AvochatoError as err:
-            return ApiErrorMiddleware(self.get_response).process_exception(request, err)
+            return api_error_response(request, err)
+        if inbox is None:
+            return not_found_response(request)
+        request.inbox = inbox
+        request.avochato = get_client(subdomain)
+        if request.method == "GET" and not getattr(request, "htmx", False):
+            request.session["last_inbox"] = subdomain  # `/` goes back to it
         return None
 
 
@@ -113,12 +133,4 @@ class ApiErrorMiddleware:
             return not_found_response(request)
         if not isinstance(exception, AvochatoError):
             return None
-        log.warning("API error on %s %s: %s", request.method, request.path, exception.message)
-        context = {"error": exception, "advice": api_error_advice(exception)}
-        template = "errors/api.html"
-        if getattr(request, "htmx", False):
-            template += "#panel"
-        response = render(request, template, context, status=api_error_status(exception))
-        if isinstance(exception, RateLimitedError) and exception.retry_after:
-            response["Retry-After"] = str(int(exception.retry_after) + 1)
-        return response
+        return api_error_response(request, exception)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 
 from django.contrib.auth.decorators import login_not_required
@@ -12,10 +11,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from avodash.exports import Echo as _Echo
-from avodash.exports import csv_safe as _csv_safe
+from avodash.domain.inboxes import granted_subdomains, inboxes_for_quietly
+from avodash.exports import csv_response
 from avodash.forms import AuditFilterForm
-from avodash.inboxes import granted_subdomains, inboxes_for_quietly
 from avodash.models import AuditEntry
 
 
@@ -68,22 +66,13 @@ def audit(request: HttpRequest) -> HttpResponse:
     })
 
 
-
-
-
-
 def audit_csv(entries) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(["time", "actor", "ip", "inbox", "action", "target", "params", "outcome", "error"])
-        for e in entries.iterator():
-            yield writer.writerow([
-                e.created_at.isoformat(), _csv_safe(e.actor_name), e.ip or "", e.inbox, e.action,
-                _csv_safe(e.target), _csv_safe(json.dumps(e.params, ensure_ascii=False)), e.outcome,
-                _csv_safe(e.error),
-            ])
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="avodash-audit.csv"'
-    return response
+    header = ["time", "actor", "ip", "inbox", "action", "target", "params", "outcome", "error"]
+    rows = (
+        [
+            e.created_at.isoformat(), e.actor_name, e.ip or "", e.inbox, e.action, e.target,
+            json.dumps(e.params, ensure_ascii=False), e.outcome, e.error,
+        ]
+        for e in entries.iterator()
+    )
+    return csv_response("avodash-audit.csv", header, rows)

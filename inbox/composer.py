@@ -1,9 +1,10 @@
-"""The message composer shown on the ticket page, and the ticket's scheduled messages.
+"""The composer's template context: the reply composer on the ticket page, the new-message
+page, and the ticket's scheduled messages. Context builders only: no view imports, no writes.
 
 `composer_context(request, *, ticket, contact)` returns the template context for
 templates/inbox/_composer.html (`composer`) and templates/inbox/_ticket_scheduled.html
-(`ticket_scheduled`); the ticket page merges it into its own context. The reply view
-(inbox/views/messaging.py) renders the same partial after a send with `composer_for`.
+(`ticket_scheduled`); the ticket page merges it into its own context. The send view
+(inbox/views/composer.py) renders the same partial after a send with `composer_for`.
 
 A draft that failed without JavaScript comes back through the session (post, redirect,
 get): the reply view stores the submitted fields and the outcome, and the next render of
@@ -13,105 +14,25 @@ the ticket page puts them back into the composer, text intact.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from avodash.avochato import AvochatoError, RateLimitedError, UnavailableError
-from inbox.forms_messaging import ReplyForm
+from avodash.avochato import AvochatoError
+from avodash.domain import scheduled as scheduled_svc
+from avodash.domain.contacts import Contact, contacts_get
+from inbox.forms.composer import ComposeForm, ReplyForm
 from inbox.idempotency import new_key
 from inbox.services import messages as message_svc
+from inbox.services.delivery import Outcome, disabled_reason
 from inbox.services.messages import SendAs, sms_segments
 from inbox.services.presence import presence_others
-from inbox.services.types import Contact
+from inbox.services.scheduled import cancellable_ids
 
 log = logging.getLogger(__name__)
 SESSION_PREFIX = "composer:"
-
-
-@dataclass(kw_only=True)
-class Outcome:
-    """What happened to a submitted draft, in words for the person who sent it.
-
-    kind: sent | scheduled | duplicate | not_sent | unknown | invalid | refused | others | redraft
-    """
-
-    kind: str
-    title: str
-    detail: str = ""
-    check_url: str | None = None  # where to look when the outcome is unknown
-
-    @property
-    def ok(self) -> bool:
-        return self.kind in ("sent", "scheduled", "duplicate")
-
-    @property
-    def level(self) -> str:
-        if self.ok:
-            return "ok"
-        return "warn" if self.kind in ("unknown", "others", "redraft") else "bad"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "title": self.title, "detail": self.detail, "check_url": self.check_url}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Outcome:
-        return cls(
-            kind=str(data.get("kind") or "not_sent"),
-            title=str(data.get("title") or ""),
-            detail=str(data.get("detail") or ""),
-            check_url=data.get("check_url"),
-        )
-
-
-def not_sent_outcome(err: AvochatoError) -> Outcome:
-    """Certainly not sent: the API refused the message (4xx, 429), the request never left,
-    or a check before sending failed. Say so, and what to do next. (A failure after the
-    message may have reached Avochato is `unknown_outcome`, never this.)"""
-    if isinstance(err, RateLimitedError):
-        wait = f" in {int(err.retry_after) + 1} seconds" if err.retry_after else " in a moment"
-        return Outcome(
-            kind="not_sent",
-            title="Not sent: Avochato asked us to slow down.",
-            detail=f"Nothing was sent. Your draft is below: send it again{wait}.",
-        )
-    if isinstance(err, UnavailableError):
-        return Outcome(
-            kind="not_sent",
-            title="Not sent: Avochato could not be reached.",
-            detail=f"{err.message} The request never left, so nothing was sent. Your draft is below: try again.",
-        )
-    if err.status and err.status >= 500:
-        return Outcome(
-            kind="not_sent",
-            title="Not sent: Avochato had a problem.",
-            detail=f"Avochato answered with an error (HTTP {err.status}). Nothing was sent. Your draft is below: try again in a moment.",
-        )
-    return Outcome(kind="not_sent", title="Not sent: Avochato refused it.", detail=err.message)
-
-
-UNKNOWN_ADVICE = (
-    "Check the conversation before sending it again: pressing Send again will not resend this draft."
-)
-
-
-def unknown_outcome(check_url: str, detail: str = "", *, err: AvochatoError | None = None) -> Outcome:
-    """The request may have reached Avochato and been acted on (a timeout or broken
-    connection after it left, an HTTP 5xx from Avochato or a gateway in front of it, an
-    answer we could not read): it may have been sent. The draft keeps its key, so pressing
-    Send again replays this outcome instead of sending a second copy."""
-    if not detail:
-        if isinstance(err, UnavailableError) or err is None:
-            why = "Avochato did not answer after the message left"
-        elif err.status and err.status >= 500:
-            why = f"Avochato answered with an error (HTTP {err.status}) after the message reached it"
-        else:
-            why = "Avochato's answer to the message could not be read"
-        detail = f"{why}, so it may have been sent. {UNKNOWN_ADVICE}"
-    return Outcome(kind="unknown", title="Unknown whether it was sent.", detail=detail, check_url=check_url)
 
 
 FIELD_WORDS = {
@@ -146,18 +67,6 @@ def fresh_reply_form(contact: Contact | None) -> ReplyForm:
             "mark_addressed": True,
         }
     )
-
-
-def disabled_reason(contact: Contact | None) -> str:
-    if contact is None:
-        return "This ticket's contact could not be found, so there is no number to reply to."
-    if not contact.phone:
-        return "This contact has no phone number to reply to."
-    if contact.opted_out:
-        return f"{contact.display_name} has opted out of messages from this inbox: Avochato refuses to send to them."
-    if contact.blocked:
-        return f"{contact.display_name} is blocked: messages to them are not delivered."
-    return ""
 
 
 def _send_as(request: HttpRequest) -> SendAs:
@@ -217,13 +126,11 @@ def ticket_scheduled_for(
     """The `ticket_scheduled` context: the ticket's pending messages and which ones the viewer
     may cancel (one call: `GET /v1/messages/scheduled?ticket_id=...`). `contact`, when the
     caller has it (the ticket page), names the recipient; otherwise the phone does."""
-    from inbox.views.scheduled import cancellable_ids  # the cancel rule lives with the cancel view
-
     sub = request.inbox.subdomain
     messages: list = []
     load_error = ""
     try:
-        messages = message_svc.scheduled_for_ticket(client=request.avochato, ticket_id=ticket_id)
+        messages = scheduled_svc.scheduled_for_ticket(client=request.avochato, ticket_id=ticket_id)
     except AvochatoError as err:
         load_error = err.message
     contacts = {contact.id: contact} if contact is not None else {}
@@ -232,7 +139,7 @@ def ticket_scheduled_for(
         # The region reloaded on its own (after a schedule or a cancel): one batched lookup
         # so that the messages name their recipient, not just the number.
         try:
-            contacts.update(message_svc.contacts_get(client=request.avochato, contact_ids=sorted(missing)))
+            contacts.update(contacts_get(client=request.avochato, contact_ids=sorted(missing)))
         except AvochatoError as err:
             log.warning("contacts for the ticket's scheduled messages unavailable: %s", err.message)
     for m in messages:
@@ -240,7 +147,7 @@ def ticket_scheduled_for(
             m.contact = contacts[m.contact_id]
     return {
         "messages": messages,
-        "may_cancel": cancellable_ids(request, messages) if messages else set(),
+        "may_cancel": cancellable_ids(user=request.user, inbox=sub, messages=messages),
         "load_error": load_error,
         "note": note,
         "error": error,
@@ -266,4 +173,36 @@ def composer_context(request, *, ticket, contact) -> dict:
             request, ticket_id=ticket_id, contact=contact, form=form, outcome=outcome, others=others
         ),
         "ticket_scheduled": ticket_scheduled_for(request, ticket_id=ticket_id, contact=contact),
+    }
+
+
+def compose_context(
+    request: HttpRequest,
+    form: ComposeForm,
+    outcome: Outcome | None,
+    *,
+    send_as: SendAs | None = None,
+    contact: Contact | None = None,
+) -> dict[str, Any]:
+    """The new-message page's `composer` (the same partial as the reply composer)."""
+    if form.is_bound and form.phone_suggestion is None:
+        form.is_valid()  # fills the phone suggestion for a mistyped number
+    text = (form["text"].value() or "") if form.is_bound else ""
+    return {
+        "form": form,
+        "outcome": outcome,
+        "send_as": send_as if send_as is not None else _send_as(request),
+        "contact": contact,
+        "user_email": request.user.email,
+        "from_number": getattr(request.inbox, "phone", None),
+        "inbox_name": request.inbox.name,
+        "can_send": True,
+        "disabled": "",
+        "others": [],
+        "segments": sms_segments(text.replace("\r\n", "\n")),
+        "max_length": message_svc.MAX_LENGTH,
+        "presets": form.presets,
+        "tz_name": timezone.get_current_timezone_name(),
+        "action_url": reverse("inbox:compose", args=[request.inbox.subdomain]),
+        "stream_url": outcome.check_url if outcome else None,
     }

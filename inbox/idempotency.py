@@ -33,6 +33,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from avodash.domain.errors import ActionError
 from avodash.models import IdempotencyKey
 
 KEY_RE = re.compile(r"^[0-9a-f]{32}$")
@@ -40,10 +41,6 @@ POLL_SECONDS = 0.2
 # A pending row older than this belongs to a request that died mid-call (server restart):
 # nobody will finish it, so its outcome is reported as unknown.
 STALE_AFTER = timedelta(minutes=5)
-
-
-class KeyConflict(Exception):
-    """The key was claimed by another person or for another inbox: refuse, do nothing."""
 
 
 def new_key() -> str:
@@ -63,7 +60,8 @@ class Claim:
 
 def idem_claim(*, key: str, user, inbox: str, action: str) -> Claim:
     """Claim `key` for one write. Fresh when this call created the row; otherwise the
-    existing row (whatever its state). KeyConflict when someone else's key is replayed."""
+    existing row (whatever its state). ActionError when someone else's key is replayed (another
+    person, or another inbox): refuse, do nothing."""
     if not valid_key(key):
         raise ValueError("Not an idempotency key.")
     try:
@@ -77,7 +75,9 @@ def idem_claim(*, key: str, user, inbox: str, action: str) -> Claim:
     except IntegrityError:
         record = IdempotencyKey.objects.get(key=key)
         if record.user_id != user.pk or record.inbox != inbox:
-            raise KeyConflict("This form's key belongs to another draft.") from None
+            raise ActionError(
+                "This form's key belongs to another draft.", audit={"reason": "key conflict"}
+            ) from None
         return Claim(record=record, fresh=False)
 
 

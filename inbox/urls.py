@@ -1,7 +1,32 @@
-"""Inbox URLs: triage (queue, ticket page, home) and messaging (composer, scheduled, search)."""
+"""Inbox URLs (under /i/<subdomain>/), by screen: home, queue, ticket page, composer, message
+search, scheduled messages."""
 
-from inbox.urls_messaging import urlpatterns as messaging_urls
-from inbox.urls_triage import urlpatterns as triage_urls
+from django.urls import path
+
+from inbox.views import composer, home, queue, scheduled, search, ticket
 
 app_name = "inbox"
-urlpatterns = [*triage_urls, *messaging_urls]
+urlpatterns = [
+    path("", home.inbox_home, name="home"),
+    path("charts/", home.inbox_charts, name="home_charts"),
+    # the queue
+    path("tickets/", queue.tickets, name="tickets"),
+    path("tickets/activity/", queue.tickets_activity, name="tickets_activity"),
+    path("tickets/bulk/", queue.tickets_bulk, name="tickets_bulk"),
+    # the ticket page and its regions
+    path("tickets/<str:ticket_id>/", ticket.ticket, name="ticket"),
+    path("tickets/<str:ticket_id>/stream/", ticket.ticket_stream, name="ticket_stream"),
+    path("tickets/<str:ticket_id>/state/", ticket.ticket_state, name="ticket_state"),
+    path("tickets/<str:ticket_id>/update/", ticket.ticket_update, name="ticket_update"),
+    path("tickets/<str:ticket_id>/tags/", ticket.ticket_tag, name="ticket_tag"),
+    path("tickets/<str:ticket_id>/events/", ticket.ticket_event, name="ticket_event"),
+    path("tickets/<str:ticket_id>/presence/", ticket.ticket_presence, name="ticket_presence"),
+    # the composer
+    path("compose/", composer.compose, name="compose"),
+    path("tickets/<str:ticket_id>/send/", composer.send, name="send"),
+    path("tickets/<str:ticket_id>/scheduled/", composer.ticket_scheduled, name="ticket_scheduled"),
+    # messages and scheduled messages
+    path("messages/", search.messages, name="messages"),
+    path("scheduled/", scheduled.scheduled, name="scheduled"),
+    path("scheduled/cancel/", scheduled.scheduled_cancel, name="scheduled_cancel"),
+]

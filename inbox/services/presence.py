@@ -9,19 +9,11 @@ not atomic: at worst a beat is lost and the name disappears for one beat.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from django.core.cache import cache
 
 PRESENCE_BEAT = 15  # seconds between heartbeats (the page's hx-trigger)
 PRESENCE_TTL = 40  # a viewer is shown this long after their last beat
-
-
-@dataclass(frozen=True, kw_only=True)
-class Viewer:
-    user_id: int
-    name: str
-    seen: float
 
 
 def _key(subdomain: str, ticket_id: str) -> str:
@@ -40,13 +32,6 @@ def presence_touch(*, subdomain: str, ticket_id: str, user_id: int, name: str) -
     entries[user_id] = (name, now)
     cache.set(key, entries, PRESENCE_TTL * 2)
     return sorted({n for uid, (n, _) in entries.items() if uid != user_id}, key=str.lower)
-
-
-def presence_leave(*, subdomain: str, ticket_id: str, user_id: int) -> None:
-    key = _key(subdomain, ticket_id)
-    entries = cache.get(key) or {}
-    if entries.pop(user_id, None) is not None:
-        cache.set(key, entries, PRESENCE_TTL * 2)
 
 
 def presence_others(*, subdomain: str, ticket_id: str, user_id: int) -> list[str]:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from avodash.access import inbox_view
 from avodash.avochato import parallel
+from avodash.http import InboxRequest, render_fragment, render_region
+from inbox.pages import VIEW
 from inbox.services import events as event_svc
 from inbox.services import tickets as ticket_svc
 
@@ -78,9 +79,9 @@ def _message_chart(stats: event_svc.MessageStats) -> dict:
     }
 
 
-@inbox_view(perm="avodash.view_tickets")
 @require_GET
-def inbox_home(request: HttpRequest, subdomain: str) -> HttpResponse:
+@inbox_view(perm=VIEW)
+def inbox_home(request: InboxRequest, subdomain: str) -> HttpResponse:
     client = request.avochato
     counts, (scheduled, scheduled_capped) = parallel(
         [
@@ -117,16 +118,15 @@ def inbox_home(request: HttpRequest, subdomain: str) -> HttpResponse:
         ctx["chart"] = _message_chart(
             event_svc.message_stats(client=client, days=CHART_DAYS, tz=timezone.get_current_timezone())
         )
-    return render(request, "inbox/home.html", ctx)
+    return render_region(request, "inbox/home.html", None, ctx)
 
 
-@inbox_view(perm="avodash.view_tickets")
 @require_GET
-def inbox_charts(request: HttpRequest, subdomain: str) -> HttpResponse:
+@inbox_view(perm=VIEW)
+def inbox_charts(request: InboxRequest, subdomain: str) -> HttpResponse:
     """The messages per day chart, loaded after the page (it pages through two weeks of messages)."""
     stats = event_svc.message_stats(
         client=request.avochato, days=CHART_DAYS, tz=timezone.get_current_timezone()
     )
-    return render(
-        request, "inbox/home.html#messages_chart", {"chart": _message_chart(stats), "chart_days": CHART_DAYS}
-    )
+    ctx = {"chart": _message_chart(stats), "chart_days": CHART_DAYS}
+    return render_fragment(request, "inbox/home.html", "messages_chart", ctx)

@@ -8,36 +8,29 @@ message search is not called."""
 
 from __future__ import annotations
 
-import csv
-
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from avodash.access import inbox_view
-from avodash.exports import csv_safe as _cell
-from inbox.forms_messaging import MessageSearchForm
+from avodash.domain.users import inbox_users
+from avodash.exports import csv_response
+from avodash.http import FORM_ERROR, InboxRequest, render_region
+from inbox.forms.search import MessageSearchForm
+from inbox.pages import VIEW
 from inbox.services import messages as message_svc
-from inbox.services.tickets import inbox_users
-from inbox.views.messaging import swap_status
 
-VIEW = "avodash.view_tickets"
+TEMPLATE = "inbox/messages.html"
 
 
 @require_GET
 @inbox_view(perm=VIEW)
-def messages(request: HttpRequest, subdomain: str) -> HttpResponse:
+def messages(request: InboxRequest, subdomain: str) -> HttpResponse:
     form = MessageSearchForm(request.GET)
-    template = "inbox/messages.html#results" if request.htmx else "inbox/messages.html"
     base = {"form": form, "export_cap": message_svc.EXPORT_CAP, "not_delivered": message_svc.NOT_DELIVERED}
     if not form.is_valid():
-        return render(
-            request,
-            template,
-            {**base, "page": None, "users": _users_quietly(request)},
-            status=swap_status(request, 400),
-        )
+        ctx = {**base, "page": None, "users": _users_quietly(request)}
+        return render_region(request, TEMPLATE, "results", ctx, status=FORM_ERROR)
     client = request.avochato
     contact = None
     phone = form.contact_phone
@@ -53,7 +46,7 @@ def messages(request: HttpRequest, subdomain: str) -> HttpResponse:
                 "users": _users_quietly(request),
                 "filtered": True,
             }
-            return render(request, template, ctx)
+            return render_region(request, TEMPLATE, "results", ctx)
     filters = form.filters(contact_id=contact.id if contact else None)
     if form.cleaned_data.get("format") == "csv":
         found, capped = message_svc.messages_export(
@@ -83,62 +76,57 @@ def messages(request: HttpRequest, subdomain: str) -> HttpResponse:
         "contact_phone": phone,
         "quick_not_delivered": filters.status == message_svc.NOT_DELIVERED,
     }
-    return render(request, template, ctx)
+    return render_region(request, TEMPLATE, "results", ctx)
 
 
-def _users_quietly(request: HttpRequest) -> list:
+def _users_quietly(request: InboxRequest) -> list:
     try:
         return inbox_users(client=request.avochato)
     except Exception:  # noqa: BLE001 - the filter form still renders without the sender list
         return []
 
 
+CSV_HEADER = [
+    "created",
+    "direction",
+    "status",
+    "from",
+    "to",
+    "contact",
+    "contact_id",
+    "ticket_id",
+    "message_id",
+    "sender",
+    "segments",
+    "error",
+    "media",
+    "text",
+]
+
+
+def _csv_row(m: message_svc.Message) -> list:
+    return [
+        timezone.localtime(m.created_at).isoformat(timespec="seconds") if m.created_at else "",
+        "received" if m.direction == "in" else "sent",
+        m.status,
+        m.from_phone,
+        m.to_phone,
+        m.contact.display_name if m.contact else "",
+        m.contact_id,
+        m.ticket_id,
+        m.id,
+        m.sender.name if m.sender else "",
+        m.segments if m.segments is not None else "",
+        " ".join(x for x in (str(m.error_code or ""), m.error_text or "") if x),
+        " ".join(m.media_urls),
+        m.body,
+    ]
+
+
 def _csv(subdomain: str, found: list[message_svc.Message], capped: bool) -> HttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"messages-{subdomain}-{stamp}" + (f"-first-{len(found)}" if capped else "") + ".csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response = csv_response(name, CSV_HEADER, (_csv_row(m) for m in found))
     if capped:
         response["X-Avodash-Capped"] = str(message_svc.EXPORT_CAP)
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "created",
-            "direction",
-            "status",
-            "from",
-            "to",
-            "contact",
-            "contact_id",
-            "ticket_id",
-            "message_id",
-            "sender",
-            "segments",
-            "error",
-            "media",
-            "text",
-        ]
-    )
-    for m in found:
-        # Every text that came from the API goes through _cell (phones start with "+").
-        writer.writerow(
-            [
-                timezone.localtime(m.created_at).isoformat(timespec="seconds") if m.created_at else "",
-                "received" if m.direction == "in" else "sent",
-                _cell(m.status),
-                _cell(m.from_phone),
-                _cell(m.to_phone),
-                _cell(m.contact.display_name if m.contact else ""),
-                _cell(m.contact_id),
-                _cell(m.ticket_id),
-                _cell(m.id),
-                _cell(m.sender.name if m.sender else ""),
-                m.segments if m.segments is not None else "",
-                _cell(" ".join(x for x in (str(m.error_code or ""), m.error_text or "") if x)),
-                _cell(" ".join(m.media_urls)),
-                _cell(m.body),
-            ]
-        )
     return response
-
-

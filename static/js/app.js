@@ -47,8 +47,19 @@
     if (ev.key === "?") { ev.preventDefault(); showShortcuts(); }
   });
 
-  // An htmx request that failed and that no region chose to show: put its message in the
-  // flash area, so an error never passes silently.
+  // The one rule for htmx answers (see avodash/http.py): 2xx swap; 422 is a form sent back
+  // with what to fix, swapped in place like a 200; any other 4xx/5xx is not swapped and its
+  // message goes to the flash area, except for background requests (polling, presence,
+  // deferred parts: marked data-background), which simply try again later.
+  if (window.htmx) {
+    window.htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "422", swap: true, error: false },
+      { code: "[45]..", swap: false, error: true },
+      { code: "...", swap: false }
+    ];
+  }
   function flashError(html, text) {
     var region = document.getElementById("flash");
     if (!region) { return; }
@@ -68,12 +79,13 @@
   }
   document.addEventListener("htmx:beforeSwap", function (ev) {
     var d = ev.detail;
-    if (d.xhr.status >= 400 && !d.shouldSwap && !d.quiet) {
-      var text = d.xhr.status === 403 ? "Your role does not allow this." :
-                 d.xhr.status === 404 ? "Not found: it may have been removed." :
-                 "That did not work (error " + d.xhr.status + "). Nothing was lost; try again.";
-      flashError(d.xhr.responseText, text);
-    }
+    if (d.xhr.status < 400 || d.shouldSwap) { return; }
+    var elt = d.requestConfig && d.requestConfig.elt;
+    if (elt && elt.closest && elt.closest("[data-background]")) { return; }
+    var text = d.xhr.status === 403 ? "Your role does not allow this." :
+               d.xhr.status === 404 ? "Not found: it may have been removed." :
+               "That did not work (error " + d.xhr.status + "). Nothing was lost; try again.";
+    flashError(d.xhr.responseText, text);
   });
   document.addEventListener("htmx:sendError", function () {
     flashError("", "The dashboard could not be reached. Check your connection and try again.");

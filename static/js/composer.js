@@ -116,19 +116,6 @@
     }
   }, true);
 
-  // Error answers (a refused draft, a confirmation problem) carry the form back: show them.
-  document.addEventListener("htmx:beforeSwap", function (ev) {
-    var status = ev.detail.xhr.status;
-    if (status < 400) { return; }
-    var target = ev.detail.target;
-    if (target && (target.id === "composer" || target.id === "cancel-confirm" || target.id === "ticket-scheduled" ||
-                   target.id === "ticket-scheduled-confirm" ||
-                   target.id === "message-results" || target.id === "scheduled-results")) {
-      ev.detail.shouldSwap = true;
-      ev.detail.isError = false;
-    }
-  });
-
   document.addEventListener("htmx:afterSwap", function (ev) {
     var t = ev.detail.target;
     if (t && (t.id === "cancel-confirm" || t.id === "ticket-scheduled-confirm")) {

@@ -2,30 +2,6 @@
 (function () {
   "use strict";
 
-  // Error answers carry a readable panel or form errors: show them in the region that asked,
-  // except for background requests (polling, presence, row activity), which simply try again.
-  var BACKGROUND = ["poll", "presence", "older"];
-  document.body.addEventListener("htmx:beforeSwap", function (ev) {
-    var status = ev.detail.xhr.status;
-    if (status < 400) { return; }
-    var elt = ev.detail.requestConfig && ev.detail.requestConfig.elt;
-    var id = elt && elt.id;
-    if (BACKGROUND.indexOf(id) !== -1 || (elt && elt.classList && elt.classList.contains("activity-loader"))) {
-      ev.detail.shouldSwap = false;
-      ev.detail.quiet = true;  // app.js: no flash for a background refresh
-      if (id === "poll") { elt.setAttribute("data-failing", "1"); }
-      return;
-    }
-    ev.detail.shouldSwap = true;
-    ev.detail.isError = false;
-    // An error panel goes inside the region (which stays, so the next request finds it).
-    var target = ev.detail.target;
-    if (target && (target.id === "queue" || target.id === "ticket-state" || target.id === "contact-panel" || target.id === "log-event")) {
-      var text = ev.detail.xhr.responseText || "";
-      if (text.indexOf('id="' + target.id + '"') === -1) { ev.detail.swapOverride = "innerHTML"; }
-    }
-  });
-
   function $(sel, root) { return (root || document).querySelector(sel); }
   function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
 

@@ -72,7 +72,7 @@ def test_the_audit_page_rejects_a_bad_filter(client_itadmin):
 def test_the_audit_csv_export(client_itadmin, agent, lead):
     _seed_entries(agent, lead)
     r = client_itadmin.get("/audit/?format=csv&outcome=failed")
-    assert r["Content-Type"] == "text/csv"
+    assert r["Content-Type"] == "text/csv; charset=utf-8"
     text = b"".join(r.streaming_content).decode()
     lines = text.strip().splitlines()
     assert lines[0].startswith("time,actor")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.helpers import INBOX, api_calls
-from tests.inbox.triage_support import box
+from tests.inbox.support import box
 
 pytestmark = pytest.mark.django_db
 HOME = f"/i/{INBOX}/"

@@ -10,7 +10,7 @@ import pytest
 from avodash.models import AuditEntry
 from inbox.idempotency import new_key
 from tests.helpers import INBOX, post
-from tests.inbox.messaging_support import (
+from tests.inbox.support import (
     BLOCKED,
     BOB,
     HTMX,

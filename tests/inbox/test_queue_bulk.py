@@ -10,7 +10,7 @@ import pytest
 
 from avodash.models import AuditEntry
 from tests.helpers import INBOX, api_calls, post
-from tests.inbox.triage_support import QUEUE, box, open_tickets, row_ids, ticket_by_phone, user_id
+from tests.inbox.support import QUEUE, box, open_tickets, row_ids, ticket_by_phone, user_id
 
 pytestmark = pytest.mark.django_db
 
@@ -154,13 +154,13 @@ def test_the_bulk_bar_offers_select_all_with_the_total(client_lead, sandbox):
     assert 'name="owner"' in html and "Auto-assign" in html
 
 
-def test_nothing_selected_or_nothing_to_change_is_a_400(client_lead, sandbox):
+def test_nothing_selected_or_nothing_to_change_is_a_422(client_lead, sandbox):
     r = post(client_lead, BULK, {"status": "Closed"}, HTTP_HX_REQUEST="true")
-    assert r.status_code == 400 and "Select at least one ticket" in r.content.decode()
+    assert r.status_code == 422 and "Select at least one ticket" in r.content.decode()
     r = post(client_lead, BULK, {"ids": some_open(sandbox, 1)[0].id}, HTTP_HX_REQUEST="true")
-    assert r.status_code == 400 and "Choose what to change" in r.content.decode()
+    assert r.status_code == 422 and "Choose what to change" in r.content.decode()
     r = post(client_lead, BULK, {"ids": some_open(sandbox, 1)[0].id, "owner": "nobody-here"})
-    assert r.status_code == 400 and "Choose an owner from the list" in r.content.decode()
+    assert r.status_code == 422 and "Choose an owner from the list" in r.content.decode()
     assert puts(sandbox) == []
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from avodash.models import AuditEntry
-from tests.inbox.messaging_support import (
+from tests.inbox.support import (
     BOB,
     message_posts,
     pending_of,

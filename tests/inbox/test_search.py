@@ -15,7 +15,7 @@ import pytest
 from avodash.sandbox.state import SmsMessage
 from inbox.services import messages as message_svc
 from tests.helpers import INBOX, api_calls
-from tests.inbox.messaging_support import BOB, HTMX, box, text_of, ticket_for, user_id
+from tests.inbox.support import BOB, HTMX, box, text_of, ticket_for, user_id
 
 URL = f"/i/{INBOX}/messages/"
 
@@ -147,9 +147,9 @@ def test_the_not_delivered_quick_filter_finds_failed_and_undelivered(client_agen
         ("?created_to=9999-12-31&format=csv", "Enter a date no later than 9998-12-31."),
     ],
 )
-def test_a_bad_search_is_a_400_with_a_message(client_agent, sandbox, query, message):
+def test_a_bad_search_is_a_422_with_a_message(client_agent, sandbox, query, message):
     r = client_agent.get(URL + query)
-    assert r.status_code == 400
+    assert r.status_code == 422
     assert message in html.unescape(text_of(r))
     assert searches(sandbox) == []
 
@@ -365,7 +365,7 @@ def test_a_contact_id_still_works_in_the_contact_field(client_agent, sandbox):
 def test_what_is_neither_a_phone_nor_an_id_is_refused_before_any_call(client_agent, sandbox, typed, says):
     r = client_agent.get(URL, {"contact": typed})
     page = html.unescape(text_of(r))
-    assert r.status_code == 400
+    assert r.status_code == 422
     assert "Contact (phone or id):" in page and says in page
     assert contact_lookups(sandbox) == [] and searches(sandbox) == []
 
@@ -375,7 +375,7 @@ def test_the_csv_export_resolves_a_phone_too(client_agent, sandbox):
     r = client_agent.get(URL, {"contact": "(555) 123-4567", "format": "csv"})
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     assert {s["contact_id"] for s in searches(sandbox)} == {ticket.contact_id}
-    rows = list(csv.DictReader(io.StringIO(r.content.decode())))
+    rows = _csv_rows(r)
     assert rows and {row["contact_id"] for row in rows} == {ticket.contact_id}
 
 

@@ -9,11 +9,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from avodash.avochato.django import get_client
-from inbox.services.events import _float, event_from_api
-from inbox.services.types import api_int as _int
-from inbox.services.types import safe_web_url
+from avodash.domain.parse import api_float as _float
+from avodash.domain.parse import api_int as _int
+from avodash.domain.parse import safe_web_url
+from inbox.services.events import event_from_api
 from tests.helpers import INBOX
-from tests.inbox.triage_support import QUEUE, box, row_ids, ticket_url
+from tests.inbox.support import QUEUE, box, row_ids, ticket_url
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,5 @@
-"""Helpers for the messaging tests: the sandbox's seeded people, composer posts, log reads."""
+"""Helpers for the inbox tests: the sandbox's seeded people and tickets, queue rows, composer
+posts, request log reads."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ OPTED_OUT = "+16505551234"  # Olivia Martin
 BLOCKED = "+16505550199"  # Victor Crane
 LANDLINE = "+16505550100"  # Harbor Dental front desk
 HTMX = {"HTTP_HX_REQUEST": "true"}
+QUEUE = f"/i/{INBOX}/tickets/"
 
 
 def box(sandbox, subdomain: str = INBOX):
@@ -74,3 +76,23 @@ def draft_key(html: str) -> str:
 
 def text_of(response) -> str:
     return response.content.decode()
+
+
+def row_ids(response) -> list[str]:
+    """Ticket ids of the queue rows, in order."""
+    return re.findall(r'data-ticket="([^"]+)"', response.content.decode())
+
+
+def contact_of(sandbox, ticket_id: str, subdomain: str = INBOX):
+    inbox = box(sandbox, subdomain)
+    return inbox.contacts[inbox.tickets[ticket_id].contact_id]
+
+
+def ticket_by_phone(sandbox, phone: str, subdomain: str = INBOX):
+    inbox = box(sandbox, subdomain)
+    contact = inbox.contact_by_phone(phone)
+    return inbox.current_ticket(contact.id)
+
+
+def open_tickets(sandbox, subdomain: str = INBOX):
+    return [t for t in box(sandbox, subdomain).tickets.values() if t.status != "Closed"]

@@ -10,10 +10,10 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
+from avodash.domain import scheduled as scheduled_svc
 from avodash.models import AuditEntry
-from inbox.services import messages as message_svc
 from tests.helpers import INBOX, api_calls, post
-from tests.inbox.messaging_support import (
+from tests.inbox.support import (
     BOB,
     HTMX,
     box,
@@ -131,9 +131,9 @@ def test_filters_by_sender_show_only_theirs(client_agent, sandbox):
         ("?window_from=9999-12-31", "Enter a date no later than 9998-12-31."),
     ],
 )
-def test_a_bad_filter_is_a_400_with_a_message(client_agent, sandbox, query, message):
+def test_a_bad_filter_is_a_422_with_a_message(client_agent, sandbox, query, message):
     r = client_agent.get(URL + query)
-    assert r.status_code == 400
+    assert r.status_code == 422
     assert message in html.unescape(text_of(r))
     assert api_calls(sandbox, "GET", "/v1/messages/scheduled") == []
 
@@ -321,7 +321,7 @@ def test_the_last_and_first_days_work_in_every_zone(client_agent, sandbox, tz):
     ],
 )
 def test_a_scheduled_messages_media_is_a_web_link_or_nothing(raw, url):
-    parsed = message_svc.scheduled_from_api({"event_id": "e1", "media_url": raw})
+    parsed = scheduled_svc.scheduled_from_api({"event_id": "e1", "media_url": raw})
     assert parsed.media_url == url
     assert parsed.media_text  # still known to have an attachment, as text
 
@@ -340,9 +340,9 @@ def test_a_non_web_attachment_is_shown_as_text_never_a_link(client_agent, sandbo
 
 
 def test_a_ticket_id_from_the_api_that_is_not_an_id_is_not_linked():
-    parsed = message_svc.scheduled_from_api({"event_id": "e1", "ticket_id": "../../admin"})
+    parsed = scheduled_svc.scheduled_from_api({"event_id": "e1", "ticket_id": "../../admin"})
     assert parsed.ticket_id is None
-    assert message_svc.scheduled_from_api({"event_id": "e1", "ticket_id": "Ab_9-x"}).ticket_id == "Ab_9-x"
+    assert scheduled_svc.scheduled_from_api({"event_id": "e1", "ticket_id": "Ab_9-x"}).ticket_id == "Ab_9-x"
 
 
 # --- the ticket page asks in the page, naming the message, and every time has its zone -------------
@@ -440,16 +440,16 @@ def test_local_when_names_the_zone_and_the_year_only_when_it_differs():
     la_now = datetime(2026, 11, 27, 8, 0, tzinfo=LA)
     with timezone.override(LA):
         assert (
-            message_svc.local_when(datetime(2026, 11, 28, 9, 0, tzinfo=LA), now=la_now)
+            scheduled_svc.local_when(datetime(2026, 11, 28, 9, 0, tzinfo=LA), now=la_now)
             == "Sat 28 Nov 09:00 PST"
         )
         assert (
-            message_svc.local_when(datetime(2027, 7, 4, 9, 0, tzinfo=LA), now=la_now)
+            scheduled_svc.local_when(datetime(2027, 7, 4, 9, 0, tzinfo=LA), now=la_now)
             == "Sun 4 Jul 2027 09:00 PDT"
         )
     with timezone.override(zoneinfo.ZoneInfo("UTC")):
         assert (
-            message_svc.local_when(datetime(2026, 11, 28, 17, 0, tzinfo=LA), now=la_now)
+            scheduled_svc.local_when(datetime(2026, 11, 28, 17, 0, tzinfo=LA), now=la_now)
             == "Sun 29 Nov 01:00 UTC"
         )
-    assert message_svc.local_when(None) == "—"
+    assert scheduled_svc.local_when(None) == "—"

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from avodash.avochato.django import get_client
 from avodash.models import AuditEntry
 from tests.helpers import INBOX, post
-from tests.inbox.triage_support import box, contact_of, ticket_url, user_id
+from tests.inbox.support import box, contact_of, ticket_url, user_id
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}

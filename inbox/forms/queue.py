@@ -1,39 +1,30 @@
-"""Forms of the triage screens: queue filters (GET), bulk actions, ticket controls, contact panel.
-
-Every input goes through one of these before a service is called; a bad GET filter is a
-400 with the message at its field, and the queue is still shown without that value.
-"""
+"""Forms of the ticket queue: its filters (GET, so a queue can be bookmarked), the bulk
+action, and the deferred row activity. A bad GET filter is a form error at its field, and
+the queue is still shown without that value."""
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
-from django.core.validators import RegexValidator
 from django.http import QueryDict
 
-from inbox.services.tickets import (
-    ANY_STATUS,
-    AUTOASSIGN,
-    ORDERS,
-    SELECT_ALL_CAP,
-    UNASSIGN,
-    TicketChange,
-    TicketFilters,
-)
-from inbox.services.types import STATUSES
+from avodash.domain.tickets import AUTOASSIGN, STATUSES, UNASSIGN, TicketChange
+from inbox.forms.ids import CONTROL_RE, ID_RE
+from inbox.services.tickets import ANY_STATUS, ORDERS, SELECT_ALL_CAP, TicketFilters
 
-# Ids are opaque to us, but they only ever travel as path segments: keep them plain.
-ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-id_validator = RegexValidator(ID_RE, "That is not a valid id.")
-CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 CURSOR_MAX = 200
+
+
 OWNER_ME = "me"
+
+
 OWNER_NONE = "none"
 
+
 STATUS_FILTER_CHOICES = [("", "Not closed"), *((s, s) for s in STATUSES), (ANY_STATUS, "Any status")]
+
+
 FILTER_FIELDS = ("status", "owner", "unaddressed", "q", "order")
 
 
@@ -235,81 +226,6 @@ class BulkForm(forms.Form):
     @property
     def changes_owner(self) -> bool:
         return bool(self.cleaned_data.get("owner"))
-
-
-class TicketUpdateForm(forms.Form):
-    """One control of the ticket header: status, owner, or addressed."""
-
-    status = forms.ChoiceField(required=False, choices=[("", "—"), *((s, s) for s in STATUSES)])
-    owner = forms.CharField(required=False, max_length=64)
-    unaddressed = forms.ChoiceField(required=False, choices=[("", "—"), ("true", "true"), ("false", "false")])
-
-    def __init__(self, data=None, *, user_ids: set[str] = frozenset(), **kwargs):
-        super().__init__(data, **kwargs)
-        self.user_ids = user_ids
-
-    def clean_owner(self) -> str:
-        owner = self.cleaned_data.get("owner") or ""
-        if owner and owner not in (UNASSIGN, AUTOASSIGN) and owner not in self.user_ids:
-            raise forms.ValidationError("Choose an owner from the list.")
-        return owner
-
-    def clean(self):
-        data = super().clean()
-        if not self.errors and self.change().empty:
-            raise forms.ValidationError("Nothing to change.")
-        return data
-
-    def change(self) -> TicketChange:
-        d = self.cleaned_data
-        un = d.get("unaddressed")
-        return TicketChange(
-            status=d.get("status") or None,
-            owner=d.get("owner") or None,
-            unaddressed=None if not un else un == "true",
-        )
-
-
-class TagForm(forms.Form):
-    tag = forms.CharField(max_length=64, label="Tag")
-    op = forms.ChoiceField(choices=[("add", "Add"), ("remove", "Remove")], initial="add")
-
-    def clean_tag(self) -> str:
-        tag = " ".join(self.cleaned_data["tag"].split())
-        if not tag:
-            raise forms.ValidationError("Enter a tag.")
-        if "," in tag:
-            raise forms.ValidationError("A tag cannot contain a comma.")
-        return tag
-
-
-class CustomEventForm(forms.Form):
-    type = forms.CharField(max_length=64, label="Type", help_text="For example: sale, click, refund.")
-    context = forms.CharField(
-        required=False, max_length=1000, label="Context", widget=forms.Textarea(attrs={"rows": 2})
-    )
-    revenue = forms.DecimalField(
-        required=False,
-        label="Revenue",
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("-1000000000"),
-        max_value=Decimal("1000000000"),
-    )
-
-    def clean_type(self) -> str:
-        value = " ".join(self.cleaned_data["type"].split())
-        if not value:
-            raise forms.ValidationError("Enter the event type.")
-        return value
-
-
-class StreamQueryForm(forms.Form):
-    """Polling (`after`: newest event time shown) or scrolling back (`page`, `before`)."""
-
-    after = forms.FloatField(required=False, min_value=0)
-    before = forms.FloatField(required=False, min_value=0)
-    page = forms.IntegerField(required=False, min_value=1, max_value=500)
 
 
 class ActivityQueryForm(forms.Form):

@@ -1,0 +1,87 @@
+"""Forms of the scheduled list: its filters (GET) and cancelling (one or several, confirmed)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta, tzinfo
+
+from django import forms
+from django.utils import timezone
+
+from avodash.domain.scheduled import ScheduledFilters
+from inbox.forms.filters import MAX_PAGE, PhoneFilterMixin, check_day, day_start
+from inbox.forms.ids import ID_RE, id_validator
+
+CANCEL_MAX = 100
+
+
+class ScheduledFilterForm(PhoneFilterMixin, forms.Form):
+    """The scheduled list's filters: contact (by phone, or by id from a link), sender,
+    scheduled window, include cancelled."""
+
+    q = forms.CharField(required=False, max_length=200, label="Text")
+    to_number = forms.CharField(required=False, max_length=40, label="Contact phone")
+    contact = forms.CharField(required=False, max_length=64, validators=[id_validator], label="Contact id")
+    ticket = forms.CharField(required=False, max_length=64, validators=[id_validator], label="Ticket id")
+    sender = forms.CharField(required=False, max_length=64, validators=[id_validator], label="Scheduled by")
+    window_from = forms.DateField(
+        required=False, label="Sends from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    window_to = forms.DateField(
+        required=False, label="Sends until", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    cancelled = forms.BooleanField(required=False, label="Include cancelled")
+    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
+
+    FILTERS = ("q", "to_number", "contact", "ticket", "sender", "window_from", "window_to", "cancelled")
+
+    def clean_to_number(self) -> str | None:
+        return self._phone("to_number")
+
+    def clean_window_from(self) -> date | None:
+        return check_day(self.cleaned_data.get("window_from"))
+
+    def clean_window_to(self) -> date | None:
+        return check_day(self.cleaned_data.get("window_to"))
+
+    def clean(self):
+        data = super().clean()
+        lo, hi = data.get("window_from"), data.get("window_to")
+        if lo and hi and lo > hi:
+            self.add_error("window_to", "The end date is before the start date.")
+        return data
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(self.cleaned_data.get(k) for k in self.FILTERS)
+
+    def filters(self, tz: tzinfo | None = None) -> ScheduledFilters:
+        d = self.cleaned_data
+        tz = tz or timezone.get_current_timezone()
+        return ScheduledFilters(
+            query=(d.get("q") or "").strip(),
+            contact_id=d.get("contact") or None,
+            ticket_id=d.get("ticket") or None,
+            sender_id=d.get("sender") or None,
+            to_phone=d.get("to_number"),
+            scheduled_from=day_start(d["window_from"], tz) if d.get("window_from") else None,
+            scheduled_to=day_start(d["window_to"] + timedelta(days=1), tz) if d.get("window_to") else None,
+            include_cancelled=bool(d.get("cancelled")),
+        )
+
+
+class CancelForm(forms.Form):
+    """Cancel one or several scheduled messages; `confirm` is the second step."""
+
+    ids = forms.CharField(required=False)  # read with getlist in clean_ids
+    confirm = forms.BooleanField(required=False)
+    ticket = forms.CharField(required=False, max_length=64, validators=[id_validator])
+
+    def clean_ids(self) -> list[str]:
+        ids = [i.strip() for i in self.data.getlist("ids") if i.strip()]
+        if not ids:
+            raise forms.ValidationError("Choose at least one scheduled message to cancel.")
+        if len(ids) > CANCEL_MAX:
+            raise forms.ValidationError(f"At most {CANCEL_MAX} messages at once.")
+        if not all(ID_RE.match(i) for i in ids):
+            raise forms.ValidationError("That is not a valid message id.")
+        return list(dict.fromkeys(ids))

@@ -1,0 +1,267 @@
+"""The ticket queue: filters (in the URL), the deferred row activity, and bulk actions.
+
+Works as a plain page first; with htmx the queue region (`tickets.html#queue`) is swapped.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import push_url, trigger_client_event
+
+from avodash.access import inbox_view, require_perm
+from avodash.audit import audited
+from avodash.avochato import AvochatoError
+from avodash.domain import contacts as contact_read
+from avodash.domain import tickets as ticket_write
+from avodash.domain import users as user_svc
+from avodash.domain.tickets import STATUSES
+from avodash.domain.users import InboxUser
+from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
+from inbox.forms.queue import (
+    OWNER_ME,
+    OWNER_NONE,
+    ActivityQueryForm,
+    BulkForm,
+    QueueFilterForm,
+    filter_form_from_querystring,
+)
+from inbox.pages import VIEW, owner_label, perms
+from inbox.services import events as event_svc
+from inbox.services import tickets as ticket_svc
+
+TEMPLATE = "inbox/tickets.html"
+
+
+def _quick_views(subdomain: str, form: QueueFilterForm | None, me: InboxUser | None) -> list[dict]:
+    base = reverse("inbox:tickets", args=[subdomain])
+    eff = form.effective if form is not None else {}
+    current = {
+        "status": eff.get("status") or "",
+        "owner": eff.get("owner") or "",
+        "unaddressed": bool(eff.get("unaddressed")),
+        "q": eff.get("q") or "",
+    }
+    views = [
+        ("Open queue", "", {"status": "", "owner": "", "unaddressed": False, "q": ""}),
+        (
+            "Unaddressed",
+            "unaddressed=on&order=oldest_activity",
+            {"status": "", "owner": "", "unaddressed": True, "q": ""},
+        ),
+        ("Mine", f"owner={OWNER_ME}", {"status": "", "owner": OWNER_ME, "unaddressed": False, "q": ""}),
+        ("Unassigned", "owner=none", {"status": "", "owner": "none", "unaddressed": False, "q": ""}),
+    ]
+    return [
+        {
+            "label": label,
+            "url": f"{base}?{qs}" if qs else base,
+            "active": current == wanted,
+            "disabled": wanted["owner"] == OWNER_ME and me is None,
+        }
+        for label, qs, wanted in views
+    ]
+
+
+def _fetch_queue(request: InboxRequest, form: QueueFilterForm, users: list[InboxUser] | None):
+    """The queue page for a filter form: (page, users, me, valid). Owners are checked against
+    the inbox's users; "me" is looked up by email."""
+    client = request.avochato
+    valid = form.is_valid()
+    owner = form.effective["owner"]
+    after = form.cleaned_data.get("after") or None
+    if owner in ("", OWNER_NONE) and users is None:
+        page = ticket_svc.queue_page(client=client, filters=form.filters(me_id=None), after=after)
+        return page, page.users, user_svc.user_for_email(page.users, request.user.email), valid
+    users = users if users is not None else user_svc.inbox_users(client=client)
+    me = user_svc.user_for_email(users, request.user.email)
+    if owner == OWNER_ME and me is None:
+        form.add_error(
+            "owner",
+            "You are not a user of this inbox in Avochato (no user has your email): showing every owner.",
+        )
+        valid = False
+    elif owner not in ("", OWNER_ME, OWNER_NONE) and owner not in {u.id for u in users}:
+        form.add_unknown_owner_error(owner)
+        valid = False
+    filters = form.filters(me_id=me.id if me else None)
+    page = ticket_svc.queue_page(client=client, filters=filters, after=after, users=users)
+    return page, users, me, valid
+
+
+def _queue_context(
+    request: InboxRequest, form: QueueFilterForm, *, users: list[InboxUser] | None = None
+) -> tuple[dict, int]:
+    """Fetch the queue page for a filter form; (context, HTTP status).
+
+    An invalid value is a form error, but the page is still the queue: the error is shown at
+    its field and the value is dropped (its default applies), so a bad bookmark or a typo in
+    the address never hides the tickets.
+    """
+    subdomain = request.inbox.subdomain
+    page, users, me, valid = _fetch_queue(request, form, users)
+    d = form.cleaned_data
+    n = d.get("n") or 1
+    filter_qs = form.querystring()
+    base = reverse("inbox:tickets", args=[subdomain])
+    first = (n - 1) * page.limit + 1
+    ctx = {
+        "form": form,
+        "statuses": STATUSES,
+        "orders": ticket_svc.ORDERS,
+        **perms(request.user),
+        "users": users,
+        "owner_choices": user_svc.owner_choices(client=request.avochato),
+        "me": me,
+        "page": page,
+        "current": form.effective,
+        "filter_messages": [*form.notes.values(), *(e for errs in form.errors.values() for e in errs)],
+        "quick_views": _quick_views(subdomain, form, me),
+        "filter_qs": filter_qs,
+        "unaddressed_view": bool(d.get("unaddressed")),
+        "page_n": n,
+        "first_index": first,
+        "last_index": first + len(page.tickets) - 1,
+        "next_url": f"{base}?{form.page_querystring(page.next_after, n + 1)}" if page.next_after else None,
+        "first_url": f"{base}?{filter_qs}" if filter_qs else base,
+        "activity_ids": ",".join(t.id for t in page.tickets),
+        "select_all_cap": ticket_svc.SELECT_ALL_CAP,
+    }
+    return ctx, 200 if valid else FORM_ERROR
+
+
+@require_GET
+@inbox_view(perm=VIEW)
+def tickets(request: InboxRequest, subdomain: str) -> HttpResponse:
+    """The ticket queue: `?status=&owner=&unaddressed=on&q=&order=&after=` (all optional)."""
+    form = QueueFilterForm(request.GET)
+    ctx, status = _queue_context(request, form)
+    ctx["bulk_result"] = request.session.pop("bulk_result", None)
+    region = "queue" if request.htmx and request.htmx.target == "queue" else None
+    response = render_region(request, TEMPLATE, region, ctx, status=status)
+    if region and status == 200:
+        # The address bar shows the filters only (no empty fields, no page cursor, no `inbox`).
+        qs = form.querystring()
+        base = reverse("inbox:tickets", args=[subdomain])
+        response = push_url(response, f"{base}?{qs}" if qs else base)
+    return response
+
+
+@require_GET
+@inbox_view(perm=VIEW)
+def tickets_activity(request: InboxRequest, subdomain: str) -> HttpResponse:
+    """Deferred part of the queue rows: last activity, last message, wait (one batched call)."""
+    form = ActivityQueryForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse("Invalid ticket ids.", status=400)
+    activity = event_svc.tickets_activity(client=request.avochato, ticket_ids=form.cleaned_data["ids"])
+    ctx = {"activity": activity.items(), "show_wait": request.GET.get("wait") == "1"}
+    return render_fragment(request, TEMPLATE, "activity", ctx)
+
+
+def _bulk_result_dict(result: ticket_write.BulkResult, names: dict[str, str]) -> dict:
+    """A session-safe summary of a bulk result (shown once on the next queue page)."""
+
+    def item(o: ticket_write.TicketOutcome) -> dict:
+        return {"id": o.ticket_id, "name": names.get(o.ticket_id, ""), "message": o.message}
+
+    return {
+        "summary": result.summary,
+        "ok": not result.failed,
+        "requested": result.requested,
+        "updated": len(result.updated),
+        "failures": [item(o) for o in result.failed],
+        "notes": [item(o) for o in result.updated if o.message][:50],
+    }
+
+
+def _outcome_names(client, result: ticket_write.BulkResult) -> dict[str, str]:
+    """Contact names for the tickets the result lists (batched calls; a courtesy, so errors pass)."""
+    listed = [o for o in result.outcomes if not o.ok or o.message]
+    if not listed:
+        return {}
+    try:
+        unknown = [o.ticket_id for o in listed if o.ticket is None]
+        fetched = ticket_svc.tickets_get(client=client, ticket_ids=unknown) if unknown else {}
+        contact_of = {o.ticket_id: (o.ticket or fetched.get(o.ticket_id)) for o in listed}
+        contact_ids = [t.contact_id for t in contact_of.values() if t and t.contact_id]
+        contacts = contact_read.contacts_get(client=client, contact_ids=contact_ids)
+    except AvochatoError:
+        return {}  # the ids still say which ticket
+    return {
+        tid: contacts[t.contact_id].display_name
+        for tid, t in contact_of.items()
+        if t and t.contact_id in contacts
+    }
+
+
+def _confirm_all_matching(request: InboxRequest, form: BulkForm, filter_form, users) -> HttpResponse:
+    """ "All matching": collect what it means now, and show the count before anything runs."""
+    if not filter_form.is_valid():
+        return HttpResponse("The filter is invalid; reload the queue.", status=400)
+    me = user_svc.user_for_email(users, request.user.email)
+    ids, capped = ticket_svc.ticket_ids_matching(
+        client=request.avochato, filters=filter_form.filters(me_id=me.id if me else None)
+    )
+    change = form.change()
+    ctx, _ = _queue_context(request, filter_form, users=users)
+    ctx["confirm"] = {
+        "ids": ",".join(ids),
+        "count": len(ids),
+        "capped": capped,
+        "form": form,
+        "status": change.status,
+        "owner": owner_label(change.owner, users),
+        "addressed": form.cleaned_data.get("addressed"),
+    }
+    return render_region(request, TEMPLATE, "queue", ctx)
+
+
+@require_POST
+@inbox_view(perm="avodash.bulk_update_tickets")
+def tickets_bulk(request: InboxRequest, subdomain: str) -> HttpResponse:
+    """Bulk status / owner / addressed on the selected tickets, or on all matching the filter."""
+    client = request.avochato
+    users = user_svc.inbox_users(client=client)
+    owners = user_svc.owner_choices(client=client)
+    form = BulkForm(request.POST, user_ids={u.id for u in owners})
+    filter_form = filter_form_from_querystring(request.POST.get("filter", ""))
+    if not form.is_valid():
+        ctx, _ = _queue_context(request, filter_form, users=users)
+        ctx["bulk_form"] = form
+        return render_region(request, TEMPLATE, "queue", ctx, status=FORM_ERROR)
+    if form.changes_owner:
+        require_perm(request, "avodash.assign_tickets")
+    if form.cleaned_data["select_all"] and not form.cleaned_data["confirmed"]:
+        return _confirm_all_matching(request, form, filter_form, users)
+    ids = form.cleaned_data["ids"]
+    if not ids:
+        messages.warning(request, "No ticket matches the filter any more; nothing was changed.")
+        return _after_bulk(request, filter_form, users, None)
+    change = form.change()
+    params = {**change.as_params(), "count": len(ids)}
+    with audited(request, action="tickets.bulk_update", target=ids, params=params) as audit:
+        result = ticket_write.tickets_update(client=client, ticket_ids=ids, change=change, users=users)
+        audit.extra.update(result.audit_extra())
+        if result.failed:
+            audit.fail(result.summary)
+    return _after_bulk(request, filter_form, users, result)
+
+
+def _after_bulk(request: InboxRequest, filter_form, users, result) -> HttpResponse:
+    summary = (
+        _bulk_result_dict(result, _outcome_names(request.avochato, result)) if result is not None else None
+    )
+    if request.htmx:
+        ctx, status = _queue_context(request, filter_form, users=users)
+        ctx["bulk_result"] = summary
+        response = render_region(request, TEMPLATE, "queue", ctx, status=status)
+        return trigger_client_event(response, "ticketsChanged")
+    if summary is not None:
+        request.session["bulk_result"] = summary
+    url = reverse("inbox:tickets", args=[request.inbox.subdomain])
+    qs = filter_form.querystring() if filter_form.is_valid() else ""
+    return redirect(f"{url}?{qs}" if qs else url)

@@ -1,0 +1,409 @@
+"""The ticket page: the event stream (polling, scrolling back), the header controls (status,
+owner, addressed), the contact's tags, custom events, and who else has it open.
+
+Every view works as a plain page first (a POST redirects back to the ticket with a flash
+message); with htmx it answers with the named region of `ticket.html`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from avodash.access import inbox_view, require_perm
+from avodash.audit import audited
+from avodash.avochato import AvochatoError, NotFoundError, parallel
+from avodash.domain import contacts as contact_read
+from avodash.domain import tickets as ticket_write
+from avodash.domain import users as user_svc
+from avodash.domain.contacts import Contact
+from avodash.domain.tickets import STATUSES, Ticket
+from avodash.domain.users import InboxUser
+from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
+from inbox.composer import composer_context
+from inbox.forms.ticket import CustomEventForm, StreamQueryForm, TagForm, TicketUpdateForm
+from inbox.pages import VIEW, display_name, owner_label, perms, ticket_id_or_404
+from inbox.services import contacts as contact_svc
+from inbox.services import events as event_svc
+from inbox.services import presence as presence_svc
+from inbox.services import tickets as ticket_svc
+
+TEMPLATE = "inbox/ticket.html"
+MAX_OLDER_PAGES = 20  # without JavaScript, "load earlier" shows this many stream pages at most
+_UNLOADED = object()  # "not fetched yet", where None already means "not found"
+
+
+def _back(subdomain: str, ticket_id: str) -> HttpResponse:
+    return redirect("inbox:ticket", subdomain=subdomain, ticket_id=ticket_id)
+
+
+def _form_errors(form) -> str:
+    return "; ".join(e for errs in form.errors.values() for e in errs)
+
+
+# --- loading ---------------------------------------------------------------------------------------
+def _load_ticket(request: InboxRequest, ticket_id: str, *, older_pages: int = 1) -> dict:
+    """Everything the page shows, in two rounds of parallel calls."""
+    client = request.avochato
+    users = user_svc.inbox_users(client=client)  # the directory: no API call when known
+    calls = [
+        lambda: ticket_svc.ticket_get(client=client, ticket_id=ticket_id),
+        lambda: ticket_svc.tickets_previous(client=client, ticket_id=ticket_id),
+    ]
+    calls += [
+        (lambda p=p: event_svc.ticket_events(client=client, ticket_id=ticket_id, page=p))
+        for p in range(1, older_pages + 1)
+    ]
+    ticket, previous, *pages = parallel(calls)
+    contact = _contact_or_none(request, ticket)
+    ticket_svc.attach_people(tickets=[ticket], contacts={contact.id: contact} if contact else {}, users=users)
+    events = [e for page in reversed(pages) for e in page.events]
+    seen: set[str] = set()
+    events = [e for e in events if not (e.id in seen or seen.add(e.id))]
+    _attach_people(request, ticket_id, events, users)
+    return {
+        "ticket": ticket,
+        "contact": contact,
+        "users": users,
+        "owner_choices": user_svc.owner_choices(client=client),
+        "previous": previous,
+        "events": events,
+        "has_older": pages[-1].has_older,
+        "next_page": older_pages + 1,
+    }
+
+
+def _attach_people(request: InboxRequest, ticket_id: str, events, users: list[InboxUser]) -> None:
+    """Who is who in the stream: inbox users, and the dashboard person behind changes
+    Avochato credits to the API user (from the audit trail)."""
+    event_svc.events_attach_users(events, users)
+    event_svc.events_attach_dashboard_people(
+        events,
+        inbox=request.inbox.subdomain,
+        ticket_id=ticket_id,
+        api_user_id=lambda: user_svc.credential_user_id(client=request.avochato),
+    )
+
+
+def _contact_or_none(request: InboxRequest, ticket: Ticket) -> Contact | None:
+    if not ticket.contact_id:
+        return None
+    try:
+        contact = contact_read.contact_get(client=request.avochato, contact_id=ticket.contact_id)
+    except NotFoundError:
+        return None
+    if contact.owner_id:
+        contact.owner = next(
+            (u for u in user_svc.inbox_users(client=request.avochato) if u.id == contact.owner_id), None
+        )
+    return contact
+
+
+def _name_key(subdomain: str, ticket_id: str) -> str:
+    """The contact's name for stream fragments (polling needs no contact call)."""
+    return f"inbox:ticketname:{subdomain}:{ticket_id}"
+
+
+def _stream_marks(events) -> dict:
+    times = [e.at.timestamp() for e in events if e.at]
+    return {"newest_ts": max(times) if times else 0, "oldest_ts": min(times) if times else None}
+
+
+def _bare(ticket_id: str) -> Ticket:
+    """The ticket as the regions that only need its id know it (no API call)."""
+    return Ticket(id=ticket_id, contact_id=None, status="")
+
+
+# --- the page and its live regions -----------------------------------------------------------------
+@require_GET
+@inbox_view(perm=VIEW)
+def ticket(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
+    ticket_id_or_404(ticket_id)
+    try:
+        older = max(1, min(int(request.GET.get("pages", "1")), MAX_OLDER_PAGES))
+    except ValueError:
+        older = 1
+    data = _load_ticket(request, ticket_id, older_pages=older)
+    others = presence_svc.presence_touch(
+        subdomain=subdomain, ticket_id=ticket_id, user_id=request.user.pk, name=display_name(request.user)
+    )
+    contact_name = data["contact"].display_name if data["contact"] else None
+    cache.set(_name_key(subdomain, ticket_id), contact_name, 3600)
+    ctx = {
+        **data,
+        **_stream_marks(data["events"]),
+        "contact_name": contact_name,
+        **perms(request.user),
+        "statuses": STATUSES,
+        "others_viewing": others,
+        "presence_beat": presence_svc.PRESENCE_BEAT,
+        "tag_form": TagForm(),
+        "event_form": CustomEventForm(),
+        "me": user_svc.user_for_email(data["users"], request.user.email),
+        **composer_context(request, ticket=data["ticket"], contact=data["contact"]),
+    }
+    return render_region(request, TEMPLATE, None, ctx)
+
+
+@require_GET
+@inbox_view(perm=VIEW)
+def ticket_stream(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
+    """Stream fragments: `?after=<ts>` new events (polling), `?page=N&before=<ts>` older ones."""
+    ticket_id_or_404(ticket_id)
+    if not request.htmx:
+        return _back(subdomain, ticket_id)
+    form = StreamQueryForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse("Invalid stream position.", status=400)
+    d = form.cleaned_data
+    client = request.avochato
+    users = user_svc.inbox_users(client=client)
+    ctx = {
+        "ticket": _bare(ticket_id),
+        "contact_name": cache.get(_name_key(subdomain, ticket_id)),
+        **perms(request.user),
+    }
+    if d.get("page"):
+        page = event_svc.ticket_events(
+            client=client, ticket_id=ticket_id, page=d["page"], before=d.get("before")
+        )
+        _attach_people(request, ticket_id, page.events, users)
+        marks = _stream_marks(page.events)
+        ctx.update(
+            events=page.events,
+            has_older=page.has_older,
+            next_page=d["page"] + 1,
+            oldest_ts=marks["oldest_ts"] or d.get("before"),
+        )
+        return render_fragment(request, TEMPLATE, "older", ctx)
+    after = d.get("after") or 0.0
+    events = event_svc.ticket_events_since(client=client, ticket_id=ticket_id, after=after)
+    _attach_people(request, ticket_id, events, users)
+    ctx.update(new_events=events, newest_ts=max(_stream_marks(events)["newest_ts"], after))
+    response = render_fragment(request, TEMPLATE, "poll", ctx)
+    if any(e.kind in ("status_change", "owner_change", "message_in", "message_out") for e in events):
+        # The header (status, owner, addressed) may have changed with them.
+        trigger_client_event(response, "ticketChanged")
+    return response
+
+
+@require_GET
+@inbox_view(perm=VIEW)
+def ticket_presence(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
+    """The presence heartbeat: record this viewer, answer with who else has the ticket open."""
+    ticket_id_or_404(ticket_id)
+    others = presence_svc.presence_touch(
+        subdomain=subdomain, ticket_id=ticket_id, user_id=request.user.pk, name=display_name(request.user)
+    )
+    ctx = {"ticket": _bare(ticket_id), "others_viewing": others, "presence_beat": presence_svc.PRESENCE_BEAT}
+    return render_fragment(request, TEMPLATE, "presence", ctx)
+
+
+# --- the header controls -------------------------------------------------------------------------
+def _state_context(request: InboxRequest, ticket: Ticket, users: list[InboxUser], **extra) -> dict:
+    ticket_svc.attach_people(tickets=[ticket], contacts={}, users=users)
+    return {
+        "ticket": ticket,
+        "users": users,
+        "owner_choices": user_svc.owner_choices(client=request.avochato),
+        "statuses": STATUSES,
+        **perms(request.user),
+        **extra,
+    }
+
+
+@require_GET
+@inbox_view(perm=VIEW)
+def ticket_state(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
+    """The header controls (status, owner, addressed), refreshed after changes."""
+    ticket_id_or_404(ticket_id)
+    if not request.htmx:
+        return _back(subdomain, ticket_id)
+    client = request.avochato
+    users = user_svc.inbox_users(client=client)
+    ticket = ticket_svc.ticket_get(client=client, ticket_id=ticket_id)
+    return render_region(request, TEMPLATE, "state", _state_context(request, ticket, users))
+
+
+_ACTION_NAMES = {"status": "ticket.status", "owner": "ticket.owner", "unaddressed": "ticket.addressed"}
+
+
+@require_POST
+@inbox_view(perm=VIEW)
+def ticket_update(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
+    """Change a ticket's status or addressed state (Agent) or owner (Lead)."""
+    ticket_id_or_404(ticket_id)
+    client = request.avochato
+    users = user_svc.inbox_users(client=client)
+    form = TicketUpdateForm(request.POST, user_ids={u.id for u in user_svc.owner_choices(client=client)})
+    if not form.is_valid():
+        return _state_response(request, ticket_id, users, error=_form_errors(form), status=FORM_ERROR)
+    change = form.change()
+    if change.owner is not None:
+        require_perm(request, "avodash.assign_tickets")
+    if change.status is not None or change.unaddressed is not None:
+        require_perm(request, "avodash.change_ticket_status")
+    field = (
+        "owner" if change.owner is not None else ("status" if change.status is not None else "unaddressed")
+    )
+    try:
+        with audited(
+            request, action=_ACTION_NAMES[field], target=ticket_id, params=change.as_params()
+        ) as audit:
+            outcome = ticket_write.ticket_update(
+                client=client, ticket_id=ticket_id, change=change, users=users
+            )
+            if not outcome.ok:
+                audit.fail(outcome.message)
+    except AvochatoError as err:
+        return _state_response(request, ticket_id, users, error=err.message)
+    if outcome.ok:
+        note = _change_text(change, users) + (f" ({outcome.message})" if outcome.message else "")
+        return _state_response(request, ticket_id, users, ticket=outcome.ticket, note=note)
+    error = f"Not changed: {outcome.message}."
+    return _state_response(request, ticket_id, users, ticket=outcome.ticket, error=error)
+
+
+def _change_text(change: ticket_write.TicketChange, users: list[InboxUser]) -> str:
+    if change.status == "Closed":
+        return "Closed (and marked addressed)."
+    if change.status:
+        return f"Status set to {change.status}."
+    if change.owner:
+        return f"Owner set to {owner_label(change.owner, users)}."
+    return "Marked unaddressed." if change.unaddressed else "Marked addressed."
+
+
+def _state_response(
+    request: InboxRequest,
+    ticket_id: str,
+    users: list[InboxUser],
+    *,
+    ticket: Ticket | None = None,
+    note: str = "",
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        elif note:
+            messages.success(request, note)
+        return _back(request.inbox.subdomain, ticket_id)
+    if ticket is None:
+        ticket = ticket_svc.ticket_get(client=request.avochato, ticket_id=ticket_id)
+    ctx = _state_context(request, ticket, users, note=note, error=error)
+    response = render_region(request, TEMPLATE, "state", ctx, status=status)
+    if note:
+        trigger_client_event(response, "streamChanged")
+    return response
+
+
+# --- the contact panel: tags -------------------------------------------------------------------------
+def _tag_write(request: InboxRequest, ticket: Ticket, tag: str, op: str) -> None:
+    """Add or remove the tag on the ticket's contact, in the audit trail."""
+    params = {"tag": tag, "ticket": ticket.id}
+    with audited(request, action=f"contact.tag_{op}", target=ticket.contact_id, params=params):
+        if op == "add":
+            contact_svc.contact_tag_add(client=request.avochato, contact_id=ticket.contact_id, tag=tag)
+        else:
+            contact_svc.contact_tag_remove(client=request.avochato, contact_id=ticket.contact_id, tag=tag)
+
+
+def _tag_apply(request: InboxRequest, ticket: Ticket, form: TagForm) -> dict:
+    """Apply a valid tag form: what to show next (form, note, error, contact when loaded)."""
+    tag, op = form.cleaned_data["tag"], form.cleaned_data["op"]
+    contact = _contact_or_none(request, ticket) if op == "add" else _UNLOADED
+    if op == "add" and contact is not None and tag in contact.tags:
+        # Adding a tag the contact has would change nothing: say so, write nothing.
+        note = f"{contact.display_name} already has the tag “{tag}”."
+        return {"form": TagForm(), "note": note, "unchanged": True, "contact": contact}
+    try:
+        _tag_write(request, ticket, tag, op)
+    except AvochatoError as err:
+        return {"form": form, "error": err.message, "contact": contact}
+    note = f"Tag “{tag}” {'added' if op == 'add' else 'removed'}."
+    return {"form": TagForm(), "note": note, "contact": _UNLOADED}  # changed: read it again
+
+
+@require_POST
+@inbox_view(perm="avodash.tag_contacts")
+def ticket_tag(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
+    """Add or remove a tag on the ticket's contact."""
+    ticket_id_or_404(ticket_id)
+    ticket = ticket_svc.ticket_get(client=request.avochato, ticket_id=ticket_id)
+    form = TagForm(request.POST)
+    if not ticket.contact_id:
+        done = {"form": form, "error": "This ticket has no contact to tag."}
+    elif form.is_valid():
+        done = _tag_apply(request, ticket, form)
+    else:
+        done = {"form": form, "error": _form_errors(form), "invalid": True}
+    note, error = done.get("note", ""), done.get("error", "")
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        elif done.get("unchanged"):
+            messages.info(request, note)
+        else:
+            messages.success(request, note)
+        return _back(subdomain, ticket_id)
+    contact = done.get("contact", _UNLOADED)
+    ctx = {
+        "ticket": ticket,
+        "contact": _contact_or_none(request, ticket) if contact is _UNLOADED else contact,
+        "tag_form": done["form"],
+        "tag_note": note,
+        "tag_error": error,
+        **perms(request.user),
+    }
+    return render_region(request, TEMPLATE, "contact", ctx, status=FORM_ERROR if done.get("invalid") else 200)
+
+
+# --- custom events -------------------------------------------------------------------------------------
+@require_POST
+@inbox_view(perm="avodash.log_events")
+def ticket_event(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
+    """Log a custom event (type, context, revenue) into the ticket's stream."""
+    ticket_id_or_404(ticket_id)
+    form = CustomEventForm(request.POST)
+    note = error = ""
+    if form.is_valid():
+        d = form.cleaned_data
+        revenue = float(d["revenue"]) if d.get("revenue") is not None else None
+        params = {"type": d["type"], "context": d.get("context") or "", "revenue": revenue}
+        try:
+            with audited(request, action="ticket.event", target=ticket_id, params=params):
+                event_svc.ticket_event_log(
+                    client=request.avochato,
+                    ticket_id=ticket_id,
+                    type=d["type"],
+                    context=d.get("context") or "",
+                    revenue=revenue,
+                )
+            note = f"Logged “{d['type']}”."
+            form = CustomEventForm()
+        except AvochatoError as err:
+            error = err.message
+    if not request.htmx:
+        if note:
+            messages.success(request, note)
+        else:
+            fields = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+            messages.error(request, error or "Check the event form: " + fields)
+        return _back(subdomain, ticket_id)
+    ctx = {
+        "ticket": _bare(ticket_id),
+        "event_form": form,
+        "event_note": note,
+        "event_error": error,
+        **perms(request.user),
+    }
+    response = render_region(request, TEMPLATE, "log_event", ctx, status=200 if note or error else FORM_ERROR)
+    if note:
+        trigger_client_event(response, "streamChanged")
+    return response
