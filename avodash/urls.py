@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from avodash import views
+from team import urls as team_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +13,6 @@ urlpatterns = [
     path("audit/", views.audit, name="audit"),
     path("admin/", admin.site.urls),
     path("i/<str:subdomain>/", include("inbox.urls")),
-    path("i/<str:subdomain>/team/", include("team.urls")),
-    path("team/", include("team.urls_people")),
+    path("i/<str:subdomain>/team/", include(team_urls.team_urls)),
+    path("team/", include(team_urls.people_urls)),
 ]

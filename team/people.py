@@ -18,7 +18,7 @@ from avodash.domain import directory
 from avodash.domain.inboxes import Inbox
 from avodash.domain.scheduled import ScheduledMessage, scheduled_by_sender
 from avodash.domain.tickets import user_open_ticket_count
-from avodash.domain.users import InboxUser, credential_user_id
+from avodash.domain.users import InboxUser, credential_user_id, user_inboxes
 
 T = TypeVar("T")
 
@@ -85,7 +85,8 @@ def person_find(*, email: str, inboxes: list[Inbox]) -> Person:
     """Where `email` is a member among `inboxes` (the operator's), with what the plan needs.
 
     Memberships (role, enabled, disabled ones too) and each inbox's colleagues come from the
-    directory. Then one round, every inbox at once: the person's open ticket count
+    directory. Then one round, every inbox at once: the inboxes they are in beyond the
+    operator's grants (`GET /v1/users/:id/accounts`), their open ticket count
     (`GET /v1/tickets?user_id=`) and pending scheduled messages
     (`GET /v1/messages/scheduled?sender_id=`).
     """
@@ -105,17 +106,17 @@ def person_find(*, email: str, inboxes: list[Inbox]) -> Person:
         return person
     person.user_id, person.name = members[0].user.id, members[0].user.name
     granted = {i.subdomain for i in inboxes}
-    person.elsewhere = sorted(
-        ui.subdomain for ui in directory.memberships_of(user_id=person.user_id) if ui.subdomain not in granted
-    )
-    calls: list[Callable[[], Any]] = []
+    home = get_client(members[0].inbox.subdomain)
+    calls: list[Callable[[], Any]] = [lambda: user_inboxes(client=home, user=person.user_id)]
     for m in members:
         client, uid = get_client(m.inbox.subdomain), m.user.id
         calls += [
             lambda c=client, uid=uid: user_open_ticket_count(client=c, user_id=uid),
             lambda c=client, uid=uid: scheduled_by_sender(client=c, user_id=uid),
         ]
-    results = each(calls)
+    listed, *results = each(calls)
+    if not isinstance(listed, AvochatoError):
+        person.elsewhere = sorted(ui.subdomain for ui in listed if ui.subdomain not in granted)
     for n, m in enumerate(members):
         count, scheduled = results[2 * n : 2 * n + 2]
         m.error = "; ".join(dict.fromkeys(r.message for r in (count, scheduled) if isinstance(r, AvochatoError)))

@@ -1,4 +1,5 @@
-"""Team pages of one inbox: /i/<subdomain>/team/..."""
+"""The team app's URLs: the pages of one inbox (/i/<subdomain>/team/..., namespace `team`) and
+the people pages across inboxes (/team/..., namespace `people`)."""
 
 import re
 
@@ -6,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.urls import path, register_converter
 
-from team import views
+from team.views import jobs, member, offboarding, onboarding, people, team
 
 USER_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 EMAIL_MAX = 254
@@ -45,15 +46,34 @@ class UserRefConverter:
 
 register_converter(UserRefConverter, "user")
 
-app_name = "team"
-urlpatterns = [
-    path("", views.team_list, name="list"),
-    path("add/", views.user_add, name="add"),
-    path("<user:user_id>/", views.user_page, name="user"),
-    path("<user:user_id>/role/", views.user_role, name="role"),
-    path("<user:user_id>/disable/", views.user_disable, name="disable"),
-    path("<user:user_id>/enable/", views.user_enable, name="enable"),
-    path("<user:user_id>/mfa-phone/", views.user_mfa_phone, name="mfa_phone"),
-    path("<user:user_id>/password-reset/", views.user_password_reset, name="password_reset"),
-    path("<user:user_id>/remove/", views.user_remove, name="remove"),
+
+team_patterns = [
+    path("", team.team_list, name="list"),
+    path("add/", member.user_add, name="add"),
+    path("<user:user_id>/", member.user_page, name="user"),
+    path("<user:user_id>/role/", member.user_role, name="role"),
+    path("<user:user_id>/disable/", member.user_disable, name="disable"),
+    path("<user:user_id>/enable/", member.user_enable, name="enable"),
+    path("<user:user_id>/mfa-phone/", member.user_mfa_phone, name="mfa_phone"),
+    path("<user:user_id>/password-reset/", member.user_password_reset, name="password_reset"),
+    path("<user:user_id>/remove/", member.user_remove, name="remove"),
 ]
+
+# People across inboxes, at /team/ (namespace `people`).
+people_patterns = [
+    path("", people.directory, name="directory"),
+    path("compliance/", people.compliance, name="compliance"),
+    path("onboard/", onboarding.onboard, name="onboard"),
+    path("onboard/csv/", onboarding.onboard_csv, name="onboard_csv"),
+    path("onboard/csv/template.csv", onboarding.onboard_csv_template, name="onboard_csv_template"),
+    path("onboard/csv/<int:job_id>/", onboarding.onboard_csv_preview, name="onboard_csv_preview"),
+    path("offboard/", offboarding.offboard, name="offboard"),
+    path("jobs/", jobs.job_list, name="jobs"),
+    path("jobs/<int:job_id>/", jobs.job, name="job"),
+    path("jobs/<int:job_id>/retry/", jobs.job_retry, name="job_retry"),
+    path("jobs/<int:job_id>/cancel/", jobs.job_cancel, name="job_cancel"),
+    path("jobs/<int:job_id>/resume/", jobs.job_resume, name="job_resume"),
+]
+
+team_urls = (team_patterns, "team")
+people_urls = (people_patterns, "people")

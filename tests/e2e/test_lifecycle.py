@@ -6,31 +6,17 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from playwright.sync_api import expect
 
-from avodash.roles import ROLE_PERMS
 from tests.e2e.conftest import login
-from tests.team.lifecycle_support import run_worker  # the real db_worker loop, once
+from tests.team.support import run_worker  # the real db_worker loop, once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NEW = "lena.lifecycle@acme.example"
 MAYA = "maya.patel@acme.example"
 
 
-@pytest.fixture
-def role_groups(transactional_db):
-    """The role groups come from a data migration that an earlier transactional test's flush wipes."""
-    for role, codenames in ROLE_PERMS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label="avodash", codename__in=codenames)
-        )
-
-
-def test_onboard_into_two_inboxes_then_offboard_with_a_handover(
-    role_groups, page, live_server, itadmin, sandbox
-):
+def test_onboard_into_two_inboxes_then_offboard_with_a_handover(page, live_server, itadmin, sandbox):
     sandbox.set_rate_limit(None)
     login(page, live_server, itadmin)
     page.get_by_role("link", name="People").click()
@@ -48,10 +34,10 @@ def test_onboard_into_two_inboxes_then_offboard_with_a_handover(
 
     expect(page).to_have_url(re.compile(r"/team/jobs/\d+/$"))
     progress = page.locator("#job-progress")
-    expect(progress.locator(".lc-title .badge")).to_have_text("Queued")
+    expect(progress.locator(".people-title .badge")).to_have_text("Queued")
     expect(progress).to_contain_text("0 of 2 steps finished")
     run_worker()
-    expect(progress.locator(".lc-title .badge")).to_have_text("Done")  # the page polls: no reload
+    expect(progress.locator(".people-title .badge")).to_have_text("Done")  # the page polls: no reload
     expect(progress).to_contain_text("2 of 2 steps finished")
     expect(progress.get_by_text("added as member, MFA phone pending verification")).to_have_count(2)
     lena = sandbox.state.user_by_email(NEW)
@@ -70,7 +56,7 @@ def test_onboard_into_two_inboxes_then_offboard_with_a_handover(
     page.get_by_role("link", name="Offboard", exact=True).click()
     page.get_by_label("Their email").fill(NEW)
     page.get_by_role("button", name="Find").click()
-    plan = page.locator(".lc-plan-table")
+    plan = page.locator(".people-plan-table")
     expect(plan.locator("tbody tr")).to_have_count(2)
     support_row = plan.locator("tr", has_text="Acme Support")
     expect(support_row.locator("td.num")).to_have_text("2")
@@ -82,9 +68,9 @@ def test_onboard_into_two_inboxes_then_offboard_with_a_handover(
 
     expect(page).to_have_url(re.compile(r"/team/jobs/\d+/$"))
     progress = page.locator("#job-progress")
-    expect(progress.locator(".lc-title .badge")).to_have_text("Queued")
+    expect(progress.locator(".people-title .badge")).to_have_text("Queued")
     run_worker()
-    expect(progress.locator(".lc-title .badge")).to_have_text("Done")
+    expect(progress.locator(".people-title .badge")).to_have_text("Done")
     expect(progress).to_contain_text("6 of 6 steps finished")
     expect(progress).to_contain_text("2 open tickets handed to Maya Patel")
     assert {t.user_id for t in mine} == {maya.id}
@@ -105,7 +91,7 @@ SHOT_CSV = (
 
 
 @pytest.mark.screenshots
-def test_lifecycle_screenshots(role_groups, request, page, live_server, itadmin, sandbox):
+def test_lifecycle_screenshots(request, page, live_server, itadmin, sandbox):
     """docs/screenshots/onboard.png, onboard-csv-preview.png, offboard-plan.png,
     offboard-progress.png, compliance.png (run with `-m screenshots`; AVODASH_SCREENSHOTS=dir
     writes them elsewhere)."""
@@ -170,7 +156,7 @@ def test_lifecycle_screenshots(role_groups, request, page, live_server, itadmin,
         status=Job.RUNNING, started_at=now, heartbeat_at=now + timezone.timedelta(hours=1)
     )
     page.reload()
-    expect(page.locator(".lc-title .badge")).to_have_text("Running")
+    expect(page.locator(".people-title .badge")).to_have_text("Running")
     page.screenshot(path=os.path.join(out, "offboard-progress.png"))
 
     page.goto(f"{live_server.url}/team/compliance/")

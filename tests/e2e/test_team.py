@@ -7,26 +7,13 @@ import os
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from playwright.sync_api import expect
 
-from avodash.roles import ROLE_PERMS
 from tests.e2e.conftest import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 INBOX = "acme-support"
 JORDAN = "jordan.lee@acme.example"
-
-
-@pytest.fixture
-def role_groups(transactional_db):
-    """The role groups come from a data migration, which the flush after an earlier
-    transactional test wipes (permissions come back through post_migrate, groups do not)."""
-    for role, codenames in ROLE_PERMS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label="avodash", codename__in=codenames)
-        )
 
 
 def _member(sandbox, email: str):
@@ -35,7 +22,7 @@ def _member(sandbox, email: str):
 
 
 def test_an_it_admin_changes_role_disables_re_enables_and_resets_password(
-    role_groups, page, live_server, itadmin, sandbox
+    page, live_server, itadmin, sandbox
 ):
     sandbox.set_rate_limit(None)  # the dashboard's limiter is lifted in tests; lift the sandbox's too
     login(page, live_server, itadmin)
@@ -84,13 +71,29 @@ def test_an_it_admin_changes_role_disables_re_enables_and_resets_password(
     )
     assert sandbox.state.user_by_email(JORDAN).password_reset_sent_at is not None
 
+    # a phone typed the local way comes back in place with the error and a "Did you mean" (422)
+    page.get_by_label("Phone for two-factor codes").fill("(415) 555-0177")
+    page.get_by_role("button", name="Set phone").click()
+    mfa = page.locator("#mfa-phone")
+    expect(mfa).to_contain_text("Did you mean +14155550177?")
+    expect(page.get_by_label("Phone for two-factor codes")).to_have_value("(415) 555-0177")
+    expect(page).to_have_url(re.compile(r"/team/[^/]+/$"))
+    mfa.get_by_role("button", name="Use +14155550177").click()
+    expect(page.locator("#flash")).to_contain_text("MFA phone +14155550177 set for Jordan Lee")
+
     # it is all in the audit trail
     page.get_by_role("link", name="Audit").click()
-    for action in ("Role changed", "User disabled", "User re-enabled", "Password reset sent"):
+    for action in (
+        "Role changed",
+        "User disabled",
+        "User re-enabled",
+        "Password reset sent",
+        "MFA phone set",
+    ):
         expect(page.locator("table.data")).to_contain_text(action)
 
 
-def test_disabling_works_without_javascript(role_groups, browser, live_server, itadmin, sandbox):
+def test_disabling_works_without_javascript(browser, live_server, itadmin, sandbox):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, java_script_enabled=False)
     page = context.new_page()
     try:
@@ -108,7 +111,7 @@ def test_disabling_works_without_javascript(role_groups, browser, live_server, i
 
 
 @pytest.mark.screenshots
-def test_team_screenshots(role_groups, request, page, live_server, itadmin, sandbox):
+def test_team_screenshots(request, page, live_server, itadmin, sandbox):
     """docs/screenshots/team.png and team-user.png (run with `-m screenshots`)."""
     if "screenshots" not in (request.config.getoption("-m") or ""):
         pytest.skip("run with -m screenshots to regenerate docs/screenshots")

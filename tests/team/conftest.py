@@ -1,10 +1,12 @@
-"""Helpers for the team page tests: demo people of the sandbox (see avodash/sandbox/seed.py)."""
+"""Helpers and fixtures for the team and people page tests: demo people of the sandbox (see
+avodash/sandbox/seed.py), the sandbox's rate limit, and how jobs run."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.helpers import INBOX
+from tests.team.support import DATABASE, IMMEDIATE
 
 MANAGER_CREDENTIAL = ("sandbox-manager", "sandbox-manager-secret")  # Maya Patel, manager in acme-support
 
@@ -34,10 +36,21 @@ def as_manager_credential(settings):
     settings.AVOCHATO_AUTH_ID, settings.AVOCHATO_AUTH_SECRET = MANAGER_CREDENTIAL
 
 
-@pytest.fixture(autouse=True)
-def _sandbox_without_rate_limit(request, sandbox):
+@pytest.fixture
+def no_rate_limit(sandbox):
     """tests/conftest.py lifts the dashboard's own limiter (1000/s) but the sandbox keeps the
-    API's 20/s, so a page of parallel calls would meet 429s and retries. Lift both, for the
-    team page tests only (test_team_*.py); the next test's reset restores the limit."""
-    if request.node.path.name.startswith("test_team_"):
-        sandbox.set_rate_limit(None)
+    API's 20/s, so a page of parallel calls would meet 429s and retries. Lift both; the next
+    test's reset restores the limit."""
+    sandbox.set_rate_limit(None)
+
+
+@pytest.fixture
+def immediate(settings):
+    """Jobs run inside the request that starts them (no worker needed)."""
+    settings.TASKS = IMMEDIATE
+
+
+@pytest.fixture
+def db_tasks(settings):
+    """Jobs go through the database queue; `run_worker()` (tests/team/support.py) plays the worker."""
+    settings.TASKS = DATABASE

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from tests.team.lifecycle_support import no_rate_limit, user_id  # noqa: F401
+from tests.team.support import user_id
 
 pytestmark = pytest.mark.usefixtures("no_rate_limit")
 
@@ -52,7 +52,7 @@ def test_the_directory_filters_and_refuses_a_bad_filter(client_itadmin, sandbox)
     r = client_itadmin.get("/team/", {"inbox": "acme-sales", "q": "sam"})
     assert [p.email for p in r.context["people"]] == ["sam.rivera@acme.example"]
     r = client_itadmin.get("/team/", {"inbox": "initech"})
-    assert r.status_code == 400
+    assert r.status_code == 422
     assert "That filter is not valid." in r.content.decode()
 
 
@@ -111,3 +111,22 @@ def test_an_inbox_that_cannot_be_read_is_named_and_the_page_still_works(client_i
     page = r.content.decode()
     for name in ("Acme Support", "Acme Sales", "Globex Help"):
         assert f"{name} could not be read" in page
+
+
+def test_compliance_csv_escapes_every_api_text_column(client_itadmin, sandbox):
+    grace = user_id(sandbox, "grace.kim@acme.example")
+    with sandbox.state.lock:
+        user = sandbox.state.users[grace]
+        user.name, user.email = "=1+2", "+cmd@x.example"
+        sandbox.state.inbox("acme-support").members[grace].role = "@SUM(1)"
+    r = client_itadmin.get("/team/compliance/", {"inbox": "acme-support", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(r.streaming_content).decode())))
+    row = next(row for row in rows if row["email"].endswith("cmd@x.example"))
+    assert row["name"] == "'=1+2" and row["email"] == "'+cmd@x.example" and row["role"] == "'@sum(1)"
+
+
+def test_the_directory_and_compliance_say_how_fresh_each_inbox_is(client_lead, sandbox):
+    for url in ("/team/", "/team/compliance/"):
+        page = client_lead.get(url).content.decode()
+        fresh = page[page.index("Read from Avochato:") :][:1500]
+        assert "Acme Support" in fresh and "Globex Help" in fresh and "<time" in fresh, url

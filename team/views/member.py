@@ -1,0 +1,426 @@
+"""One member of an inbox: their page, and the IT admin's actions on them (add, role, MFA phone,
+password reset, disable, enable, remove).
+
+Leads read (`avodash.view_team`); IT admins also act (`avodash.manage_team`); agents get
+403 everywhere here. Every write goes through a form, is audited, and ends in a redirect
+with a flash message, or re-renders the page with the error at the form and the input kept.
+Destructive actions (disable, remove) go through a confirmation that names the user and
+the inbox: a page of its own without JS, loaded inline with htmx.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from avodash.access import inbox_view
+from avodash.audit import audited
+from avodash.avochato import AvochatoError, ForbiddenError, ValidationError, parallel
+from avodash.domain import phones
+from avodash.domain import tickets as inbox_tickets
+from avodash.domain import users as inbox_users
+from avodash.domain.errors import ActionError
+from avodash.domain.inboxes import inboxes_for
+from avodash.domain.users import InboxUser
+from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
+from avodash.middleware import api_error_status
+from team.forms.member import ConfirmForm, MfaPhoneForm, RemoveForm, RoleForm, UserAddForm
+
+VIEW = "avodash.view_team"
+MANAGE = "avodash.manage_team"
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _queue_url(subdomain: str, user_id: str) -> str:
+    """The ticket queue filtered by owner (the triage pages accept `owner=<user id>`)."""
+    try:
+        base = reverse("inbox:tickets", kwargs={"subdomain": subdomain})
+    except NoReverseMatch:
+        base = f"/i/{subdomain}/tickets/"
+    return f"{base}?{urlencode({'owner': user_id})}"
+
+
+def _user_url(subdomain: str, user_id: str) -> str:
+    return reverse("team:user", kwargs={"subdomain": subdomain, "user_id": user_id})
+
+
+def _tickets(n: int) -> str:
+    return f"{n} open ticket{'' if n == 1 else 's'}"
+
+
+def _status_for(err: AvochatoError | ActionError) -> int:
+    if isinstance(err, (ActionError, ValidationError, ForbiddenError)):
+        return FORM_ERROR
+    return api_error_status(err)
+
+
+@dataclass
+class UserPage:
+    user: InboxUser
+    inboxes: list  # the member's inboxes the viewer is granted (avodash.domain.inboxes.Inbox)
+    other_inboxes: int  # how many more, not granted to the viewer: a count, never named
+    open_tickets: int
+    is_credential_user: bool
+
+
+def _load_user_page(request: InboxRequest, user_ref: str) -> UserPage:
+    """The user (from the directory), then one parallel round: the inboxes they belong to,
+    their open ticket count here and who the API credential is.
+
+    An inbox the viewer has no grant for must look like one that does not exist: no name,
+    subdomain or phone, only a count.
+    """
+    client = request.avochato
+    user = inbox_users.inbox_user(client=client, user=user_ref)
+    member_of, count, api_user_id = parallel(
+        [
+            lambda: {i.subdomain for i in inbox_users.user_inboxes(client=client, user=user.id)},
+            lambda: inbox_tickets.user_open_ticket_count(client=client, user_id=user.id),
+            lambda: inbox_users.credential_user_id(client=client),
+        ]
+    )
+    shown = [i for i in inboxes_for(request.user) if i.subdomain in member_of]
+    return UserPage(
+        user=user,
+        inboxes=shown,
+        other_inboxes=len(member_of) - len(shown),
+        open_tickets=count,
+        is_credential_user=user.id == api_user_id,
+    )
+
+
+def _refuse_credential_user(request: InboxRequest, subdomain: str, user: InboxUser) -> HttpResponse | None:
+    """Disabling or removing the API credential's own user would cut avodash off from the inbox."""
+    if user.id != inbox_users.credential_user_id(client=request.avochato):
+        return None
+    return _render_user(
+        request,
+        subdomain,
+        user.id,
+        status=FORM_ERROR,
+        action_error=f"{user.display_name} is the user avodash's API credential acts as: disabling or "
+        f"removing it would cut the dashboard off from {request.inbox.name}. Change it in Avochato itself.",
+    )
+
+
+def _render_user(
+    request: InboxRequest,
+    subdomain: str,
+    user_ref: str,
+    *,
+    status: int = 200,
+    role_form: RoleForm | None = None,
+    role_error: str = "",
+    action_error: str = "",
+) -> HttpResponse:
+    data = _load_user_page(request, user_ref)
+    mfa = request.session.pop(_mfa_draft_key(subdomain, user_ref), None) or {}
+    user = data.user
+    context = {
+        "member": user,
+        "member_inboxes": data.inboxes,
+        "other_inboxes": data.other_inboxes,
+        "open_tickets": data.open_tickets,
+        "is_credential_user": data.is_credential_user,
+        "queue_url": _queue_url(subdomain, user.id),
+        "can_manage": request.user.has_perm(MANAGE),
+        "role_form": role_form or RoleForm(initial={"role": user.role}),
+        "role_error": role_error,
+        "role_rule": inbox_users.ROLE_RULE,
+        "role_help": inbox_users.ROLE_HELP,
+        "mfa_phone": mfa.get("phone", ""),
+        "mfa_error": mfa.get("error", ""),
+        "mfa_suggestion": mfa.get("suggestion", ""),
+        "action_error": action_error,
+        "reset_hours": inbox_users.PASSWORD_RESET_EXPIRY_HOURS,
+    }
+    return render_region(request, "team/user.html", None, context, status=status)
+
+
+def _member(request: InboxRequest, user_ref: str) -> InboxUser:
+    return inbox_users.inbox_user(client=request.avochato, user=user_ref)
+
+
+# --- one user ----------------------------------------------------------------------------
+
+
+@require_GET
+@inbox_view(perm=VIEW)
+def user_page(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
+    return _render_user(request, subdomain, user_id)
+
+
+@require_POST
+@inbox_view(perm=MANAGE)
+def user_role(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        return _render_user(request, subdomain, user_id, status=FORM_ERROR, role_form=form)
+    role = form.cleaned_data["role"]
+    user = _member(request, user_id)
+    try:
+        with audited(request, action="team.user_role", target=user.id, params={"role": role}):
+            user = inbox_users.user_role_update(client=request.avochato, user=user.id, role=role)
+    except (AvochatoError, ActionError) as err:
+        refused = isinstance(err, (ValidationError, ForbiddenError))
+        error = err.message + (" " + inbox_users.ROLE_RULE if refused else "")
+        return _render_user(
+            request, subdomain, user_id, status=_status_for(err), role_form=form, role_error=error
+        )
+    messages.success(request, f"{user.display_name} is now {user.role or role} in {request.inbox.name}.")
+    return redirect(_user_url(subdomain, user.id))
+
+
+@require_POST
+@inbox_view(perm=MANAGE)
+def user_enable(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
+    user = _member(request, user_id)
+    try:
+        with audited(request, action="team.user_enable", target=user.id):
+            user = inbox_users.user_enable(client=request.avochato, user=user.id)
+    except AvochatoError as err:
+        return _render_user(request, subdomain, user_id, status=_status_for(err), action_error=err.message)
+    messages.success(request, f"{user.display_name} is enabled again in {request.inbox.name}.")
+    return redirect(_user_url(subdomain, user.id))
+
+
+@require_http_methods(["GET", "POST"])
+@inbox_view(perm=MANAGE)
+def user_password_reset(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
+    """A light confirmation first (naming the user and the link's lifetime), then the reset."""
+    user = _member(request, user_id)
+    hours = inbox_users.PASSWORD_RESET_EXPIRY_HOURS
+    if not (request.method == "POST" and ConfirmForm(request.POST).is_valid()):
+        return _confirm(request, {"member": user, "action": "password_reset", "reset_hours": hours})
+    try:
+        with audited(request, action="team.user_password_reset", target=user.id):
+            inbox_users.user_password_reset(client=request.avochato, user=user.id)
+    except AvochatoError as err:
+        return _render_user(request, subdomain, user_id, status=_status_for(err), action_error=err.message)
+    who = user.email or user.display_name
+    messages.success(request, f"Password reset email sent to {who}. The link in it expires in {hours} hours.")
+    return redirect(_user_url(subdomain, user.id))
+
+
+# --- MFA phone -----------------------------------------------------------------------------
+
+
+def _mfa_draft_key(subdomain: str, user_ref: str) -> str:
+    return f"team:mfa-draft:{subdomain}:{user_ref}"
+
+
+def _mfa_problem(
+    request: InboxRequest,
+    subdomain: str,
+    user_id: str,
+    *,
+    phone: str,
+    error: str,
+    status: int,
+    user: InboxUser | None = None,
+) -> HttpResponse:
+    """The MFA phone form again, with the error, the input kept and a "Did you mean" for a
+    number typed the local way. htmx: the form's section alone; without JS: back to the user
+    page (PRG), which shows the same from the session. The URL stays the user page's."""
+    suggestion = phones.suggestion(phone, region=settings.PHONE_REGION)
+    draft = {"phone": phone, "error": error, "suggestion": suggestion}
+    if request.htmx:
+        context = {
+            "member": user or _member(request, user_id),
+            "mfa_phone": phone,
+            "mfa_error": error,
+            "mfa_suggestion": suggestion,
+        }
+        return render_fragment(request, "team/user.html", "mfa", context, status=status)
+    request.session[_mfa_draft_key(subdomain, user_id)] = draft
+    return redirect(_user_url(subdomain, user_id) + "#h-phone")
+
+
+@require_POST
+@inbox_view(perm=MANAGE)
+def user_mfa_phone(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
+    data = request.POST.copy()
+    if data.get("suggested"):  # the "Did you mean" button
+        data["phone"] = data["suggested"]
+    form = MfaPhoneForm(data)
+    typed = (data.get("phone") or "")[:64]
+    if not form.is_valid():
+        error = form.errors["phone"][0] if "phone" in form.errors else "Enter a phone number."
+        return _mfa_problem(request, subdomain, user_id, phone=typed, error=error, status=FORM_ERROR)
+    phone = form.cleaned_data["phone"]
+    user = _member(request, user_id)
+    try:
+        with audited(request, action="team.user_mfa_phone", target=user.id, params={"phone": phone}):
+            user = inbox_users.user_mfa_phone_set(client=request.avochato, user=user.id, phone=phone)
+    except (AvochatoError, ActionError) as err:
+        return _mfa_problem(
+            request, subdomain, user_id, phone=typed, error=err.message, status=_status_for(err), user=user
+        )
+    messages.success(
+        request,
+        f"MFA phone {phone} set for {user.display_name}. It stays pending until they confirm it "
+        "with the code Avochato texts to that number.",
+    )
+    if request.htmx:
+        return HttpResponseClientRedirect(_user_url(subdomain, user.id))
+    return redirect(_user_url(subdomain, user.id))
+
+
+# --- destructive actions: disable, remove ---------------------------------------------------
+
+
+def _confirm(request: InboxRequest, context: dict, *, status: int = 200) -> HttpResponse:
+    region = "panel" if request.htmx and request.htmx.target == "confirm-region" else None
+    return render_region(request, "team/confirm.html", region, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@inbox_view(perm=MANAGE)
+def user_disable(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
+    user = _member(request, user_id)
+    refused = _refuse_credential_user(request, subdomain, user)
+    if refused:
+        return refused
+    if not (request.method == "POST" and ConfirmForm(request.POST).is_valid()):
+        return _confirm(request, {"member": user, "action": "disable"})
+    try:
+        with audited(request, action="team.user_disable", target=user.id, params={"email": user.email or ""}):
+            user = inbox_users.user_disable(client=request.avochato, user=user.id)
+    except AvochatoError as err:
+        return _render_user(request, subdomain, user_id, status=_status_for(err), action_error=err.message)
+    messages.success(
+        request,
+        f"{user.display_name} is disabled in {request.inbox.name}: they cannot sign in here and get no "
+        "new conversations. Their history is kept; re-enable them any time.",
+    )
+    return redirect(_user_url(subdomain, user.id))
+
+
+def _handover(request: InboxRequest, user: InboxUser, colleague: InboxUser) -> tuple[str, str, int]:
+    """Hand the user's open tickets to a colleague (the one handover service, as the
+    offboarding job uses). Returns (note for the success message, error, status)."""
+    try:
+        with audited(
+            request,
+            action="team.tickets_handover",
+            target=user.id,
+            params={"to_user_id": colleague.id, "to": colleague.email or colleague.name},
+        ) as handle:
+            result = inbox_tickets.tickets_handover(
+                client=request.avochato, from_user_id=user.id, to=colleague.id
+            )
+            handle.extra = {"found": result.requested, "moved": len(result.moved)}
+            if not result.ok:
+                handle.fail(result.summary)
+    except (AvochatoError, ActionError) as err:
+        error = f"Could not hand over the tickets, so {user.display_name} was not removed: {err.message}"
+        return "", error, _status_for(err)
+    if not result.ok:
+        reasons = "; ".join(sorted({o.message for o in result.failed}))
+        error = (
+            f"{user.display_name} was not removed: {len(result.failed)} of {result.requested} open "
+            f"tickets could not be handed over ({reasons}). Nothing was left unassigned. Try again: "
+            "the handover picks up the tickets still assigned to them."
+        )
+        return "", error, 502
+    note = f" {_tickets(len(result.moved))} handed to {colleague.display_name}." if result.moved else ""
+    return note, "", 200
+
+
+def _remove_context(request: InboxRequest, user: InboxUser) -> dict:
+    """The confirmation: the user's open tickets here, and the enabled colleagues who may take them."""
+    client = request.avochato
+    open_tickets, api_user_id = parallel(
+        [
+            lambda: inbox_tickets.user_open_ticket_count(client=client, user_id=user.id),
+            lambda: inbox_users.credential_user_id(client=client),
+        ]
+    )
+    colleagues = [u for u in inbox_users.owner_choices(client=client) if u.id not in (user.id, api_user_id)]
+    form = RemoveForm(request.POST if request.method == "POST" else None, colleagues=colleagues)
+    return {
+        "member": user,
+        "action": "remove",
+        "form": form,
+        "open_tickets": open_tickets,
+        "colleagues": colleagues,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@inbox_view(perm=MANAGE)
+def user_remove(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
+    user = _member(request, user_id)
+    refused = _refuse_credential_user(request, subdomain, user)
+    if refused:
+        return refused
+    context = _remove_context(request, user)
+    form = context["form"]
+    if request.method != "POST":
+        return _confirm(request, context)
+    if not form.is_valid():
+        return _confirm(request, context, status=FORM_ERROR if form.data.get("confirm") else 200)
+    handover_to = form.cleaned_data.get("handover_to") or ""
+    note = ""
+    if handover_to:
+        colleague = next(u for u in context["colleagues"] if u.id == handover_to)
+        note, context["error"], status = _handover(request, user, colleague)
+        if context["error"]:
+            return _confirm(request, context, status=status)
+    params = {"email": user.email or "", "handover_to": handover_to}
+    try:
+        with audited(request, action="team.user_remove", target=user.id, params=params):
+            inbox_users.user_delete(client=request.avochato, user=user.id)
+    except AvochatoError as err:
+        context["error"] = err.message + (f" (The handover already happened:{note})" if note else "")
+        return _confirm(request, context, status=_status_for(err))
+    open_tickets = context["open_tickets"]
+    left = ""
+    if open_tickets and not handover_to:
+        left = f" Their {_tickets(open_tickets)} here {'is' if open_tickets == 1 else 'are'} now unassigned."
+    messages.success(request, f"{user.display_name} was removed from {request.inbox.name}.{note}{left}")
+    return redirect("team:list", subdomain=subdomain)
+
+
+# --- add a user --------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@inbox_view(perm=MANAGE)
+def user_add(request: InboxRequest, subdomain: str) -> HttpResponse:
+    form = UserAddForm(request.POST or None)
+    context = {"form": form, "role_help": inbox_users.ROLE_HELP}
+    if request.method != "POST":
+        return render_region(request, "team/add.html", None, context)
+    if not form.is_valid():
+        return render_region(request, "team/add.html", None, context, status=FORM_ERROR)
+    data = form.cleaned_data
+    params = {"role": data["role"], "name": data["name"], "phone": data["phone"]}
+    try:
+        with audited(request, action="team.user_add", target=data["email"], params=params) as handle:
+            result = inbox_users.user_add(
+                client=request.avochato,
+                email=data["email"],
+                name=data["name"] or None,
+                role=data["role"],
+                phone=data["phone"] or None,
+            )
+            handle.extra = {"user_id": result.user.id, "invited": result.invited}
+    except (AvochatoError, ActionError) as err:
+        context["api_error"] = err
+        return render_region(request, "team/add.html", None, context, status=_status_for(err))
+    text = f"{result.outcome} Role: {result.user.role or data['role']}."
+    if data["phone"]:
+        text += f" MFA phone {data['phone']} is pending until they confirm it by SMS."
+    messages.success(request, text)
+    return redirect(_user_url(subdomain, result.user.id))

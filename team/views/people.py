@@ -1,0 +1,108 @@
+"""People across inboxes (/team/): the directory and MFA compliance.
+
+Leads read (`avodash.view_team`); IT admins also see the actions. Both pages span every
+inbox the operator is granted, and nothing else.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from avodash.domain.inboxes import inboxes_for
+from avodash.exports import csv_response
+from avodash.http import FORM_ERROR
+from team import people as people_svc
+from team.access import VIEW, team_view, visible_jobs
+from team.forms.people import ComplianceFilterForm, DirectoryFilterForm
+from team.models import Job
+
+COMPLIANCE_CSV_HEADER = (
+    "inbox",
+    "name",
+    "email",
+    "role",
+    "enabled",
+    "problem",
+    "require_2fa",
+    "phone_valid",
+    "mfa_app_valid",
+)
+
+
+def _freshness(data: people_svc.Directory) -> list[tuple]:
+    """(inbox, Freshness) for each inbox of the page: how recently the directory read it."""
+    return [(i, data.freshness[i.subdomain]) for i in data.inboxes if i.subdomain in data.freshness]
+
+
+@require_GET
+@team_view(VIEW)
+def directory(request: HttpRequest) -> HttpResponse:
+    inboxes = inboxes_for(request.user)
+    form = DirectoryFilterForm(request.GET or None, inboxes=inboxes)
+    if request.GET and not form.is_valid():
+        context = {"form": form, "granted": inboxes, "people": []}
+        return render(request, "people/directory.html", context, status=FORM_ERROR)
+    data = people_svc.people_directory(inboxes=inboxes)
+    people = form.filter(data.people) if form.is_bound else data.people
+    scheduled = visible_jobs(request.user).filter(status=Job.SCHEDULED).order_by("run_after")[:10]
+    context = {
+        "form": form,
+        "granted": inboxes,
+        "people": people,
+        "total": len(data.people),
+        "errors": data.errors,
+        "scheduled_jobs": scheduled,
+        "freshness": _freshness(data),
+    }
+    return render(request, "people/directory.html", context)
+
+
+@require_GET
+@team_view(VIEW)
+def compliance(request: HttpRequest) -> HttpResponse:
+    inboxes = inboxes_for(request.user)
+    form = ComplianceFilterForm(request.GET or None, inboxes=inboxes)
+    if request.GET and not form.is_valid():
+        return render(request, "people/compliance.html", {"form": form, "rows": []}, status=FORM_ERROR)
+    data = people_svc.people_directory(inboxes=inboxes)
+    all_rows = people_svc.compliance_rows(data, api_user=people_svc.api_user_id(inboxes))
+    rows = form.filter(all_rows) if form.is_bound else all_rows
+    if form.is_bound and form.cleaned_data.get("format") == "csv":
+        return compliance_csv(rows)
+    context = {
+        "form": form,
+        "rows": rows,
+        "errors": data.errors,
+        "memberships": sum(len(p.memberships) for p in data.people),
+        "problem_count": len(all_rows),
+        "inbox_count": len(inboxes),
+        "freshness": _freshness(data),
+    }
+    return render(request, "people/compliance.html", context)
+
+
+def _compliance_row(r: people_svc.ComplianceRow) -> tuple:
+    u = r.user
+    enabled = "" if u.enabled is None else u.enabled
+    return (
+        r.inbox.subdomain,
+        u.name,
+        u.email,
+        u.role or "",
+        enabled,
+        r.issue,
+        u.require_2fa,
+        u.phone_valid,
+        u.mfa_app_valid,
+    )
+
+
+def compliance_csv(rows: list[people_svc.ComplianceRow]) -> HttpResponse:
+    """The (filtered) compliance rows as a spreadsheet, streamed; every cell formula-safe."""
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    return csv_response(
+        f"mfa-compliance-{stamp}.csv", COMPLIANCE_CSV_HEADER, (_compliance_row(r) for r in rows)
+    )
