@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 import environ
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -33,10 +34,21 @@ AVOCHATO_AUTH_SECRET: str = env.str("AVOCHATO_AUTH_SECRET", default="sandbox-sec
 AVOCHATO_TIMEOUT: float = env.float("AVOCHATO_TIMEOUT", default=10.0)
 # Seconds a page may spend waiting on the API, all its calls, timeouts and retries included.
 AVOCHATO_PAGE_BUDGET: float = env.float("AVOCHATO_PAGE_BUDGET", default=15.0)
-# Requests per one-second window the whole deployment allows itself. Two windows can meet in
-# one sliding second, so 10 keeps every second under the API's 20 and still lets a page
-# fire 10 calls at once.
-AVOCHATO_RATE_LIMIT: float = env.float("AVOCHATO_RATE_LIMIT", default=10.0)
+# The local directory of users (avodash.domain.directory): how often the background worker lists
+# each inbox (who joined or left), and the time within which every member's details are re-read.
+DIRECTORY_LIST_SECONDS: float = env.float("DIRECTORY_LIST_SECONDS", default=60.0)
+DIRECTORY_REFRESH_SECONDS: float = env.float("DIRECTORY_REFRESH_SECONDS", default=900.0)
+DIRECTORY_ACCOUNTS_SECONDS: float = env.float("DIRECTORY_ACCOUNTS_SECONDS", default=300.0)
+DIRECTORY_FIRST_FILL_SECONDS: float = env.float("DIRECTORY_FIRST_FILL_SECONDS", default=3.0)
+# Requests per second per credential the whole deployment allows itself (a moving window,
+# shared through Redis when the cache is Redis); the API allows 20. Background work (jobs,
+# directory sync) may use this share of it, and only while pages leave the rest free.
+AVOCHATO_RATE_LIMIT: float = env.float("AVOCHATO_RATE_LIMIT", default=18.0)
+AVOCHATO_BACKGROUND_SHARE: float = env.float("AVOCHATO_BACKGROUND_SHARE", default=0.25)
+if AVOCHATO_RATE_LIMIT < 1 or not 0 < AVOCHATO_BACKGROUND_SHARE <= 1:
+    raise ImproperlyConfigured(
+        "AVOCHATO_RATE_LIMIT must be at least 1 and AVOCHATO_BACKGROUND_SHARE between 0 and 1."
+    )
 if not AVOCHATO_SANDBOX and (
     AVOCHATO_AUTH_ID == "sandbox" or AVOCHATO_AUTH_SECRET == "sandbox-secret"  # noqa: S105 - refusing the sandbox's pair
 ):
@@ -148,6 +160,10 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+# Phones in this region are shown in national format, others internationally (avodash.domain.phones).
+PHONE_REGION: str = env.str("PHONE_REGION", default="US").upper()
+if PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(f"PHONE_REGION must be a country code like US or GB, not {PHONE_REGION!r}.")
 USE_I18N = False
 USE_TZ = True
 

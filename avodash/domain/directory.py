@@ -228,7 +228,7 @@ def memberships(*, subdomains: Iterable[str]) -> dict[str, list[InboxUser]]:
 
 
 def memberships_of(*, user_id: str) -> list[UserInbox]:
-    """The inboxes one user belongs to, with their membership there, by inbox name."""
+    """The inboxes (already listed) one user belongs to, with their membership there."""
     from avodash.domain.users import UserInbox
 
     rows = (

@@ -224,9 +224,18 @@ def member_by_email(*, client: AvochatoClient, email: str) -> InboxUser | None:
     return directory.store(subdomain=_inbox_of(client), user=found)
 
 
-def user_inboxes(*, user_id: str) -> list[UserInbox]:
-    """Every inbox (that the credential reaches) the user belongs to, by name, from the directory."""
-    return directory.memberships_of(user_id=user_id)
+def user_inboxes(*, client: AvochatoClient, user: str) -> list[UserInbox]:
+    """Every inbox the user belongs to, by name (`GET /v1/users/:id/accounts`, asked in an
+    inbox they are in): also those the viewer is not granted, which pages count without
+    naming them. API only (safe to run in parallel)."""
+    path, params = addressed(user, "accounts")
+    accounts = (client.get(path, params).get("data") or {}).get("accounts") or []
+    out = [
+        UserInbox(subdomain=str(a["subdomain"]), name=api_str(a.get("name")) or str(a["subdomain"]))
+        for a in accounts
+        if isinstance(a, dict) and a.get("subdomain")
+    ]
+    return sorted(out, key=lambda i: i.name.lower())
 
 
 def users_by_id(users: Iterable[InboxUser]) -> dict[str, InboxUser]:

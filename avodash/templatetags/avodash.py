@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.timesince import timesince
+
+from avodash.domain import phones
 
 register = template.Library()
 
@@ -38,6 +41,19 @@ def reltime(value: datetime | None) -> str:
         local.strftime("%a %d %b %Y %H:%M %Z"),
         text.replace("\xa0", " "),
     )
+
+
+@register.filter
+def phone(value: str | None) -> str:
+    """A stored number as people read it: `(415) 555-1234` in the settings' PHONE_REGION,
+    international otherwise, with the E.164 form on hover. Not a number: the text, escaped."""
+    if not value:
+        return ""
+    e164 = phones.stored_e164(value)
+    if e164 is None:
+        return conditional_escape(value)
+    # format_html escapes both parts; only the HTML built here is marked safe.
+    return format_html('<span title="{}">{}</span>', e164, phones.display(e164, region=settings.PHONE_REGION))
 
 
 @register.filter
