@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-bench: $(STAMP)  ## upstream calls, rounds and server time per page, sandbox with added latency
+bench: $(STAMP)  ## per page: calls, rounds, floor, server time and ratio; demo data and at scale (BENCH_QUICK=1: subset)
 	$(PY) -m tests.bench
 
 screenshots: $(STAMP)  ## regenerate the team and messaging screenshots in docs/screenshots/

@@ -142,13 +142,23 @@ def audited(
     except Exception as err:
         message = getattr(err, "message", None) or err.__class__.__name__
         audit_record(
-            actor=request.user, inbox=inbox, action=action, target=target,
-            params={**(params or {}), **handle.extra}, outcome=AuditEntry.FAILED,
-            error=str(message), ip=client_ip(request),
+            actor=request.user,
+            inbox=inbox,
+            action=action,
+            target=target,
+            params={**(params or {}), **handle.extra},
+            outcome=AuditEntry.FAILED,
+            error=str(message),
+            ip=client_ip(request),
         )
         raise
     audit_record(
-        actor=request.user, inbox=inbox, action=action, target=target,
-        params={**(params or {}), **handle.extra}, outcome=handle.outcome,
-        error=handle.error, ip=client_ip(request),
+        actor=request.user,
+        inbox=inbox,
+        action=action,
+        target=target,
+        params={**(params or {}), **handle.extra},
+        outcome=handle.outcome,
+        error=handle.error,
+        ip=client_ip(request),
     )

@@ -53,8 +53,10 @@ def subnav(request: HttpRequest, subdomain: str) -> list[tuple[str, str, bool]]:
             url = reverse(name, kwargs={"subdomain": subdomain})
         except NoReverseMatch:
             continue
-        active = here == name or (name == "inbox:tickets" and here == "inbox:ticket") or (
-            name == "team:list" and here.startswith("team:")
+        active = (
+            here == name
+            or (name == "inbox:tickets" and here == "inbox:ticket")
+            or (name == "team:list" and here.startswith("team:"))
         )
         items.append((label, url, active))
     return items

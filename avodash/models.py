@@ -40,18 +40,12 @@ class Capability(models.Model):
 class InboxGrant(models.Model):
     """Which dashboard user may use which inbox (subdomain), or every inbox ("*")."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_grants"
-    )
-    subdomain = models.CharField(
-        max_length=100, help_text='An inbox subdomain, or "*" for every inbox.'
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_grants")
+    subdomain = models.CharField(max_length=100, help_text='An inbox subdomain, or "*" for every inbox.')
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "subdomain"], name="unique_inbox_grant")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "subdomain"], name="unique_inbox_grant")]
         ordering = ["user__username", "subdomain"]
 
     def __str__(self) -> str:
@@ -67,9 +61,7 @@ class AuditEntry(models.Model):
     OUTCOMES = [(OK, "ok"), (FAILED, "failed")]
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     actor_name = models.CharField(max_length=150)
     ip = models.GenericIPAddressField(null=True, blank=True)
     inbox = models.CharField(max_length=100, blank=True, db_index=True)

@@ -8,7 +8,11 @@ IT_ADMIN = "IT admin"
 
 AGENT_PERMS = ["view_tickets", "send_messages", "change_ticket_status", "tag_contacts", "log_events"]
 LEAD_PERMS = AGENT_PERMS + [
-    "assign_tickets", "bulk_update_tickets", "manage_scheduled", "view_team", "view_inbox_audit",
+    "assign_tickets",
+    "bulk_update_tickets",
+    "manage_scheduled",
+    "view_team",
+    "view_inbox_audit",
 ]
 IT_ADMIN_PERMS = LEAD_PERMS + ["manage_team", "view_all_audit"]
 

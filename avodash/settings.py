@@ -52,9 +52,7 @@ if AVOCHATO_RATE_LIMIT < 1 or not 0 < AVOCHATO_BACKGROUND_SHARE <= 1:
 if not AVOCHATO_SANDBOX and (
     AVOCHATO_AUTH_ID == "sandbox" or AVOCHATO_AUTH_SECRET == "sandbox-secret"  # noqa: S105 - refusing the sandbox's pair
 ):
-    raise ImproperlyConfigured(
-        "AVOCHATO_API_URL is set: set AVOCHATO_AUTH_ID and AVOCHATO_AUTH_SECRET too."
-    )
+    raise ImproperlyConfigured("AVOCHATO_API_URL is set: set AVOCHATO_AUTH_ID and AVOCHATO_AUTH_SECRET too.")
 
 # --- Core ----------------------------------------------------------------------------
 DEBUG: bool = env.bool("DEBUG", default=AVOCHATO_SANDBOX)
@@ -134,9 +132,7 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-}
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The worker, the sandbox thread and the server share the file: wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})

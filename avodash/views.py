@@ -60,18 +60,31 @@ def audit(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     actions = sorted(set(audit_scope(request.user).values_list("action", flat=True).distinct()))
     inboxes, _ = inboxes_for_quietly(request.user)
-    return render(request, "avodash/audit.html", {
-        "form": form, "page": page, "actions": actions,
-        "inbox_names": {i.subdomain: i.name for i in inboxes},
-    })
+    return render(
+        request,
+        "avodash/audit.html",
+        {
+            "form": form,
+            "page": page,
+            "actions": actions,
+            "inbox_names": {i.subdomain: i.name for i in inboxes},
+        },
+    )
 
 
 def audit_csv(entries) -> StreamingHttpResponse:
     header = ["time", "actor", "ip", "inbox", "action", "target", "params", "outcome", "error"]
     rows = (
         [
-            e.created_at.isoformat(), e.actor_name, e.ip or "", e.inbox, e.action, e.target,
-            json.dumps(e.params, ensure_ascii=False), e.outcome, e.error,
+            e.created_at.isoformat(),
+            e.actor_name,
+            e.ip or "",
+            e.inbox,
+            e.action,
+            e.target,
+            json.dumps(e.params, ensure_ascii=False),
+            e.outcome,
+            e.error,
         ]
         for e in entries.iterator()
     )

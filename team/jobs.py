@@ -87,8 +87,6 @@ def new_job(*, kind: str, title: str, subject: str, operator, options: dict, run
     )
 
 
-
-
 def _audit_job(job: Job, user, action: str, **params) -> None:
     audit_record(
         actor=user,
@@ -321,9 +319,7 @@ def _check_operator(job: Job, step: JobStep) -> None:
             "The operator who started this job no longer has a dashboard account; an IT admin can retry it."
         )
     if not operator.has_perm(MANAGE_PERM):
-        raise ActionError(
-            f"{job.run_by_name} may no longer manage the team; an IT admin can retry it."
-        )
+        raise ActionError(f"{job.run_by_name} may no longer manage the team; an IT admin can retry it.")
     if not user_may_use(operator, step.inbox):
         raise ActionError(f"{job.run_by_name} is no longer granted the inbox {step.inbox}.")
 

@@ -127,9 +127,7 @@ def csv_parse(data: bytes, *, granted: Iterable[str]) -> list[CsvRow]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ActionError(
-            "The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."
-        ) from None
+        raise ActionError("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.") from None
     try:
         dialect = csv.Sniffer().sniff(text.splitlines()[0] if text.strip() else "", delimiters=",;\t")
         delimiter = dialect.delimiter
@@ -178,7 +176,8 @@ def csv_parse(data: bytes, *, granted: Iterable[str]) -> list[CsvRow]:
                 e164 = phones.to_e164(row.phone)
                 if e164 is None:
                     row.errors.append(
-                        f"Phone “{row.phone}”: " + phones.field_error(row.phone, suggest_in=phones.DEFAULT_REGION)
+                        f"Phone “{row.phone}”: "
+                        + phones.field_error(row.phone, suggest_in=phones.DEFAULT_REGION)
                     )
                 else:
                     row.phone = e164

@@ -119,7 +119,9 @@ def person_find(*, email: str, inboxes: list[Inbox]) -> Person:
         person.elsewhere = sorted(ui.subdomain for ui in listed if ui.subdomain not in granted)
     for n, m in enumerate(members):
         count, scheduled = results[2 * n : 2 * n + 2]
-        m.error = "; ".join(dict.fromkeys(r.message for r in (count, scheduled) if isinstance(r, AvochatoError)))
+        m.error = "; ".join(
+            dict.fromkeys(r.message for r in (count, scheduled) if isinstance(r, AvochatoError))
+        )
         m.open_tickets = None if isinstance(count, AvochatoError) else count
         m.scheduled = [] if isinstance(scheduled, AvochatoError) else scheduled
     person.memberships = members

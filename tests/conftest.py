@@ -1,7 +1,8 @@
 """Fixtures every test shares: the sandbox over real HTTP, personas, logged-in clients.
 
 The sandbox runs once per session on a free port in a background thread and is reset to
-its seeded demo state before every test; the dashboard's settings point at it.
+its seeded demo state before every test; the dashboard's settings point at it. Every test
+with a database has the three role groups, whatever ran before it (see `_role_groups`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from avodash.models import ALL_INBOXES, InboxGrant
-from avodash.roles import AGENT, IT_ADMIN, LEAD, ensure_roles
+from avodash.roles import AGENT, IT_ADMIN, LEAD, ROLE_PERMS, ensure_roles
 from avodash.sandbox import SandboxServer
 
 # Browser tests run Django's live server in a thread; Playwright's sync API drives it
@@ -51,6 +52,27 @@ def sandbox(sandbox_server, settings):
     cache.clear()
     yield sandbox_server
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2 costs ~0.5 s per persona; tests do not measure the hash's strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _role_groups(request):
+    """The role groups, in every test with a database, as after `migrate`.
+
+    They come from a data migration; a transactional (browser) test's flush wipes them,
+    and the tests run in any order (`-p random_order`), so each test that has a database
+    gets them back here. This is the only place tests create them.
+    """
+    if not (request.node.get_closest_marker("django_db") or "_django_db_helper" in request.fixturenames):
+        return
+    request.getfixturevalue("_django_db_helper")
+    if Group.objects.filter(name__in=ROLE_PERMS).count() < len(ROLE_PERMS):
+        ensure_roles()
 
 
 class _SecretWatch(logging.Handler):
@@ -106,10 +128,12 @@ def _no_secret_in_responses(monkeypatch):
 
 
 def make_user(username: str, role: str | None, subdomains=(ALL_INBOXES,), email: str | None = None) -> User:
-    ensure_roles()  # a transactional (browser) test flushes the migration's groups
     user = User.objects.create_user(
-        username=username, password="pw-" + username, email=email or f"{username}@avodash.test",
-        first_name=username.capitalize(), last_name="Tester",
+        username=username,
+        password="pw-" + username,
+        email=email or f"{username}@avodash.test",
+        first_name=username.capitalize(),
+        last_name="Tester",
     )
     if role is None:
         user.is_superuser = user.is_staff = True

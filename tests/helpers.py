@@ -1,6 +1,9 @@
-"""Small helpers for view tests."""
+"""Small helpers for tests: forms posted the way pages post them, the sandbox's log, time."""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
 
 INBOX = "acme-support"
 OTHER_INBOX = "acme-sales"
@@ -15,6 +18,32 @@ def post(client, url: str, data: dict | None = None, inbox: str = INBOX, **extra
 def api_calls(sandbox, method: str | None = None, path: str | None = None) -> list[dict]:
     """Requests the sandbox received, optionally filtered by method and path prefix."""
     return [
-        r for r in sandbox.requests
+        r
+        for r in sandbox.requests
         if (method is None or r["method"] == method) and (path is None or r["path"].startswith(path))
     ]
+
+
+class Clock:
+    """A clock a test moves by hand instead of sleeping: it starts at the real time (a whole
+    second, like the API's epochs) and stands still until `advance()`. Install it with `monkeypatch.setattr(sandbox, "clock", clock)`."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self.now = float(int(time.time())) if start is None else start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 5.0) -> None:
+    """Wait until another thread has made `condition()` true (fails after `timeout` seconds).
+
+    For things that happen in another thread (a hung request reaching the sandbox); never a
+    stand-in for time passing: move a `Clock` for that."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting after {timeout} s"
+        time.sleep(0.005)

@@ -292,8 +292,12 @@ def inboxes_sync(*, client: AvochatoClient) -> None:
         seen.append(sub)
         DirectoryInbox.objects.update_or_create(
             subdomain=sub,
-            defaults={"name": str(a.get("name") or sub)[:200], "phone": str(a.get("phone") or "")[:40],
-                      "present": True, "seen_at": now},
+            defaults={
+                "name": str(a.get("name") or sub)[:200],
+                "phone": str(a.get("phone") or "")[:40],
+                "present": True,
+                "seen_at": now,
+            },
         )
     DirectoryInbox.objects.exclude(subdomain__in=seen).update(present=False)
 
@@ -344,7 +348,8 @@ def _apply_list(subdomain: str, listed: list[InboxUser]) -> int:
     with transaction.atomic():
         inbox = _inbox_row(subdomain)
         existing = {
-            m.user.avochato_id: m for m in DirectoryMembership.objects.filter(inbox=inbox).select_related("user")
+            m.user.avochato_id: m
+            for m in DirectoryMembership.objects.filter(inbox=inbox).select_related("user")
         }
         for user in listed:
             person = _user_row(user)
@@ -393,7 +398,9 @@ def _due_ids(subdomain: str, limit: int) -> list[str]:
     )
 
 
-def details_pass(*, client: AvochatoClient, limit: int, workers: int = 2, deadline: float | None = None) -> int:
+def details_pass(
+    *, client: AvochatoClient, limit: int, workers: int = 2, deadline: float | None = None
+) -> int:
     """Read the details of up to `limit` members, `workers` at a time; stop starting new
     reads after `deadline` (time.monotonic()). Returns how many were read."""
     subdomain = client.subdomain or "_default"
@@ -448,7 +455,9 @@ def ensure_listed(*, clients: dict[str, AvochatoClient]) -> None:
         if time.monotonic() > deadline:
             break
         batch = pending[start : start + FIRST_FILL_WORKERS]
-        results = parallel([_fetch_details(clients[s], uid) for s, uid in batch], max_workers=FIRST_FILL_WORKERS)
+        results = parallel(
+            [_fetch_details(clients[s], uid) for s, uid in batch], max_workers=FIRST_FILL_WORKERS
+        )
         for (sub, uid), found in zip(batch, results, strict=True):
             _store_details(sub, uid, found)
     for sub in new:
@@ -509,7 +518,7 @@ def kick(*, subdomain: str) -> bool:
 
 
 def refresh_now(*, subdomain: str) -> bool:
-    """"Refresh now" from a page: queue a run at once, past the throttle."""
+    """ "Refresh now" from a page: queue a run at once, past the throttle."""
     cache.delete(f"avodash:directory:kick:{subdomain or '-'}")
     return kick(subdomain=subdomain)
 
@@ -524,7 +533,9 @@ def _kick_if_due(subdomain: str) -> None:
 
 
 def oldest_details(*, subdomain: str) -> datetime | None:
-    return DirectoryMembership.objects.filter(inbox__subdomain=subdomain).aggregate(at=Min("details_at"))["at"]
+    return DirectoryMembership.objects.filter(inbox__subdomain=subdomain).aggregate(at=Min("details_at"))[
+        "at"
+    ]
 
 
 def clear() -> None:

@@ -26,7 +26,9 @@ class Inbox:
 
 def inboxes_all() -> list[Inbox]:
     """Every inbox the API credential reaches, by name, from the local directory."""
-    return [Inbox(subdomain=r.subdomain, name=r.name, phone=r.phone or None) for r in directory.inboxes_present()]
+    return [
+        Inbox(subdomain=r.subdomain, name=r.name, phone=r.phone or None) for r in directory.inboxes_present()
+    ]
 
 
 def granted_subdomains(user) -> set[str] | None:

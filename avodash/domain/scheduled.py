@@ -176,7 +176,9 @@ def _login(email: str | None) -> str | None:
     return email.split("@")[0].lower() if email and "@" in email else None
 
 
-def attach_people(*, messages: Sequence[Any], contacts: dict[str, Contact], users: Iterable[InboxUser]) -> None:
+def attach_people(
+    *, messages: Sequence[Any], contacts: dict[str, Contact], users: Iterable[InboxUser]
+) -> None:
     """Fill each message's `contact` and `sender`. A scheduled message's `sender` is a login
     name: it is matched to the inbox user whose email starts with it, when exactly one does;
     a sent message's user sender the directory does not know is a former user."""
@@ -286,7 +288,9 @@ def scheduled_cancel_many(
     def cancel(mid: str) -> Callable[[], CancelOutcome]:
         def run() -> CancelOutcome:
             try:
-                return CancelOutcome(message_id=mid, ok=True, message=scheduled_cancel(client=client, message_id=mid))
+                return CancelOutcome(
+                    message_id=mid, ok=True, message=scheduled_cancel(client=client, message_id=mid)
+                )
             except AvochatoError as err:
                 return CancelOutcome(message_id=mid, ok=False, error=err.message)
 

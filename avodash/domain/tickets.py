@@ -169,7 +169,9 @@ class HandoverResult(BulkResult):
         return text
 
 
-def _check(change: TicketChange, ticket: Ticket, users: dict[str, InboxUser], *, away_from: str | None) -> TicketOutcome:
+def _check(
+    change: TicketChange, ticket: Ticket, users: dict[str, InboxUser], *, away_from: str | None
+) -> TicketOutcome:
     """Compare what the API returned with what was asked."""
     problems = []
     notes = []
@@ -183,7 +185,9 @@ def _check(change: TicketChange, ticket: Ticket, users: dict[str, InboxUser], *,
         if away_from and ticket.owner_id == away_from:
             problems.append("owner unchanged (auto-assignment gave it back to the same person)")
         who = users.get(ticket.owner_id) if ticket.owner_id else None
-        notes.append(f"owner now {who.name if who else ('nobody' if not ticket.owner_id else 'a former user')}")
+        notes.append(
+            f"owner now {who.name if who else ('nobody' if not ticket.owner_id else 'a former user')}"
+        )
     expected_unaddressed = False if change.status == "Closed" else change.unaddressed  # closing addresses
     if expected_unaddressed is not None and ticket.unaddressed != expected_unaddressed:
         problems.append("addressed state unchanged (Avochato ignored it)")
@@ -219,7 +223,9 @@ def _update_into(
             ticket = returned.get(tid)
             if ticket is None:
                 result.outcomes.append(
-                    TicketOutcome(ticket_id=tid, ok=False, message="not found (Avochato returned no such ticket)")
+                    TicketOutcome(
+                        ticket_id=tid, ok=False, message="not found (Avochato returned no such ticket)"
+                    )
                 )
             else:
                 result.outcomes.append(_check(change, ticket, by_id, away_from=away_from))

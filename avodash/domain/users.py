@@ -318,7 +318,12 @@ def _invited(envelope: dict[str, Any], user: InboxUser, message: str) -> bool:
 
 
 def user_add(
-    *, client: AvochatoClient, email: str, name: str | None = None, role: str = "member", phone: str | None = None
+    *,
+    client: AvochatoClient,
+    email: str,
+    name: str | None = None,
+    role: str = "member",
+    phone: str | None = None,
 ) -> UserAddResult:
     """Add a user to the inbox (`POST /v1/users`): an existing Avochato user is added and
     notified; a new email creates a user who gets an invitation to set a password. `phone`
@@ -344,7 +349,9 @@ def user_role_update(*, client: AvochatoClient, user: str, role: str) -> InboxUs
     """
     _check_role(role)
     path, params = addressed(user)
-    return directory.store(subdomain=_inbox_of(client), user=user_of(client.put(path, {**params, "role": role})))
+    return directory.store(
+        subdomain=_inbox_of(client), user=user_of(client.put(path, {**params, "role": role}))
+    )
 
 
 def user_disable(*, client: AvochatoClient, user: str) -> InboxUser:

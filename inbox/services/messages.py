@@ -336,5 +336,3 @@ def messages_export(
     found = found[:cap]
     with_people(client=client, messages=found)
     return found, capped
-
-

@@ -235,5 +235,3 @@ def ticket_counts(*, client: AvochatoClient) -> dict[str, int | None]:
 
 
 # --- writing -------------------------------------------------------------------------------
-
-

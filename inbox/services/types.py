@@ -125,5 +125,3 @@ class EventPage:
     events: list[Event] = field(default_factory=list)
     page: int = 1
     has_older: bool = False
-
-

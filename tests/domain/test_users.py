@@ -83,7 +83,10 @@ def test_user_inboxes_and_open_ticket_count(client, sandbox):
     sam = uid(sandbox, "sam.rivera@acme.example")
     for sub in ("acme-sales", "acme-support", "globex-help"):
         services.inbox_users(client=get_client(sub))
-    assert [i.subdomain for i in services.user_inboxes(client=client, user=sam)] == ["acme-sales", "acme-support"]
+    assert [i.subdomain for i in services.user_inboxes(client=client, user=sam)] == [
+        "acme-sales",
+        "acme-support",
+    ]
     assert [i.name for i in services.user_inboxes(client=client, user=sam)] == ["Acme Sales", "Acme Support"]
     assert user_open_ticket_count(client=client, user_id=sam) == len(open_ticket_ids(sandbox, sam))
     assert set(user_open_ticket_ids(client=client, user_id=sam)) == open_ticket_ids(sandbox, sam)
@@ -119,5 +122,3 @@ def test_password_reset_and_delete_return_the_apis_message(client, sandbox):
     assert "tom.becker@acme.example" in services.user_password_reset(client=client, user=tom)
     assert "removed" in services.user_delete(client=client, user=tom)
     assert tom not in sandbox.state.inbox(INBOX).members
-
-

@@ -19,11 +19,22 @@ def _request(user):
 
 
 def test_audited_records_success(agent):
-    with audited(_request(agent), action="ticket.status", target=["t1", "t2"],
-                 params={"status": "Closed", "auth_secret": "s3cr3t"}, inbox="acme-support"):
+    with audited(
+        _request(agent),
+        action="ticket.status",
+        target=["t1", "t2"],
+        params={"status": "Closed", "auth_secret": "s3cr3t"},
+        inbox="acme-support",
+    ):
         pass
     e = AuditEntry.objects.get()
-    assert (e.action, e.outcome, e.inbox, e.target, e.ip) == ("ticket.status", "ok", "acme-support", "t1,t2", "10.1.2.3")
+    assert (e.action, e.outcome, e.inbox, e.target, e.ip) == (
+        "ticket.status",
+        "ok",
+        "acme-support",
+        "t1,t2",
+        "10.1.2.3",
+    )
     assert e.params == {"status": "Closed"}, "secrets must not be recorded"
     assert e.actor == agent and "agent" in e.actor_name
 
@@ -46,8 +57,15 @@ def test_entries_survive_the_actors_deletion(agent):
 
 def _seed_entries(agent, lead):
     audit_record(actor=agent, inbox="acme-support", action="ticket.status", target="t1")
-    audit_record(actor=lead, inbox="acme-sales", action="ticket.assign", target="t2",
-                 params={"to": "Maya"}, outcome=AuditEntry.FAILED, error="Not allowed")
+    audit_record(
+        actor=lead,
+        inbox="acme-sales",
+        action="ticket.assign",
+        target="t2",
+        params={"to": "Maya"},
+        outcome=AuditEntry.FAILED,
+        error="Not allowed",
+    )
     audit_record(actor=lead, inbox="globex-help", action="user.disable", target="u9")
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 
 import pytest
-from django.core.cache import cache
 from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
 
 from avodash.models import AuditEntry, InboxGrant
 from inbox.idempotency import new_key

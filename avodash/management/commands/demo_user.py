@@ -53,4 +53,6 @@ class Command(BaseCommand):
             InboxGrant.objects.get_or_create(user=user, subdomain=ALL_INBOXES)
         self.stdout.write(self.style.SUCCESS("Demo logins (all inboxes granted):"))
         self.stdout.write(f"  username: admin    password: {password}   (superuser)")
-        self.stdout.write("  also: agent (Sam Rivera), lead (Maya Patel), itadmin (Omar Haddad) — same password")
+        self.stdout.write(
+            "  also: agent (Sam Rivera), lead (Maya Patel), itadmin (Omar Haddad) — same password"
+        )

@@ -29,18 +29,30 @@ class Command(BaseCommand):
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         try:
             if settings.AVOCHATO_SANDBOX:
-                children.append(subprocess.Popen([  # noqa: S603 - our own manage.py
-                    *manage, "sandbox", "--port", str(settings.SANDBOX_PORT),
-                    "--latency-ms", str(options["latency_ms"]), "--scale", str(options["scale"]),
-                ]))
+                children.append(
+                    subprocess.Popen(
+                        [  # noqa: S603 - our own manage.py
+                            *manage,
+                            "sandbox",
+                            "--port",
+                            str(settings.SANDBOX_PORT),
+                            "--latency-ms",
+                            str(options["latency_ms"]),
+                            "--scale",
+                            str(options["scale"]),
+                        ]
+                    )
+                )
                 self._wait_for(settings.SANDBOX_PORT)
             else:
                 self.stdout.write(f"Using the Avochato API at {settings.AVOCHATO_API_URL}")
             children.append(subprocess.Popen([*manage, "db_worker", "--interval", "1", "--no-reload"]))  # noqa: S603
             call_command("demo_user")
-            self.stdout.write(self.style.SUCCESS(
-                f"\navodash: http://127.0.0.1:{options['port']}/   (Ctrl-C stops everything)\n"
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"\navodash: http://127.0.0.1:{options['port']}/   (Ctrl-C stops everything)\n"
+                )
+            )
             call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
         except KeyboardInterrupt:
             pass
