@@ -30,8 +30,8 @@ class Command(BaseCommand):
         try:
             if settings.AVOCHATO_SANDBOX:
                 children.append(
-                    subprocess.Popen(
-                        [  # noqa: S603 - our own manage.py
+                    subprocess.Popen(  # noqa: S603 - our own manage.py
+                        [
                             *manage,
                             "sandbox",
                             "--port",
