@@ -2,7 +2,7 @@
 
 The sandbox runs once per session on a free port in a background thread and is reset to
 its seeded demo state before every test; the dashboard's settings point at it. Every test
-with a database has the three role groups, whatever ran before it (see `_role_groups`).
+with a database has the three role groups, whatever ran before it (`_restore_role_groups`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import os
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
+from django.db.models.signals import post_migrate
 from django.test import Client
 
 from avodash.models import ALL_INBOXES, InboxGrant
-from avodash.roles import AGENT, IT_ADMIN, LEAD, ROLE_PERMS, ensure_roles
+from avodash.roles import AGENT, IT_ADMIN, LEAD, ensure_roles
 from avodash.sandbox import SandboxServer
 
 # Browser tests run Django's live server in a thread; Playwright's sync API drives it
@@ -60,19 +61,16 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def _role_groups(request):
-    """The role groups, in every test with a database, as after `migrate`.
-
-    They come from a data migration; a transactional (browser) test's flush wipes them,
-    and the tests run in any order (`-p random_order`), so each test that has a database
-    gets them back here. This is the only place tests create them.
-    """
-    if not (request.node.get_closest_marker("django_db") or "_django_db_helper" in request.fixturenames):
-        return
-    request.getfixturevalue("_django_db_helper")
-    if Group.objects.filter(name__in=ROLE_PERMS).count() < len(ROLE_PERMS):
+def _restore_role_groups(sender, **kwargs) -> None:
+    """The role groups come from a data migration, and a transactional (browser) test's flush
+    wipes them. Django sends post_migrate after every flush (that is how the permissions come
+    back), so the groups come back the same way: every test has them, in any order
+    (`-p random_order`), however it reaches the database. The only place tests create them."""
+    if sender.label == "avodash":
         ensure_roles()
+
+
+post_migrate.connect(_restore_role_groups, dispatch_uid="tests.restore_role_groups")
 
 
 class _SecretWatch(logging.Handler):
