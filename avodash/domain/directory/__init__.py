@@ -1,0 +1,63 @@
+"""The local directory: Avochato's inboxes, users and memberships in our own tables.
+
+Pages read it; nothing here is called per row. It is kept fresh three ways:
+
+* **first use**: an inbox never listed is listed in the request that needs it (`GET /v1/users`,
+  25 a page), and its members' details (`GET /v1/users/:id`: role, enabled) are read in
+  parallel within FIRST_FILL_SECONDS; whatever is left is read in the background while the page
+  says how far it got;
+* **in the background**: `directory_sync` (a django-tasks task per inbox, run by `db_worker`)
+  lists the inbox every DIRECTORY_LIST_SECONDS to see who joined or left, and refreshes the
+  details of the members read longest ago, paced so that every member is re-read within
+  DIRECTORY_REFRESH_SECONDS (15 minutes by default); its API calls take the background share
+  of the rate limit, so interactive pages keep precedence. Each run queues the next one; a page
+  that finds the chain broken (no run due, or the last one long overdue) starts it again;
+* **write-through**: every write through avodash stores the API's answer at once
+  (`store`, `forget`), so the person who made it sees it on every page in the same request.
+"""
+
+from avodash.domain.directory.rows import (
+    Freshness,
+    clear,
+    find_people,
+    forget,
+    freshness,
+    member,
+    memberships,
+    memberships_of,
+    store,
+)
+from avodash.domain.directory.sync import (
+    details_pass,
+    directory_sync,
+    ensure_listed,
+    inboxes_present,
+    inboxes_sync,
+    kick,
+    list_pass,
+    members,
+    refresh_now,
+    sync_inbox,
+)
+
+__all__ = [
+    "Freshness",
+    "clear",
+    "details_pass",
+    "directory_sync",
+    "ensure_listed",
+    "find_people",
+    "forget",
+    "freshness",
+    "inboxes_present",
+    "inboxes_sync",
+    "kick",
+    "list_pass",
+    "member",
+    "members",
+    "memberships",
+    "memberships_of",
+    "refresh_now",
+    "store",
+    "sync_inbox",
+]
