@@ -31,6 +31,12 @@ class Capability(models.Model):
             ("view_inbox_audit", "Audit of the inboxes they are granted"),
             ("manage_team", "Manage users: add, role, disable, MFA, reset, remove"),
             ("view_all_audit", "Audit of everything"),
+            ("edit_contacts", "Edit contacts, opt out and in, bulk contact updates"),
+            ("remove_all_contacts", "Remove every contact of an inbox"),
+            ("manage_broadcasts", "Draft, edit and publish broadcasts"),
+            ("manage_campaigns", "Remove contacts from campaigns"),
+            ("manage_saved_replies", "Manage the inbox's saved replies"),
+            ("manage_access", "Manage dashboard users, roles and inbox grants"),
         ]
 
     def __str__(self) -> str:

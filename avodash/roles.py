@@ -13,8 +13,12 @@ LEAD_PERMS = AGENT_PERMS + [
     "manage_scheduled",
     "view_team",
     "view_inbox_audit",
+    "edit_contacts",
+    "manage_broadcasts",
+    "manage_campaigns",
+    "manage_saved_replies",
 ]
-IT_ADMIN_PERMS = LEAD_PERMS + ["manage_team", "view_all_audit"]
+IT_ADMIN_PERMS = LEAD_PERMS + ["manage_team", "view_all_audit", "remove_all_contacts", "manage_access"]
 
 ROLE_PERMS = {AGENT: AGENT_PERMS, LEAD: LEAD_PERMS, IT_ADMIN: IT_ADMIN_PERMS}
 
