@@ -45,7 +45,6 @@ class Job(models.Model):
         (FAILED, "needs attention"),
         (CANCELLED, "cancelled"),
     ]
-    ACTIVE = (QUEUED, RUNNING)
     WAITING = (SCHEDULED, QUEUED)
 
     kind = models.CharField(max_length=16, choices=KINDS)
@@ -84,10 +83,6 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.DONE, self.FAILED, self.CANCELLED)
 
     @property
     def is_live(self) -> bool:
@@ -142,7 +137,6 @@ class JobStep(models.Model):
         (BLOCKED, "held back"),
         (CANCELLED, "cancelled"),
     ]
-    OPEN = (PENDING, RUNNING, FAILED, BLOCKED)  # not finished: a run (or retry) takes them up
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveIntegerField()
