@@ -129,6 +129,8 @@ class DirectoryInbox(models.Model):
     sync_started_at = models.DateTimeField(null=True, blank=True)
     sync_finished_at = models.DateTimeField(null=True, blank=True)
     next_sync_at = models.DateTimeField(null=True, blank=True)  # the background chain's next run
+    # "Refresh now": every member read again since this moment; None when none is asked for.
+    refresh_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

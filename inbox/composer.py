@@ -122,15 +122,21 @@ def ticket_scheduled_for(
     note: str = "",
     error: str = "",
     contact: Contact | None = None,
+    fetched: list | AvochatoError | None = None,
 ) -> dict[str, Any]:
     """The `ticket_scheduled` context: the ticket's pending messages and which ones the viewer
-    may cancel (one call: `GET /v1/messages/scheduled?ticket_id=...`). `contact`, when the
-    caller has it (the ticket page), names the recipient; otherwise the phone does."""
+    may cancel (one call: `GET /v1/messages/scheduled?ticket_id=...`, unless the caller
+    `fetched` them alongside its own calls). `contact`, when the caller has it (the ticket
+    page), names the recipient; otherwise the phone does."""
     sub = request.inbox.subdomain
     messages: list = []
     load_error = ""
     try:
-        messages = scheduled_svc.scheduled_for_ticket(client=request.avochato, ticket_id=ticket_id)
+        if fetched is None:
+            fetched = scheduled_svc.scheduled_for_ticket(client=request.avochato, ticket_id=ticket_id)
+        if isinstance(fetched, AvochatoError):
+            raise fetched
+        messages = fetched
     except AvochatoError as err:
         load_error = err.message
     contacts = {contact.id: contact} if contact is not None else {}
@@ -158,9 +164,9 @@ def ticket_scheduled_for(
     }
 
 
-def composer_context(request, *, ticket, contact) -> dict:
+def composer_context(request, *, ticket, contact, scheduled: list | AvochatoError | None = None) -> dict:
     """For the ticket page: the composer (restoring a draft kept by a failed no-JS submit)
-    and the ticket's scheduled messages."""
+    and the ticket's scheduled messages (`scheduled`: already fetched by the page)."""
     ticket_id = ticket.id
     saved = request.session.pop(session_key(request.inbox.subdomain, ticket_id), None)
     form = outcome = None
@@ -172,7 +178,9 @@ def composer_context(request, *, ticket, contact) -> dict:
         "composer": composer_for(
             request, ticket_id=ticket_id, contact=contact, form=form, outcome=outcome, others=others
         ),
-        "ticket_scheduled": ticket_scheduled_for(request, ticket_id=ticket_id, contact=contact),
+        "ticket_scheduled": ticket_scheduled_for(
+            request, ticket_id=ticket_id, contact=contact, fetched=scheduled
+        ),
     }
 
 

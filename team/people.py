@@ -183,7 +183,7 @@ def people_directory(*, inboxes: list[Inbox]) -> Directory:
                 person = people[key] = DirectoryPerson(id=user.id, name=user.name, email=user.email)
             person.memberships[inbox.subdomain] = user
     ordered = sorted(people.values(), key=lambda p: (p.display_name.lower(), p.id))
-    fresh = {i.subdomain: directory.freshness(subdomain=i.subdomain) for i in inboxes}
+    fresh = directory.freshness_of(subdomains=[i.subdomain for i in inboxes])
     return Directory(inboxes=inboxes, people=ordered, errors=errors, freshness=fresh)
 
 

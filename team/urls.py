@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.urls import path, register_converter
 
-from team.views import jobs, member, offboarding, onboarding, people, team
+from team.views import freshness, jobs, member, offboarding, onboarding, people, team
 
 USER_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 EMAIL_MAX = 254
@@ -63,6 +63,8 @@ team_patterns = [
 people_patterns = [
     path("", people.directory, name="directory"),
     path("compliance/", people.compliance, name="compliance"),
+    path("directory/freshness/", freshness.directory_freshness, name="directory_freshness"),
+    path("directory/refresh/", freshness.directory_refresh, name="directory_refresh"),
     path("onboard/", onboarding.onboard, name="onboard"),
     path("onboard/csv/", onboarding.onboard_csv, name="onboard_csv"),
     path("onboard/csv/template.csv", onboarding.onboard_csv_template, name="onboard_csv_template"),

@@ -47,6 +47,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 
 from avodash.sandbox import SandboxServer  # noqa: E402
+from tests.helpers import rounds  # noqa: E402
 
 LATENCY_MS = float(os.environ.get("BENCH_LATENCY_MS", "100"))
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
@@ -72,18 +73,6 @@ PAGES: list[tuple[str, str, dict[str, str] | None]] = [
 
 
 # -- figures --------------------------------------------------------------------------------------
-
-
-def rounds(calls: list[dict[str, Any]]) -> int:
-    """Sequential rounds: calls whose [start, end] intervals overlap are one round."""
-    n, end = 0, -math.inf
-    for start, stop in sorted((c["time"], c["time"] + (c.get("duration_ms") or 0) / 1000) for c in calls):
-        if start >= end:
-            n += 1
-            end = stop
-        else:
-            end = max(end, stop)
-    return n
 
 
 def p95(values: list[float]) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -22,6 +23,18 @@ def api_calls(sandbox, method: str | None = None, path: str | None = None) -> li
         for r in sandbox.requests
         if (method is None or r["method"] == method) and (path is None or r["path"].startswith(path))
     ]
+
+
+def rounds(calls: list[dict]) -> int:
+    """Sequential rounds: calls whose [start, end] intervals overlap are one round."""
+    n, end = 0, -math.inf
+    for start, stop in sorted((c["time"], c["time"] + (c.get("duration_ms") or 0) / 1000) for c in calls):
+        if start >= end:
+            n += 1
+            end = stop
+        else:
+            end = max(end, stop)
+    return n
 
 
 class Clock:

@@ -244,11 +244,16 @@ def scheduled_search(
     return ScheduledPage(messages=messages, page=page, has_next=len(raw) >= PER_PAGE)
 
 
-def scheduled_for_ticket(*, client: AvochatoClient, ticket_id: str) -> list[ScheduledMessage]:
+def scheduled_for_ticket(
+    *, client: AvochatoClient, ticket_id: str, users: list[InboxUser] | None = None
+) -> list[ScheduledMessage]:
     """The ticket's own pending messages (first page: 25 is plenty for one conversation),
-    senders from the directory, no contact lookup (the ticket page has the contact)."""
+    senders from the directory (or `users`, read already: then no database access, so it can
+    run in a worker thread beside the page's other calls), no contact lookup (the ticket page
+    has the contact)."""
     page = scheduled_search(client=client, filters=ScheduledFilters(ticket_id=ticket_id), with_names=False)
-    attach_people(messages=page.messages, contacts={}, users=inbox_users(client=client))
+    users = inbox_users(client=client) if users is None else users
+    attach_people(messages=page.messages, contacts={}, users=users)
     return [m for m in page.messages if m.is_pending]
 
 

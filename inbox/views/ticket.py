@@ -18,6 +18,7 @@ from avodash.access import inbox_view, require_perm
 from avodash.audit import audited
 from avodash.avochato import AvochatoError, NotFoundError, parallel
 from avodash.domain import contacts as contact_read
+from avodash.domain import scheduled as scheduled_read
 from avodash.domain import tickets as ticket_write
 from avodash.domain import users as user_svc
 from avodash.domain.contacts import Contact
@@ -54,11 +55,12 @@ def _load_ticket(request: InboxRequest, ticket_id: str, *, older_pages: int = 1)
         lambda: ticket_svc.ticket_get(client=client, ticket_id=ticket_id),
         lambda: ticket_svc.tickets_previous(client=client, ticket_id=ticket_id),
     ]
+    calls.append(lambda: _scheduled_or_error(client, ticket_id, users))
     calls += [
         (lambda p=p: event_svc.ticket_events(client=client, ticket_id=ticket_id, page=p))
         for p in range(1, older_pages + 1)
     ]
-    ticket, previous, *pages = parallel(calls)
+    ticket, previous, scheduled, *pages = parallel(calls)
     contact = _contact_or_none(request, ticket)
     ticket_svc.attach_people(tickets=[ticket], contacts={contact.id: contact} if contact else {}, users=users)
     events = [e for page in reversed(pages) for e in page.events]
@@ -74,7 +76,17 @@ def _load_ticket(request: InboxRequest, ticket_id: str, *, older_pages: int = 1)
         "events": events,
         "has_older": pages[-1].has_older,
         "next_page": older_pages + 1,
+        "scheduled": scheduled,
     }
+
+
+def _scheduled_or_error(client, ticket_id: str, users: list[InboxUser]) -> list | AvochatoError:
+    """The ticket's pending messages, fetched with the page's first round; a failure is
+    shown in their region only, not as the page's error."""
+    try:
+        return scheduled_read.scheduled_for_ticket(client=client, ticket_id=ticket_id, users=users)
+    except AvochatoError as err:
+        return err
 
 
 def _attach_people(request: InboxRequest, ticket_id: str, events, users: list[InboxUser]) -> None:
@@ -144,7 +156,9 @@ def ticket(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpRespons
         "tag_form": TagForm(),
         "event_form": CustomEventForm(),
         "me": user_svc.user_for_email(data["users"], request.user.email),
-        **composer_context(request, ticket=data["ticket"], contact=data["contact"]),
+        **composer_context(
+            request, ticket=data["ticket"], contact=data["contact"], scheduled=data.pop("scheduled")
+        ),
     }
     return render_region(request, TEMPLATE, None, ctx)
 

@@ -6,11 +6,13 @@ inbox the operator is granted, and nothing else.
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from avodash.domain.directory import FreshnessReport
 from avodash.domain.inboxes import inboxes_for
 from avodash.exports import csv_response
 from avodash.http import FORM_ERROR
@@ -18,6 +20,8 @@ from team import people as people_svc
 from team.access import VIEW, team_view, visible_jobs
 from team.forms.people import ComplianceFilterForm, DirectoryFilterForm
 from team.models import Job
+
+DIRECTORY_PAGE_SIZE = 100  # people per page: a directory of thousands opens at once
 
 COMPLIANCE_CSV_HEADER = (
     "inbox",
@@ -32,9 +36,11 @@ COMPLIANCE_CSV_HEADER = (
 )
 
 
-def _freshness(data: people_svc.Directory) -> list[tuple]:
+def _freshness(data: people_svc.Directory) -> FreshnessReport:
     """(inbox, Freshness) for each inbox of the page: how recently the directory read it."""
-    return [(i, data.freshness[i.subdomain]) for i in data.inboxes if i.subdomain in data.freshness]
+    return FreshnessReport(
+        (i, data.freshness[i.subdomain]) for i in data.inboxes if i.subdomain in data.freshness
+    )
 
 
 @require_GET
@@ -47,11 +53,14 @@ def directory(request: HttpRequest) -> HttpResponse:
         return render(request, "people/directory.html", context, status=FORM_ERROR)
     data = people_svc.people_directory(inboxes=inboxes)
     people = form.filter(data.people) if form.is_bound else data.people
+    page = Paginator(people, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     scheduled = visible_jobs(request.user).filter(status=Job.SCHEDULED).order_by("run_after")[:10]
     context = {
         "form": form,
         "granted": inboxes,
-        "people": people,
+        "people": page.object_list,
+        "page": page,
+        "matching": len(people),
         "total": len(data.people),
         "errors": data.errors,
         "scheduled_jobs": scheduled,

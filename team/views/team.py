@@ -60,7 +60,8 @@ def team_list(request: InboxRequest, subdomain: str) -> HttpResponse:
         "owners_count": sum(1 for u in users if u.role == "owner"),
         "can_manage": request.user.has_perm(MANAGE),
         "filtered": form.is_filtered,
-        "freshness": directory.freshness(subdomain=subdomain),
+        "freshness": directory.freshness_report([request.inbox]),
+        "freshness_inbox": subdomain,
     }
     return render_region(request, "team/list.html", region, context)
 

@@ -239,4 +239,4 @@ def test_team_csv_escapes_id_and_role_directly():
 
 def test_it_says_when_the_team_was_read_from_avochato(client_lead, sandbox):
     html = _rows(client_lead.get(team_url()))
-    assert "Team list read from Avochato <time" in html
+    assert "Read from Avochato" in html and "as of <time" in html

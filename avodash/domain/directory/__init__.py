@@ -12,16 +12,21 @@ Pages read it; nothing here is called per row. It is kept fresh three ways:
   DIRECTORY_REFRESH_SECONDS (15 minutes by default); its API calls take the background share
   of the rate limit, so interactive pages keep precedence. Each run queues the next one; a page
   that finds the chain broken (no run due, or the last one long overdue) starts it again;
+* **"Refresh now"** (IT admins, per inbox): every member is read again in a run queued at once;
+  `Freshness.progress` counts who has been read since, and the pages poll until it is done;
 * **write-through**: every write through avodash stores the API's answer at once
   (`store`, `forget`), so the person who made it sees it on every page in the same request.
 """
 
 from avodash.domain.directory.rows import (
     Freshness,
+    FreshnessReport,
     clear,
     find_people,
     forget,
     freshness,
+    freshness_of,
+    freshness_report,
     member,
     memberships,
     memberships_of,
@@ -42,6 +47,7 @@ from avodash.domain.directory.sync import (
 
 __all__ = [
     "Freshness",
+    "FreshnessReport",
     "clear",
     "details_pass",
     "directory_sync",
@@ -49,6 +55,8 @@ __all__ = [
     "find_people",
     "forget",
     "freshness",
+    "freshness_of",
+    "freshness_report",
     "inboxes_present",
     "inboxes_sync",
     "kick",

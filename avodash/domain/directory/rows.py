@@ -64,6 +64,8 @@ class Freshness:
     members: int = 0
     detailed: int = 0  # members whose role/enabled have been read
     error: str = ""
+    refresh_requested_at: datetime | None = None  # "Refresh now" asked, not finished
+    refreshed: int = 0  # members read again since the request
 
     @property
     def complete(self) -> bool:
@@ -71,36 +73,64 @@ class Freshness:
 
     @property
     def progress(self) -> str:
+        if self.refresh_requested_at is not None:
+            return f"{self.refreshed} of {self.members} people read again"
         return f"{self.detailed} of {self.members} people read"
+
+    @property
+    def percent(self) -> int:
+        done = self.refreshed if self.refresh_requested_at is not None else self.detailed
+        return 100 if not self.members else min(100, round(100 * done / self.members))
 
 
 # --- rows <-> InboxUser -------------------------------------------------------------------------
 
 
-def to_user(m: DirectoryMembership) -> InboxUser:
+# What a read needs of a membership row, as plain values (no model instances: a page of
+# 1,000 people reads 2,000 rows).
+ROW_VALUES = (
+    "user__avochato_id",
+    "user__name",
+    "user__email",
+    *LIST_FIELDS,
+    *DETAIL_FIELDS,
+    "details_at",
+    "details_error",
+)
+
+
+def to_user(m: DirectoryMembership | dict[str, Any]) -> InboxUser:
+    """An InboxUser from a membership row (a model instance, or a `.values(*ROW_VALUES)` dict)."""
     from avodash.domain.users import InboxUser
 
+    if not isinstance(m, dict):
+        m = {
+            "user__avochato_id": m.user.avochato_id,
+            "user__name": m.user.name,
+            "user__email": m.user.email,
+            **{name: getattr(m, name) for name in ROW_VALUES if "__" not in name},
+        }
     return InboxUser(
-        id=m.user.avochato_id,
-        name=m.user.name,
-        email=m.user.email or None,
-        phone=m.phone or None,
-        phone_formatted=m.phone_formatted or None,
-        require_2fa=m.require_2fa,
-        mfa_app_valid=m.mfa_app_valid,
-        phone_valid=m.phone_valid,
-        signed_in_at=m.signed_in_at,
-        created_at=m.created_at,
-        role=m.role or None,
-        enabled=m.enabled,
-        added_at=m.added_at,
-        can_message=m.can_message,
-        can_call=m.can_call,
-        can_view_billing=m.can_view_billing,
-        can_view_org=m.can_view_org,
-        details_loaded=m.details_at is not None,
-        details_at=m.details_at,
-        details_error=m.details_error,
+        id=m["user__avochato_id"],
+        name=m["user__name"],
+        email=m["user__email"] or None,
+        phone=m["phone"] or None,
+        phone_formatted=m["phone_formatted"] or None,
+        require_2fa=m["require_2fa"],
+        mfa_app_valid=m["mfa_app_valid"],
+        phone_valid=m["phone_valid"],
+        signed_in_at=m["signed_in_at"],
+        created_at=m["created_at"],
+        role=m["role"] or None,
+        enabled=m["enabled"],
+        added_at=m["added_at"],
+        can_message=m["can_message"],
+        can_call=m["can_call"],
+        can_view_billing=m["can_view_billing"],
+        can_view_org=m["can_view_org"],
+        details_loaded=m["details_at"] is not None,
+        details_at=m["details_at"],
+        details_error=m["details_error"],
     )
 
 
@@ -187,9 +217,11 @@ def memberships(*, subdomains: Iterable[str]) -> dict[str, list[InboxUser]]:
     """Members per inbox for several inboxes in one query (the cross-inbox pages). The
     caller makes sure they were listed (`ensure_listed`)."""
     out: dict[str, list[InboxUser]] = {s: [] for s in subdomains}
-    rows = DirectoryMembership.objects.filter(inbox__subdomain__in=list(out)).select_related("user", "inbox")
+    rows = DirectoryMembership.objects.filter(inbox__subdomain__in=list(out)).values(
+        "inbox__subdomain", *ROW_VALUES
+    )
     for m in rows:
-        out[m.inbox.subdomain].append(to_user(m))
+        out[m["inbox__subdomain"]].append(to_user(m))
     return {s: by_name(users) for s, users in out.items()}
 
 
@@ -226,22 +258,79 @@ def find_people(*, text: str, subdomains: Iterable[str], limit: int = 20) -> lis
 
 
 def freshness(*, subdomain: str) -> Freshness:
-    inbox = DirectoryInbox.objects.filter(subdomain=subdomain).first()
-    if inbox is None:
-        return Freshness(as_of=None, refreshing=False)
-    counts = DirectoryMembership.objects.filter(inbox=inbox).aggregate(
-        members=Count("id"), detailed=Count("id", filter=Q(details_at__isnull=False))
-    )
-    running = bool(inbox.sync_started_at) and (
-        inbox.sync_finished_at is None or inbox.sync_finished_at < inbox.sync_started_at
-    )
-    return Freshness(
-        as_of=inbox.listed_at,
-        refreshing=running or (counts["detailed"] < counts["members"]),
-        members=counts["members"],
-        detailed=counts["detailed"],
-        error=inbox.list_error,
-    )
+    return freshness_of(subdomains=[subdomain])[subdomain]
+
+
+def freshness_of(*, subdomains: Iterable[str]) -> dict[str, Freshness]:
+    """Each inbox's Freshness, in two queries however many inboxes there are."""
+    subs = list(subdomains)
+    inboxes = {i.subdomain: i for i in DirectoryInbox.objects.filter(subdomain__in=subs)}
+    since = {i.pk: i.refresh_requested_at for i in inboxes.values() if i.refresh_requested_at}
+    tallies = {"members": Count("id"), "detailed": Count("id", filter=Q(details_at__isnull=False))}
+    if since:  # read again since "Refresh now" was asked, per inbox
+        again = Q()
+        for pk, at in since.items():
+            again |= Q(inbox_id=pk, details_at__gte=at)
+        tallies["refreshed"] = Count("id", filter=again)
+    counts = {
+        row["inbox_id"]: row
+        for row in DirectoryMembership.objects.filter(inbox__in=list(inboxes.values()))
+        .values("inbox_id")
+        .annotate(**tallies)
+    }
+    out = {}
+    for sub in subs:
+        inbox = inboxes.get(sub)
+        if inbox is None:
+            out[sub] = Freshness(as_of=None, refreshing=False)
+            continue
+        c = {"members": 0, "detailed": 0, "refreshed": 0, **counts.get(inbox.pk, {})}
+        running = bool(inbox.sync_started_at) and (
+            inbox.sync_finished_at is None or inbox.sync_finished_at < inbox.sync_started_at
+        )
+        out[sub] = Freshness(
+            as_of=inbox.listed_at,
+            refreshing=running or c["detailed"] < c["members"] or inbox.refresh_requested_at is not None,
+            members=c["members"],
+            detailed=c["detailed"],
+            error=inbox.list_error,
+            refresh_requested_at=inbox.refresh_requested_at,
+            refreshed=c["refreshed"],
+        )
+    return out
+
+
+def _minutes(seconds: float) -> str:
+    if seconds < 90:
+        return f"{round(seconds)} seconds"
+    return f"{round(seconds / 60)} minutes"
+
+
+class FreshnessReport(list):
+    """(inbox, Freshness) pairs for a page, with what the page says about them as a whole."""
+
+    @property
+    def refreshing(self) -> bool:
+        return any(f.refreshing for _inbox, f in self)
+
+    @property
+    def requested(self) -> bool:
+        return any(f.refresh_requested_at is not None for _inbox, f in self)
+
+    @property
+    def list_every(self) -> str:
+        return _minutes(list_interval())
+
+    @property
+    def refresh_within(self) -> str:
+        return _minutes(refresh_window())
+
+
+def freshness_report(inboxes: Iterable[Any]) -> FreshnessReport:
+    """The freshness of each inbox (anything with a `subdomain`), in two queries."""
+    inboxes = list(inboxes)
+    fresh = freshness_of(subdomains=[i.subdomain for i in inboxes])
+    return FreshnessReport((i, fresh[i.subdomain]) for i in inboxes)
 
 
 def clear() -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
@@ -197,8 +197,25 @@ def details_due(*, subdomain: str) -> int:
     qs = DirectoryMembership.objects.filter(inbox__subdomain=subdomain)
     total = qs.count()
     unread = qs.filter(details_at__isnull=True).count()
+    asked = DirectoryInbox.objects.filter(subdomain=subdomain).values_list("refresh_requested_at", flat=True)
+    if asked and asked[0] is not None:  # "Refresh now": everyone not read since the request
+        unread += qs.filter(details_at__lt=asked[0]).count()
     per_run = math.ceil(total * list_interval() / max(refresh_window(), 1.0))
     return max(unread, per_run)
+
+
+def _refresh_finished(subdomain: str) -> None:
+    """Clear a "Refresh now" once every member has been read since it was asked."""
+    inbox = DirectoryInbox.objects.filter(subdomain=subdomain).first()
+    if inbox is None or inbox.refresh_requested_at is None:
+        return
+    behind = DirectoryMembership.objects.filter(inbox=inbox).filter(
+        Q(details_at__isnull=True) | Q(details_at__lt=inbox.refresh_requested_at)
+    )
+    if not behind.exclude(details_error__gt="").exists():
+        DirectoryInbox.objects.filter(pk=inbox.pk, refresh_requested_at=inbox.refresh_requested_at).update(
+            refresh_requested_at=None
+        )
 
 
 def ensure_listed(*, clients: dict[str, AvochatoClient]) -> None:
@@ -254,6 +271,7 @@ def sync_inbox(*, subdomain: str) -> dict:
         )
         return {"inbox": subdomain, "error": err.message}
     DirectoryInbox.objects.filter(subdomain=subdomain).update(sync_finished_at=timezone.now())
+    _refresh_finished(subdomain)
     return {"inbox": subdomain, "members": members_count, "details": read}
 
 
@@ -292,7 +310,12 @@ def kick(*, subdomain: str) -> bool:
 
 
 def refresh_now(*, subdomain: str) -> bool:
-    """ "Refresh now" from a page: queue a run at once, past the throttle."""
+    """ "Refresh now" from a page: every member is read again (the pages show how far it got),
+    in a run queued at once, past the throttle. Asking again while one runs changes nothing."""
+    if subdomain:
+        DirectoryInbox.objects.filter(subdomain=subdomain, refresh_requested_at__isnull=True).update(
+            refresh_requested_at=timezone.now()
+        )
     cache.delete(f"avodash:directory:kick:{subdomain or '-'}")
     return kick(subdomain=subdomain)
 
