@@ -77,6 +77,7 @@ ALLOWED_HOSTS: list[str] = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "avodash.views.csrf_failure"
 
 # --- Inboxes by host name (avodash/hosts.py) -------------------------------------------
 # Set (e.g. dash.example.com): acme-support.dash.example.com serves that inbox's pages at plain

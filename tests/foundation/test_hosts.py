@@ -251,3 +251,19 @@ def test_a_bare_localhost_is_refused_as_the_domain():
     with pytest.raises(subprocess.CalledProcessError) as err:
         _settings_with({"INBOX_HOST_DOMAIN": "localhost", "DEBUG": "on"})
     assert "two labels" in err.value.stderr
+
+
+def test_a_form_from_another_host_is_refused_by_the_csrf_check_with_our_page(hosts, lead, sandbox):
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(lead)
+    get(c, ACME, "/tickets/")  # the CSRF cookie
+    ticket = ticket_for(sandbox, BOB)
+    sandbox.clear_log()
+    data = {"inbox": INBOX, "status": "Closed", "csrfmiddlewaretoken": c.cookies["csrftoken"].value}
+    # What Chromium sends across hosts under Referrer-Policy: same-origin.
+    r = c.post(f"/tickets/{ticket.id}/update/", data, HTTP_HOST=SALES, HTTP_ORIGIN="null")
+    assert r.status_code == 403 and "Nothing was sent" in body(r)
+    assert [x for x in api_calls(sandbox) if x["method"] != "GET"] == []
+    # The same form from its own host passes the check.
+    r = c.post(f"/tickets/{ticket.id}/update/", data, HTTP_HOST=ACME, HTTP_ORIGIN=f"http://{ACME}")
+    assert r.status_code == 302
