@@ -73,7 +73,8 @@ def host_url(request: HttpRequest | None, url: str) -> str:
     for a page on `request`'s host: relative on the same host, absolute to another one."""
     if not host_domain() or request is None or not url.startswith("/") or url.startswith("//"):
         return url
-    here = getattr(request, "inbox_host", None)  # None: the bare domain (or another host)
+    # The subdomain whose host this is; None on the bare domain (or a host outside the domain).
+    here = getattr(request, "inbox_host", None)
     match = INBOX_PATH_RE.match(url)
     if match and LABEL_RE.match(match["subdomain"]):
         rest = match["rest"] or "/"
@@ -122,9 +123,9 @@ class InboxHostMiddleware:
         host, _ = split_domain_port(request.get_host())
         if host.endswith("." + domain):
             subdomain = host[: -len(domain) - 1]
-            if not LABEL_RE.match(subdomain):
-                return not_found_response(request)
-            request.inbox_host = subdomain  # type: ignore[attr-defined]
+            request.inbox_host = subdomain if LABEL_RE.match(subdomain) else ""  # type: ignore[attr-defined]
+            if not request.inbox_host:
+                return not_found_response(request)  # its links lead to the bare domain
         if moved := self._host_form(request):
             return HttpResponseRedirect(moved)
         if getattr(request, "inbox_host", None) and not _shared(request.path_info):

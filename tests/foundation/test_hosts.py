@@ -133,14 +133,16 @@ def test_an_ungranted_inbox_host_is_our_404(hosts, client_outsider, sandbox):
     for path in ("/", "/tickets/", "/team/", f"/tickets/{ticket_for(sandbox, BOB).id}/"):
         r = get(client_outsider, ACME, path)
         assert r.status_code == 404, path
-        assert "Not found" in body(r), path  # our page, not Django's technical 404
+        assert "Page not found" in body(r), path  # our page, not Django's technical 404
+        assert f'href="http://{BARE}/"' in body(r), path  # "Go to your inbox": the landing page
     assert get(client_outsider, f"globex-help.{DOMAIN}", "/tickets/").status_code == 200
 
 
 def test_unknown_and_malformed_inbox_hosts_are_our_404(hosts, client_admin):
     assert get(client_admin, f"no-such-inbox.{DOMAIN}", "/tickets/").status_code == 404
-    r = get(client_admin, f"a.b.{DOMAIN}", "/")
-    assert r.status_code == 404 and "Not found" in body(r)
+    r = get(client_admin, f"a.b.{DOMAIN}:8000", "/")
+    assert r.status_code == 404 and "Page not found" in body(r)
+    assert f'href="http://{BARE}/"' in body(r)
     assert get(client_admin, f"-x.{DOMAIN}", "/").status_code == 404
 
 
@@ -267,3 +269,9 @@ def test_a_form_from_another_host_is_refused_by_the_csrf_check_with_our_page(hos
     # The same form from its own host passes the check.
     r = c.post(f"/tickets/{ticket.id}/update/", data, HTTP_HOST=ACME, HTTP_ORIGIN=f"http://{ACME}")
     assert r.status_code == 302
+
+
+def test_the_address_bar_keeps_the_host_form_after_an_htmx_filter(hosts, client_lead):
+    r = get(client_lead, ACME, "/tickets/?status=Open", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue")
+    assert r.status_code == 200
+    assert r["HX-Push-Url"] == "/tickets/?status=Open"
