@@ -275,3 +275,8 @@ def test_the_address_bar_keeps_the_host_form_after_an_htmx_filter(hosts, client_
     r = get(client_lead, ACME, "/tickets/?status=Open", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue")
     assert r.status_code == 200
     assert r["HX-Push-Url"] == "/tickets/?status=Open"
+
+
+def test_a_missing_slash_is_added_on_the_inbox_host(hosts, client_lead):
+    r = get(client_lead, ACME, "/tickets?status=Open")
+    assert r.status_code == 301 and r["Location"] == "/tickets/?status=Open"
