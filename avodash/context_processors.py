@@ -7,11 +7,17 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from avodash.domain.inboxes import inboxes_for_quietly
+from avodash.hosts import host_url
 from avodash.roles import role_name
 
 
 def switch_url(request: HttpRequest, subdomain: str) -> str:
-    """The same kind of page in another inbox; the inbox home when that page has no twin."""
+    """The same kind of page in another inbox; the inbox home when that page has no twin.
+    With inboxes by host name (avodash.hosts), on the other inbox's host."""
+    return host_url(request, _switch_path(request, subdomain))
+
+
+def _switch_path(request: HttpRequest, subdomain: str) -> str:
     match = getattr(request, "resolver_match", None)
     if match and "subdomain" in match.kwargs and match.view_name:
         try:
@@ -50,7 +56,7 @@ def subnav(request: HttpRequest, subdomain: str) -> list[tuple[str, str, bool]]:
         if not request.user.has_perm(perm):
             continue
         try:
-            url = reverse(name, kwargs={"subdomain": subdomain})
+            url = host_url(request, reverse(name, kwargs={"subdomain": subdomain}))
         except NoReverseMatch:
             continue
         active = (

@@ -9,6 +9,7 @@ DATABASE_URL (PostgreSQL), CACHE_URL (Redis), SECRET_KEY and ALLOWED_HOSTS.
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
@@ -76,6 +77,31 @@ ALLOWED_HOSTS: list[str] = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "avodash.views.csrf_failure"
+
+# --- Inboxes by host name (avodash/hosts.py) -------------------------------------------
+# Set (e.g. dash.example.com): acme-support.dash.example.com serves that inbox's pages at plain
+# paths and the bare domain the cross-inbox pages; `/i/<subdomain>/` keeps working everywhere.
+# One sign-in across the hosts: the session and CSRF cookies belong to the parent domain.
+INBOX_HOST_DOMAIN: str = env.str("INBOX_HOST_DOMAIN", default="").strip().strip(".").lower()
+if INBOX_HOST_DOMAIN:
+    if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", INBOX_HOST_DOMAIN):
+        raise ImproperlyConfigured(
+            "INBOX_HOST_DOMAIN must be a host name of two labels or more, like dash.example.com "
+            "or avodash.localhost (browsers refuse cookies for a bare localhost)."
+        )
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, "." + INBOX_HOST_DOMAIN]  # the domain and every subdomain
+    # Origins a form may come from (one inbox's page posting to another host's URL). Development
+    # serves plain HTTP on a port (`make run`: PORT, 8000); production HTTPS on the default port.
+    _ports = [f":{p}" for p in env.list("INBOX_HOST_PORTS", default=[env.str("PORT", default="8000")])]
+    _origins = [f"http://{h}{p}" for h in (INBOX_HOST_DOMAIN, "*." + INBOX_HOST_DOMAIN) for p in _ports]
+    CSRF_TRUSTED_ORIGINS = [
+        *CSRF_TRUSTED_ORIGINS,
+        f"https://{INBOX_HOST_DOMAIN}",
+        f"https://*.{INBOX_HOST_DOMAIN}",
+        *(_origins if DEBUG else []),
+    ]
+    SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = INBOX_HOST_DOMAIN
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -98,6 +124,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "avodash.hosts.InboxHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -31,6 +31,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused by the CSRF check (CSRF_FAILURE_VIEW): our own page, nothing sent. With
+    inboxes by host name, a form sent from one inbox's host to another's ends here: the
+    browser sends no Origin across hosts (Referrer-Policy: same-origin)."""
+    return render(request, "403_csrf.html", status=403)
+
+
+@login_not_required
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})

@@ -17,12 +17,12 @@ import logging
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 
 from avodash.avochato import AvochatoError
 from avodash.domain import scheduled as scheduled_svc
 from avodash.domain.contacts import Contact, contacts_get
+from avodash.hosts import reverse
 from inbox.forms.composer import ComposeForm, ReplyForm
 from inbox.idempotency import new_key
 from inbox.services import messages as message_svc

@@ -6,13 +6,35 @@ from datetime import datetime
 
 from django import template
 from django.conf import settings
+from django.template import defaulttags
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.timesince import timesince
 
 from avodash.domain import phones
+from avodash.hosts import host_url
 
 register = template.Library()
+
+
+class HostURLNode(defaulttags.URLNode):
+    """Django's `{% url %}`, then the host form when INBOX_HOST_DOMAIN is on (avodash.hosts):
+    every template's links follow the inbox's host with no change to the template."""
+
+    def render(self, context) -> str:
+        out = super().render(context)
+        request = getattr(context, "request", None)
+        if self.asvar:
+            context[self.asvar] = host_url(request, context[self.asvar])
+            return out
+        return host_url(request, out)
+
+
+@register.tag
+def url(parser, token) -> HostURLNode:
+    """Replaces the built-in `{% url %}` (this library is a builtin loaded after Django's)."""
+    node = defaulttags.url(parser, token)
+    return HostURLNode(node.view_name, node.args, node.kwargs, node.asvar)
 
 
 @register.simple_tag(takes_context=True)

@@ -14,13 +14,13 @@ from urllib.parse import urlencode
 from django.contrib import messages as flash
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from avodash.access import inbox_view
 from avodash.audit import client_ip
 from avodash.domain import phones
+from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
 from inbox.composer import (
     compose_context,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from avodash.access import inbox_view
 from avodash.avochato import parallel
+from avodash.hosts import reverse
 from avodash.http import InboxRequest, render_fragment, render_region
 from inbox.pages import VIEW
 from inbox.services import events as event_svc

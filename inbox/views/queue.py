@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url, trigger_client_event
 
@@ -20,6 +19,7 @@ from avodash.domain import tickets as ticket_write
 from avodash.domain import users as user_svc
 from avodash.domain.tickets import STATUSES
 from avodash.domain.users import InboxUser
+from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
 from inbox.forms.queue import (
     OWNER_ME,

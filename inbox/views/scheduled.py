@@ -14,7 +14,6 @@ from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
@@ -23,6 +22,7 @@ from avodash.audit import client_ip
 from avodash.domain import scheduled as scheduled_svc
 from avodash.domain.scheduled import ScheduledMessage
 from avodash.domain.users import inbox_users
+from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
 from inbox.composer import ticket_scheduled_for
 from inbox.forms.scheduled import CancelForm, ScheduledFilterForm

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from avodash.access import inbox_view
 from avodash.domain.users import inbox_users
 from avodash.exports import csv_response
+from avodash.hosts import inbox_host
 from avodash.http import FORM_ERROR, InboxRequest, render_region
 from inbox.forms.search import MessageSearchForm
 from inbox.pages import VIEW
@@ -125,7 +126,7 @@ def _csv_row(m: message_svc.Message) -> list:
 
 def _csv(subdomain: str, found: list[message_svc.Message], capped: bool) -> HttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    name = f"messages-{subdomain}-{stamp}" + (f"-first-{len(found)}" if capped else "") + ".csv"
+    name = f"messages-{inbox_host(subdomain)}-{stamp}" + (f"-first-{len(found)}" if capped else "") + ".csv"
     response = csv_response(name, CSV_HEADER, (_csv_row(m) for m in found))
     if capped:
         response["X-Avodash-Capped"] = str(message_svc.EXPORT_CAP)

@@ -14,6 +14,7 @@ from avodash.domain import directory
 from avodash.domain import users as inbox_users
 from avodash.domain.users import InboxUser
 from avodash.exports import csv_response
+from avodash.hosts import inbox_host
 from avodash.http import FORM_ERROR, InboxRequest, render_region
 from team.forms.team import TeamFilterForm
 
@@ -94,4 +95,4 @@ def _csv_row(u: InboxUser) -> tuple:
 
 def team_csv(subdomain: str, users: list[InboxUser]) -> HttpResponse:
     """The (filtered) team as a spreadsheet, streamed; every cell formula-safe."""
-    return csv_response(f"team-{subdomain}.csv", CSV_HEADER, (_csv_row(u) for u in users))
+    return csv_response(f"team-{inbox_host(subdomain)}.csv", CSV_HEADER, (_csv_row(u) for u in users))

@@ -48,11 +48,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Using the Avochato API at {settings.AVOCHATO_API_URL}")
             children.append(subprocess.Popen([*manage, "db_worker", "--interval", "1", "--no-reload"]))  # noqa: S603
             call_command("demo_user")
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"\navodash: http://127.0.0.1:{options['port']}/   (Ctrl-C stops everything)\n"
-                )
-            )
+            self.stdout.write(self.style.SUCCESS(self._banner(options["port"])))
             call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
         except KeyboardInterrupt:
             pass
@@ -64,6 +60,18 @@ class Command(BaseCommand):
                     child.wait(timeout=5)
                 except subprocess.TimeoutExpired:
                     child.kill()
+
+    @staticmethod
+    def _banner(port: int) -> str:
+        domain = settings.INBOX_HOST_DOMAIN
+        if not domain:
+            return f"\navodash: http://127.0.0.1:{port}/   (Ctrl-C stops everything)\n"
+        # Browsers resolve every *.localhost name to this machine: no DNS set-up.
+        inbox = "acme-support" if settings.AVOCHATO_SANDBOX else "<subdomain>"
+        return (
+            f"\navodash: http://{domain}:{port}/   (Ctrl-C stops everything)"
+            f"\n  an inbox by host name: http://{inbox}.{domain}:{port}/\n"
+        )
 
     def _wait_for(self, port: int, seconds: float = 15) -> None:
         deadline = time.monotonic() + seconds
