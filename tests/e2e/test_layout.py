@@ -12,6 +12,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from avodash.audit import audit_record
+from avodash.models import AuditEntry
 from tests.e2e.conftest import login
 from tests.e2e.test_lifecycle import SHOT_CSV
 
@@ -105,12 +107,23 @@ def test_an_agent_works_the_queue_and_a_ticket_on_a_phone(phone, live_server, ag
 
 def test_a_lead_checks_the_team_on_a_phone(phone, live_server, lead, sandbox):
     sam = sandbox.state.user_by_email("sam.rivera@acme.example").id
+    audit_record(actor=lead, inbox=INBOX, action="ticket.status", target="t1", params={"status": "Closed"})
+    audit_record(
+        actor=lead,
+        inbox=INBOX,
+        action="ticket.assign",
+        target="t2",
+        params={"user_id": sam, "note": "x" * 120},  # a long token must wrap, not widen the page
+        outcome=AuditEntry.FAILED,
+        error="Not allowed",
+    )
     login(phone, live_server, lead)
     visit(phone, live_server, f"/i/{INBOX}/tickets/", "queue-lead")
     expect(phone.locator("#bulk-apply")).to_be_visible()  # bulk changes stay reachable
     visit(phone, live_server, f"/i/{INBOX}/team/", "team")
     visit(phone, live_server, f"/i/{INBOX}/team/{sam}/", "team-member")
     visit(phone, live_server, "/audit/", "audit")
+    expect(phone.locator("main tbody tr")).to_have_count(2)
     menu_reaches_log_out(phone)
 
 
@@ -153,7 +166,10 @@ def test_phone_screenshots(request, phone, live_server, lead, sandbox):
     login(phone, live_server, lead)
     phone.goto(f"{live_server.url}/i/{INBOX}/tickets/?unaddressed=on")
     phone.wait_for_load_state("networkidle")
-    phone.locator("#queue").scroll_into_view_if_needed()
+    # Below the sticky top bar: the saved views, the filters and the first cards.
+    phone.evaluate(
+        "window.scrollTo(0, document.querySelector('.quick-views').getBoundingClientRect().top - 58)"
+    )
     phone.screenshot(path=os.path.join(DOCS, "queue-phone.png"))
     phone.goto(f"{live_server.url}/i/{INBOX}/tickets/{noah.id}/")
     phone.wait_for_load_state("networkidle")
