@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import template
-from django.conf import settings
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.timesince import timesince
@@ -53,7 +52,7 @@ def phone(value: str | None) -> str:
     if e164 is None:
         return conditional_escape(value)
     # format_html escapes both parts; only the HTML built here is marked safe.
-    return format_html('<span title="{}">{}</span>', e164, phones.display(e164, region=settings.PHONE_REGION))
+    return format_html('<span title="{}">{}</span>', e164, phones.shown(e164))
 
 
 @register.filter
