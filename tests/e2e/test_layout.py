@@ -74,6 +74,13 @@ def test_an_agent_works_the_queue_and_a_ticket_on_a_phone(phone, live_server, ag
     login(phone, live_server, agent)
     fits(phone, "inbox-home")
     menu_reaches_log_out(phone)
+    phone.locator("#inbox-switcher > summary").click()  # the inbox switcher fits as well
+    inboxes = phone.locator("#inbox-switcher .menu-list")
+    expect(inboxes.get_by_role("menuitem").first).to_be_visible()
+    box = inboxes.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    phone.screenshot(path=os.path.join(SHOTS, "inbox-switcher.png"))
+    phone.keyboard.press("Escape")
 
     # The unaddressed queue: each ticket a card with contact, status, owner, unaddressed, wait.
     visit(phone, live_server, f"/i/{INBOX}/tickets/?unaddressed=on", "queue")
