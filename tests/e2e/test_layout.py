@@ -126,7 +126,11 @@ def test_a_lead_checks_the_team_on_a_phone(phone, live_server, lead, sandbox):
     )
     login(phone, live_server, lead)
     visit(phone, live_server, f"/i/{INBOX}/tickets/", "queue-lead")
-    expect(phone.locator("#bulk-apply")).to_be_visible()  # bulk changes stay reachable
+    # Bulk changes stay reachable: the controls appear once a ticket is ticked.
+    expect(phone.locator("#bulk-apply")).to_be_hidden()
+    phone.locator('#queue tbody input[name="ids"]').first.check()
+    expect(phone.locator("#bulk-apply")).to_be_visible()
+    fits(phone, "queue-lead-selected")
     visit(phone, live_server, f"/i/{INBOX}/team/", "team")
     visit(phone, live_server, f"/i/{INBOX}/team/{sam}/", "team-member")
     visit(phone, live_server, "/audit/", "audit")
