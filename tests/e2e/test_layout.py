@@ -91,6 +91,13 @@ def test_an_agent_works_the_queue_and_a_ticket_on_a_phone(phone, live_server, ag
     box = card.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     expect(phone.locator("#queue thead")).to_be_hidden()  # a list of cards, not a table
+    expect(card.locator("td.owner")).to_have_attribute("data-label", "Owner")
+    # A filter swaps the list in place (htmx): the new cards are labelled too.
+    phone.locator("#f-status").select_option("Open")
+    expect(phone).to_have_url(re.compile(r"status=Open"))
+    expect(phone.locator("#queue tbody td.status").first).to_have_text("Open")
+    expect(phone.locator("#queue tbody td.wait").first).to_have_attribute("data-label", "Waiting")
+    fits(phone, "queue-filtered")
 
     # The ticket: header, then the stream, the composer under it, then the contact panel.
     visit(phone, live_server, f"/i/{INBOX}/tickets/{noah.id}/", "ticket")
