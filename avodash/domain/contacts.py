@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from avodash.avochato import AvochatoClient, parallel
+from avodash.domain import phones
 from avodash.domain.parse import api_list, api_str, epoch
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class Contact:
     @property
     def display_name(self) -> str:
         """Name, else phone, else email: never the id."""
-        return self.name or self.phone or self.email or "Unknown contact"
+        return self.name or phones.shown(self.phone) or self.email or "Unknown contact"
 
 
 def contact_from_api(raw: dict[str, Any]) -> Contact:

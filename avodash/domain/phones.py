@@ -121,6 +121,15 @@ def display(e164: str | None, *, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(number, style)
 
 
+def shown(value: str | None) -> str:
+    """`display` in the dashboard's PHONE_REGION: the one way a number reads in plain text
+    (names that fall back to a number, flash messages). Templates use the `|phone` filter,
+    which adds the E.164 form on hover."""
+    from django.conf import settings
+
+    return display(value, region=settings.PHONE_REGION)
+
+
 def stored_e164(value: str | None) -> str | None:
     """The E.164 form of a stored number (valid or not), or None when it is not one."""
     number = _parse_stored(value)

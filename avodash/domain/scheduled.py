@@ -17,6 +17,7 @@ from typing import Any
 from django.utils import timezone as djtz
 
 from avodash.avochato import AvochatoClient, AvochatoError, BadResponseError, parallel
+from avodash.domain import phones
 from avodash.domain.contacts import Contact, contacts_get
 from avodash.domain.parse import api_str, epoch, safe_web_url
 from avodash.domain.users import InboxUser, inbox_users, unknown_user
@@ -77,7 +78,7 @@ class ScheduledMessage:
     def contact_name(self) -> str:
         if self.contact:
             return self.contact.display_name
-        return self.to_phone or "Unknown contact"
+        return phones.shown(self.to_phone) or "Unknown contact"
 
 
 @dataclass(kw_only=True)

@@ -162,7 +162,8 @@ class HandoverResult(BulkResult):
     def summary(self) -> str:
         if not self.requested:
             return "No open tickets to hand over."
-        text = f"Handed over {len(self.updated)} of {self.requested} open tickets."
+        noun = "open ticket" if self.requested == 1 else "open tickets"
+        text = f"Handed over {len(self.updated)} of {self.requested} {noun}."
         if self.failed:
             reasons = sorted({o.message for o in self.failed})
             text += f" {len(self.failed)} not moved: {'; '.join(reasons)}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import template
-from django.conf import settings
 from django.template import defaulttags
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
@@ -75,7 +74,7 @@ def phone(value: str | None) -> str:
     if e164 is None:
         return conditional_escape(value)
     # format_html escapes both parts; only the HTML built here is marked safe.
-    return format_html('<span title="{}">{}</span>', e164, phones.display(e164, region=settings.PHONE_REGION))
+    return format_html('<span title="{}">{}</span>', e164, phones.shown(e164))
 
 
 @register.filter
@@ -87,20 +86,22 @@ def exacttime(value: datetime | None) -> str:
 
 @register.filter
 def duration(seconds: float | int | None) -> str:
-    """Seconds as '3m 05s' / '1h 02m'."""
+    """Seconds in one format everywhere: the two largest units, the second zero-padded
+    ('45s', '3m 05s', '2h 03m', '1d 23h'); days from 24 hours on, so a column of waits
+    reads in one unit per size."""
     if seconds is None:
         return "—"
-    s = int(seconds)
+    s = max(int(seconds), 0)
     if s < 60:
         return f"{s}s"
     m, s = divmod(s, 60)
     if m < 60:
         return f"{m}m {s:02d}s"
     h, m = divmod(m, 60)
-    if h < 48:
+    if h < 24:
         return f"{h}h {m:02d}m"
     d, h = divmod(h, 24)
-    return f"{d}d {h}h"
+    return f"{d}d {h:02d}h"
 
 
 @register.simple_tag(takes_context=True)

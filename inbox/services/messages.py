@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from avodash.avochato import AvochatoClient, parallel
+from avodash.domain import phones
 from avodash.domain.contacts import Contact, contact_from_api
 from avodash.domain.parse import api_int, api_str, epoch, media_urls
 from avodash.domain.scheduled import (
@@ -93,7 +94,7 @@ class Message:
     def contact_name(self) -> str:
         if self.contact:
             return self.contact.display_name
-        return self.contact_phone or "Unknown contact"
+        return phones.shown(self.contact_phone) or "Unknown contact"
 
 
 @dataclass(kw_only=True)

@@ -41,6 +41,7 @@ from avodash.avochato import (
     RateLimitedError,
     UnavailableError,
 )
+from avodash.domain import phones
 from avodash.domain.contacts import Contact
 from avodash.domain.errors import ActionError
 from avodash.domain.scheduled import local_when
@@ -258,7 +259,7 @@ def _failed(err: AvochatoError, claim, check_url: str) -> SubmitResult:
 
 
 def _succeeded(sent, claim, recipient: Recipient, draft: Draft, attempt: Attempt) -> SubmitResult:
-    name = recipient.contact.display_name if recipient.contact else recipient.phone
+    name = recipient.contact.display_name if recipient.contact else phones.shown(recipient.phone)
     sent_ticket = sent.ticket_id or attempt.ticket_id
     if attempt.scheduling:
         when = sent.scheduled_for or attempt.scheduled_for

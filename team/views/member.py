@@ -269,7 +269,7 @@ def user_mfa_phone(request: InboxRequest, subdomain: str, user_id: str) -> HttpR
         )
     messages.success(
         request,
-        f"MFA phone {phone} set for {user.display_name}. It stays pending until they confirm it "
+        f"MFA phone {phones.shown(phone)} set for {user.display_name}. It stays pending until they confirm it "
         "with the code Avochato texts to that number.",
     )
     if request.htmx:
@@ -422,6 +422,6 @@ def user_add(request: InboxRequest, subdomain: str) -> HttpResponse:
         return render_region(request, "team/add.html", None, context, status=_status_for(err))
     text = f"{result.outcome} Role: {result.user.role or data['role']}."
     if data["phone"]:
-        text += f" MFA phone {data['phone']} is pending until they confirm it by SMS."
+        text += f" MFA phone {phones.shown(data['phone'])} is pending until they confirm it by SMS."
     messages.success(request, text)
     return redirect(_user_url(subdomain, result.user.id))

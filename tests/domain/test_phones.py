@@ -234,3 +234,15 @@ def test_the_new_message_page_offers_a_suggestion_for_a_local_number():
     assert not f.is_valid()
     assert f.phone_suggestion == "+14155551234"
     assert f.errors["phone"] == [f"{phones.E164_HELP} Did you mean +14155551234?"]
+
+
+def test_a_number_in_plain_text_reads_in_the_dashboards_region(settings):
+    from avodash.domain.contacts import Contact
+
+    assert phones.shown("+15105557290") == "(510) 555-7290"
+    assert phones.shown("+442079460958") == "+44 20 7946 0958"
+    assert phones.shown(None) == ""
+    # A contact without a name is called by its number, as people read it.
+    assert Contact(id="c1", phone="+15105557290").display_name == "(510) 555-7290"
+    settings.PHONE_REGION = "GB"
+    assert phones.shown("+442079460958") == "020 7946 0958"

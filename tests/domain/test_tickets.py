@@ -70,3 +70,12 @@ def test_tickets_handover_refuses_the_same_user(client, sandbox):
     with pytest.raises(ActionError):
         tickets_handover(client=client, from_user_id="a", to="a")
     assert api_calls(sandbox) == []
+
+
+def test_a_handover_summary_counts_in_words():
+    from avodash.domain.tickets import HandoverResult, TicketOutcome
+
+    one = HandoverResult(requested=1, outcomes=[TicketOutcome(ticket_id="t1", ok=True)])
+    assert one.summary == "Handed over 1 of 1 open ticket."
+    two = HandoverResult(requested=2, outcomes=[TicketOutcome(ticket_id="t1", ok=True)])
+    assert two.summary.startswith("Handed over 1 of 2 open tickets.")

@@ -116,7 +116,7 @@ def test_a_mistyped_number_is_fixed_in_one_click(page, live_server, superuser, s
     page.get_by_role("button", name="Use +14155550199").click()
     page.get_by_role("button", name="Send now").click()
     expect(page).to_have_url(re.compile(r"/i/acme-support/tickets/[^/]+/$"))
-    expect(page.locator("#flash")).to_contain_text("Sent to +14155550199.")
+    expect(page.locator("#flash")).to_contain_text("Sent to (415) 555-0199.")
     expect(page.locator("#timeline")).to_contain_text("Hello from Acme")
 
 

@@ -79,7 +79,7 @@ def test_an_it_admin_changes_role_disables_re_enables_and_resets_password(
     expect(page.get_by_label("Phone for two-factor codes")).to_have_value("(415) 555-0177")
     expect(page).to_have_url(re.compile(r"/team/[^/]+/$"))
     mfa.get_by_role("button", name="Use +14155550177").click()
-    expect(page.locator("#flash")).to_contain_text("MFA phone +14155550177 set for Jordan Lee")
+    expect(page.locator("#flash")).to_contain_text("MFA phone (415) 555-0177 set for Jordan Lee")
 
     # it is all in the audit trail
     page.get_by_role("link", name="Audit").click()

@@ -36,7 +36,8 @@ def test_the_page_has_a_blank_draft(client_agent, sandbox):
     assert r.status_code == 200
     assert "New message" in page and 'name="phone"' in page and 'name="idempotency_key"' in page
     assert "Sending as <strong>the inbox's API user</strong>" in page
-    assert "from +15105551234" in page  # the inbox's number: the API lists no others
+    assert 'from <span title="+15105551234">(510) 555-1234</span>' in page  # the inbox's number, national
+    # format with E.164 on hover: the API lists no others
     assert api_calls(sandbox, "POST") == []
 
 

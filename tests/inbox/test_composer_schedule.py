@@ -119,3 +119,6 @@ def test_the_ticket_page_lists_its_pending_messages(client_lead, sandbox):
     assert "Scheduled to go out" in page
     assert "See you tomorrow, Bob" in page
     assert "Cancel…" in page
+    # The clock is drawn (inline SVG): Debian's Chromium has no emoji font for "⏱".
+    assert '<span class="ts-icon" aria-hidden="true"><svg class="icon"' in page
+    assert "⏱" not in page

@@ -257,7 +257,7 @@ def test_it_sets_an_mfa_phone_that_the_user_must_confirm(client_itadmin, sandbox
     user = sandbox.state.users[grace]
     assert user.pending_mfa_phone == "+14155550199" and user.phone_valid is False
     html = _flash(client_itadmin, r)
-    assert "MFA phone +14155550199 set for Grace Kim" in html
+    assert "MFA phone (415) 555-0199 set for Grace Kim" in html
     assert "until they confirm it with the code Avochato texts" in html
     entry = _audit("team.user_mfa_phone")
     assert entry.outcome == "ok" and entry.params == {"phone": "+14155550199"}
