@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect
 
 from avodash.access import inbox_view
 from avodash.audit import audit_record, audited, client_ip
@@ -185,15 +185,15 @@ def broadcast_edit(request: InboxRequest, subdomain: str, broadcast_id: str) -> 
         return redirect("inbox:broadcast", subdomain, broadcast_id)
     initial = {"name": saved.name or "", "message": saved.message, "media_url": saved.media_url or ""}
     ctx = _composer_ctx(request, BroadcastForm(initial=initial), saved, note=note)
-    response = render_fragment(request, PAGE, "composer", ctx)
-    return trigger_client_event(response, "audienceChanged")
+    # The new composer's audience region counts again as it loads.
+    return render_fragment(request, PAGE, "composer", ctx)
 
 
 @require_GET
 @inbox_view(perm=PERM)
 def broadcast_audience(request: InboxRequest, subdomain: str, broadcast_id: str = "") -> HttpResponse:
-    """The audience region: the draft's count (`audience_count`), refreshed whenever the
-    audience changes, and what the audience fields being typed would add (checked as typed)."""
+    """The audience region: the draft's count (`audience_count`), counted when the composer
+    loads (also after each save), and what the audience fields being typed would add (checked as typed)."""
     ctx: dict = {"broadcast": Broadcast(id=_id_or_404(broadcast_id)) if broadcast_id else None}
     form = AudienceForm(request.GET)
     if request.GET and form.is_valid():
