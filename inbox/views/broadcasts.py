@@ -125,11 +125,17 @@ def _audit_create(request: InboxRequest, broadcast_id: str, params: dict, error:
 @require_GET
 @inbox_view(perm=PERM)
 def broadcast_page(request: InboxRequest, subdomain: str, broadcast_id: str) -> HttpResponse:
-    broadcast_id = _id_or_404(broadcast_id)
-    broadcast = _fetch(request, broadcast_id)
+    broadcast = _fetch(request, _id_or_404(broadcast_id))
+    return render_region(request, PAGE, None, _page_ctx(request, broadcast))
+
+
+def _page_ctx(
+    request: InboxRequest, broadcast: Broadcast, form: BroadcastForm | None = None, **extra
+) -> dict:
+    """The broadcast page; for a draft, its composer (`form`: a draft being corrected)."""
     ctx = {
         "broadcast": broadcast,
-        "history": broadcast_history(inbox=subdomain, broadcast_id=broadcast.id),
+        "history": broadcast_history(inbox=request.inbox.subdomain, broadcast_id=broadcast.id),
     }
     if broadcast.is_draft:
         initial = {
@@ -137,10 +143,23 @@ def broadcast_page(request: InboxRequest, subdomain: str, broadcast_id: str) -> 
             "message": broadcast.message,
             "media_url": broadcast.media_url or "",
         }
-        ctx.update(_composer_ctx(request, BroadcastForm(initial=initial), broadcast))
+        ctx.update(_composer_ctx(request, form or BroadcastForm(initial=initial), broadcast, **extra))
         ctx["publish_form"] = PublishForm(initial={"when": NOW})
         ctx["tz_name"] = timezone.get_current_timezone_name()
-    return render_region(request, PAGE, None, ctx)
+    return ctx
+
+
+def _edit_refused(request: InboxRequest, broadcast_id: str, form: BroadcastForm, error: str) -> HttpResponse:
+    """The draft back in its composer with what went wrong: the region for htmx, else the page."""
+    if request.htmx:
+        ctx = _composer_ctx(request, form, Broadcast(id=broadcast_id), error=error)
+        return render_fragment(request, PAGE, "composer", ctx, status=FORM_ERROR)
+    try:
+        broadcast = _fetch(request, broadcast_id)
+    except AvochatoError:
+        broadcast = Broadcast(id=broadcast_id)  # the draft matters more than the page's facts
+    ctx = _page_ctx(request, broadcast, form, error=error)
+    return render_region(request, PAGE, None, ctx, status=FORM_ERROR)
 
 
 @require_POST
@@ -149,10 +168,8 @@ def broadcast_edit(request: InboxRequest, subdomain: str, broadcast_id: str) -> 
     """Save a draft: its content, plus whatever audience the form adds."""
     broadcast_id = _id_or_404(broadcast_id)
     form = BroadcastForm(request.POST)
-    stub = Broadcast(id=broadcast_id)
     if not form.is_valid():
-        ctx = _composer_ctx(request, form, stub, error="Not saved: check the fields marked below.")
-        return render_region(request, PAGE, "composer", ctx, status=FORM_ERROR)
+        return _edit_refused(request, broadcast_id, form, "Not saved: check the fields marked below.")
     audience, d = form.audience(), form.cleaned_data
     params = {
         "name": d["name"],
@@ -172,8 +189,9 @@ def broadcast_edit(request: InboxRequest, subdomain: str, broadcast_id: str) -> 
             )
             audit.extra["added"] = saved.added
     except AvochatoError as err:
-        ctx = _composer_ctx(request, form, stub, error=f"Not saved: {err.message} Your draft is kept below.")
-        return render_region(request, PAGE, "composer", ctx, status=FORM_ERROR)
+        return _edit_refused(
+            request, broadcast_id, form, f"Not saved: {err.message} Your draft is kept below."
+        )
     added = saved.added if saved.added is not None else 0
     note = (
         f"Saved. {added} contact{'' if added == 1 else 's'} added to the audience."

@@ -133,6 +133,24 @@ def test_editing_a_draft_changes_it_and_adds_to_the_audience(client_lead, sandbo
     assert AuditEntry.objects.get(action="broadcast.update").target == b.id
 
 
+def test_a_refused_edit_keeps_the_draft_on_the_whole_page(client_lead, sandbox):
+    b = seeded(sandbox, "Warranty reminder")
+    sandbox.faults.add(f"/v1/broadcasts/{b.id}", method="POST", status=503)
+    r = post(client_lead, url(b.id, "edit/"), {"message": "My careful new wording", "tags": "vip"})
+    assert r.status_code == 422
+    page = words(r)
+    assert "My careful new wording" in page and "Your draft is kept below" in page
+    assert "Warranty reminder" in page  # the page around the composer is the broadcast's
+    assert AuditEntry.objects.get(action="broadcast.update").outcome == "failed"
+
+
+def test_a_sent_broadcast_cannot_be_edited(client_lead, sandbox):
+    b = seeded(sandbox, "Holiday hours")
+    r = post(client_lead, url(b.id, "edit/"), {"message": "Changed"}, **HTMX)
+    assert r.status_code == 422 and "can no longer be changed" in words(r)
+    assert b.message != "Changed"
+
+
 def test_the_live_audience_region_checks_what_is_typed(client_lead, sandbox):
     b = seeded(sandbox, "Warranty reminder")
     r = client_lead.get(url(b.id, "audience/"), {"tags": "vip", "phone_numbers": "+14155550199"}, **HTMX)

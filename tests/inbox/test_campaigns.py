@@ -140,3 +140,34 @@ def test_agents_get_403_and_stale_forms_400(client_agent, client_lead, sandbox):
     assert post(client_agent, cancel_url("one"), data).status_code == 403
     assert post(client_lead, cancel_url("one"), data, inbox=OTHER_INBOX).status_code == 400
     assert not cancels(sandbox)
+
+
+# --- the contact page's include ----------------------------------------------------------------
+def render_for_contact(user, sandbox, contact_id: str) -> str:
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from avodash.avochato.django import get_client
+    from avodash.domain.campaigns import campaigns_for_contact
+    from avodash.domain.contacts import contact_get
+
+    client = get_client(INBOX)
+    request = RequestFactory().get(f"/i/{INBOX}/contacts/{contact_id}/")
+    request.user = user
+    request.inbox = SimpleNamespace(subdomain=INBOX, name="Acme Support")
+    ctx = {
+        "contact": contact_get(client=client, contact_id=contact_id),
+        "contact_campaigns": campaigns_for_contact(client=client, contact_id=contact_id),
+    }
+    return render_to_string("inbox/campaigns/_for_contact.html", ctx, request=request)
+
+
+def test_the_contact_include_offers_removal_from_its_campaigns(lead, agent, sandbox):
+    contact, _ = waiting_contact(sandbox, "one")
+    out = html.unescape(render_for_contact(lead, sandbox, contact.id))
+    assert f'href="/i/{INBOX}/campaigns/one/"' in out
+    link = re.search(r'href="([^"]*/campaigns/one/cancel/[^"]*)"', out).group(1)
+    assert "mode=one" in link and "recursive=on" in link and f"back=/i/{INBOX}/contacts/{contact.id}/" in link
+    assert "campaigns" not in render_for_contact(agent, sandbox, contact.id).lower()
