@@ -42,7 +42,7 @@ def test_broadcast_to_a_tag_published_once(page, live_server, lead, sandbox):
     expected = vips(sandbox)
     expect(page.locator("#flash")).to_contain_text("Draft saved")
     expect(page.locator("#audience-count")).to_contain_text(f"{expected} contacts in the audience now")
-    assert api_calls(sandbox, "GET", "/v1/broadcasts/")  # the count came from audience_count
+    assert any(c["path"].endswith("/audience_count") for c in api_calls(sandbox, "GET", "/v1/broadcasts/"))
 
     page.get_by_role("button", name="Publish…").click()
     confirm = page.locator(".confirm-panel")

@@ -225,6 +225,25 @@ def test_a_refused_publish_is_reported_and_audited(client_lead, sandbox):
     assert b.status == "draft"
 
 
+def test_an_upstream_failure_is_unknown_and_never_retried(client_lead, sandbox):
+    b = seeded(sandbox, "Warranty reminder")
+    sandbox.faults.add(f"/v1/broadcasts/{b.id}/publish", method="POST", status=500)
+    key = new_key()
+    r = confirm(client_lead, b.id, key)
+    assert any("Not known whether it was published" in str(m) for m in r.wsgi_request._messages)
+    sandbox.faults.clear()
+    r = confirm(client_lead, b.id, key)
+    assert any("Look at the broadcast" in str(m) for m in r.wsgi_request._messages)
+    assert len(api_calls(sandbox, "POST", f"/v1/broadcasts/{b.id}/publish")) == 1
+
+
+def test_the_htmx_publish_button_answers_with_the_confirmation(client_lead, sandbox):
+    b = seeded(sandbox, "Warranty reminder")
+    r = post(client_lead, url(b.id, "publish/"), {"when": "now"}, **HTMX)
+    assert r.status_code == 200 and r.content.decode().lstrip().startswith('<div class="panel confirm-panel"')
+    assert re.search(r'name="idempotency_key" value="[0-9a-f]{32}"', r.content.decode())
+
+
 def test_publishing_something_not_a_draft_makes_no_call(client_lead, sandbox):
     b = seeded(sandbox, "Holiday hours")
     confirm(client_lead, b.id, new_key())
