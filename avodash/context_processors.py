@@ -44,6 +44,8 @@ SUBNAV = [
     ("Messages", "inbox:messages", "avodash.view_tickets"),
     ("Scheduled", "inbox:scheduled", "avodash.view_tickets"),
     ("New message", "inbox:compose", "avodash.send_messages"),
+    ("Broadcasts", "inbox:broadcasts", "avodash.manage_broadcasts"),
+    ("Campaigns", "inbox:campaigns", "avodash.manage_campaigns"),
     ("Team", "team:list", "avodash.view_team"),
 ]
 
@@ -63,6 +65,8 @@ def subnav(request: HttpRequest, subdomain: str) -> list[tuple[str, str, bool]]:
             here == name
             or (name == "inbox:tickets" and here == "inbox:ticket")
             or (name == "team:list" and here.startswith("team:"))
+            or (name == "inbox:broadcasts" and here.startswith("inbox:broadcast"))
+            or (name == "inbox:campaigns" and here.startswith("inbox:campaign"))
         )
         items.append((label, url, active))
     return items

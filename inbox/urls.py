@@ -3,7 +3,7 @@ search, scheduled messages."""
 
 from django.urls import path
 
-from inbox.views import composer, home, queue, scheduled, search, ticket
+from inbox.views import broadcasts, campaigns, composer, home, queue, scheduled, search, ticket
 
 app_name = "inbox"
 urlpatterns = [
@@ -29,4 +29,16 @@ urlpatterns = [
     path("messages/", search.messages, name="messages"),
     path("scheduled/", scheduled.scheduled, name="scheduled"),
     path("scheduled/cancel/", scheduled.scheduled_cancel, name="scheduled_cancel"),
+    # broadcasts
+    path("broadcasts/", broadcasts.broadcast_list, name="broadcasts"),
+    path("broadcasts/new/", broadcasts.broadcast_new, name="broadcast_new"),
+    path("broadcasts/audience/", broadcasts.broadcast_audience, name="broadcast_audience_new"),
+    path("broadcasts/<str:broadcast_id>/", broadcasts.broadcast_page, name="broadcast"),
+    path("broadcasts/<str:broadcast_id>/edit/", broadcasts.broadcast_edit, name="broadcast_edit"),
+    path("broadcasts/<str:broadcast_id>/audience/", broadcasts.broadcast_audience, name="broadcast_audience"),
+    path("broadcasts/<str:broadcast_id>/publish/", broadcasts.broadcast_publish, name="broadcast_publish"),
+    # campaigns
+    path("campaigns/", campaigns.campaign_list, name="campaigns"),
+    path("campaigns/<str:key>/", campaigns.campaign_page, name="campaign"),
+    path("campaigns/<str:key>/cancel/", campaigns.campaign_cancel, name="campaign_cancel"),
 ]

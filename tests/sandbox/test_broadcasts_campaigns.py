@@ -142,3 +142,16 @@ def test_cancel_validation(api: Api) -> None:
 def test_call_token(api: Api, srv: SandboxServer) -> None:
     data = api.post("/v1/calls").json()["data"]
     assert data["twilio_payload"]["account_hash_id"] == srv.state.inboxes["acme-support"].id
+
+
+def test_audience_by_formatted_phone(api: Api, srv: SandboxServer) -> None:
+    """The reference lists `phone_formatted` among the `via_field` fields."""
+    b = _broadcast(
+        api.post(
+            "/v1/broadcasts",
+            message="Hi",
+            **{"via_field[field]": "phone_formatted", "via_field[value]": "(555) 123-4567"},
+        )
+    )
+    bob = notable_contact(srv.state, "bob")
+    assert b["audience"] == 1 and srv.state.inboxes["acme-support"].broadcasts[b["id"]].audience == [bob.id]

@@ -2,8 +2,8 @@
 
 The audience is built from `via_contact_ids`, `via_phone_numbers` (unknown numbers become new
 contacts), `via_tags` (contacts with any of them) and `via_field[field]`/`via_field[value]` (an
-exact match). `pending_contacts_count` in the create/update answer is how many were added by
-that call. Only drafts can be updated or published. Publishing with `asap` (or a time that has
+exact match; `phone_formatted` is the contact's phone as the API formats it, `(415) 555-1234`).
+`pending_contacts_count` in the create/update answer is how many were added by that call. Only drafts can be updated or published. Publishing with `asap` (or a time that has
 come) sends at once: one outbound message per reachable audience contact (opted-out and
 blocked contacts count as undelivered); a future `scheduled_for` makes it `scheduled` until due.
 """
@@ -29,6 +29,7 @@ MAX_LENGTH = 1600
 FIELDS = (
     "name",
     "phone",
+    "phone_formatted",
     "email",
     "company",
     "street",
@@ -67,7 +68,10 @@ def _audience(ctx: Ctx) -> list[Contact]:
     field, value = p.str("via_field[field]"), p.str("via_field[value]")
     if field and value is not None:
         for c in inbox.contacts.values():
-            have = getattr(c, field, None) if field in FIELDS else c.custom.get(field)
+            if field == "phone_formatted":  # the reference lists it among the fields
+                have = serialize.format_phone(c.phone)
+            else:
+                have = getattr(c, field, None) if field in FIELDS else c.custom.get(field)
             if c.visible and have is not None and str(have).lower() == value.lower():
                 out.append(c)
     return out

@@ -1,0 +1,152 @@
+"""Publishing a broadcast once, whatever the clicks: the confirmation form carries an
+idempotency key, claimed in the database before `POST /v1/broadcasts/:id/publish`. A second
+submit with the same key (double click, resubmit, retry after a timeout) reports the first
+outcome and never reaches the API. Every attempt is audited (`broadcast.publish`).
+
+Outcomes: `published`, `duplicate` (the key was used: its first outcome), `not_published`
+(certain: refused before the call, or the API said no with a 4xx/429), `unknown` (the request
+may have reached Avochato: the page says to look at the broadcast before trying again).
+
+API operations: `GET /v1/broadcasts/:id` (still a draft?), `POST /v1/broadcasts/:id/publish`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from avodash.audit import audit_record
+from avodash.avochato import AvochatoClient, AvochatoError, RateLimitedError, UnavailableError
+from avodash.domain import broadcasts as broadcasts_svc
+from avodash.domain.errors import ActionError
+from avodash.domain.scheduled import local_when
+from avodash.models import AuditEntry, IdempotencyKey
+from inbox.idempotency import idem_claim, idem_finish, idem_is_stale, idem_wait
+
+ACTION = "broadcast.publish"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishOutcome:
+    kind: str  # published | duplicate | not_published | unknown
+    title: str
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.kind in ("published", "duplicate")
+
+
+def _maybe_sent(err: AvochatoError) -> bool:
+    if isinstance(err, RateLimitedError):
+        return False
+    if isinstance(err, UnavailableError):
+        return err.maybe_sent
+    return not (err.status is not None and 400 <= err.status < 500)
+
+
+def _replay(record: IdempotencyKey) -> PublishOutcome:
+    record = idem_wait(record)
+    result = record.result or {}
+    if record.state == IdempotencyKey.SENT:
+        return PublishOutcome(
+            kind="duplicate",
+            title=result.get("title") or "Already published.",
+            detail="This confirmation was submitted more than once; the broadcast was published once.",
+        )
+    if record.state == IdempotencyKey.NOT_SENT:
+        return PublishOutcome(kind="not_published", title=result.get("title") or "Not published.")
+    if record.state == IdempotencyKey.PENDING and not idem_is_stale(record):
+        return PublishOutcome(
+            kind="unknown",
+            title="Still publishing.",
+            detail="An earlier click is still being handled. Reload the broadcast in a moment.",
+        )
+    return PublishOutcome(
+        kind="unknown",
+        title="Not known whether it was published.",
+        detail=result.get("detail") or "Look at the broadcast's status before publishing again.",
+    )
+
+
+def _published_title(broadcast: broadcasts_svc.Broadcast, scheduled_for: datetime | None) -> str:
+    if scheduled_for is None:
+        return f"Published “{broadcast.title}”."
+    return f"“{broadcast.title}” will go out {local_when(scheduled_for)}."
+
+
+def broadcast_publish_once(
+    *,
+    client: AvochatoClient,
+    actor,
+    inbox: str,
+    key: str,
+    broadcast_id: str,
+    scheduled_for: datetime | None,
+    audience: int | None,
+    ip: str | None = None,
+) -> PublishOutcome:
+    """Publish the draft at most once per `key`, audited."""
+    params = {
+        "when": scheduled_for.isoformat() if scheduled_for else "now",
+        "audience": audience,
+        "key": key,
+    }
+
+    def record(outcome: str, error: str = "", **extra) -> None:
+        audit_record(
+            actor=actor,
+            inbox=inbox,
+            action=ACTION,
+            target=broadcast_id,
+            params={**params, **extra},
+            outcome=outcome,
+            error=error,
+            ip=ip,
+        )
+
+    try:
+        claim = idem_claim(key=key, user=actor, inbox=inbox, action=ACTION)
+    except ActionError as err:
+        record(AuditEntry.FAILED, err.message, refused="key conflict")
+        return PublishOutcome(
+            kind="not_published", title="Not published: this form belongs to another draft."
+        )
+    if not claim.fresh:
+        outcome = _replay(claim.record)
+        record(AuditEntry.OK if outcome.ok else AuditEntry.FAILED, outcome.title, repeat=True, api_call=False)
+        return outcome
+    try:
+        current = broadcasts_svc.broadcast_get(client=client, broadcast_id=broadcast_id)
+        if not current.is_draft:
+            title = f"Not published: it is already {current.status_label.lower()}."
+            idem_finish(claim, state=IdempotencyKey.NOT_SENT, result={"title": title})
+            record(AuditEntry.FAILED, title, api_call=False)
+            return PublishOutcome(kind="not_published", title=title)
+        published = broadcasts_svc.broadcast_publish(
+            client=client, broadcast_id=broadcast_id, scheduled_for=scheduled_for
+        )
+    except AvochatoError as err:
+        if _maybe_sent(err):
+            detail = f"{err.message} Look at the broadcast's status before publishing again."
+            idem_finish(claim, state=IdempotencyKey.UNKNOWN, result={"detail": detail})
+            record(AuditEntry.FAILED, err.message, delivery="unknown")
+            return PublishOutcome(kind="unknown", title="Not known whether it was published.", detail=detail)
+        title = f"Not published: {err.message}"
+        idem_finish(claim, state=IdempotencyKey.NOT_SENT, result={"title": title})
+        record(AuditEntry.FAILED, err.message)
+        return PublishOutcome(kind="not_published", title=title)
+    title = _published_title(published, scheduled_for)
+    idem_finish(claim, state=IdempotencyKey.SENT, result={"title": title, "status": published.status})
+    record(AuditEntry.OK, status=published.status)
+    return PublishOutcome(kind="published", title=title)
+
+
+def broadcast_history(*, inbox: str, broadcast_id: str) -> list[AuditEntry]:
+    """What was done to this broadcast through avodash (created, audience added, published),
+    oldest first: the API does not list an audience's members, so this is how the page shows
+    what the audience was built from."""
+    rows = AuditEntry.objects.filter(
+        inbox=inbox, target=broadcast_id, action__in=("broadcast.create", "broadcast.update", ACTION)
+    ).order_by("created_at", "id")
+    return list(rows[:100])
