@@ -16,6 +16,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from avodash.avochato import without_nul
 from avodash.models import AuditEntry
 
 _SECRET_WORDS = ("secret", "password", "token", "auth")
@@ -106,14 +107,14 @@ def audit_record(
 ) -> AuditEntry:
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_name=actor_name or actor_display(actor),
+        actor_name=without_nul(actor_name or actor_display(actor)),
         ip=ip,
-        inbox=inbox or "",
+        inbox=without_nul(inbox or ""),
         action=action,
-        target=_target_text(target),
-        params=_clean(params),
+        target=without_nul(_target_text(target)),
+        params=without_nul(_clean(params)),
         outcome=outcome,
-        error=error[:2000],
+        error=without_nul(error[:2000]),
     )
 
 

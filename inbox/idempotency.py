@@ -33,6 +33,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from avodash.avochato import without_nul
 from avodash.domain.errors import ActionError
 from avodash.models import IdempotencyKey
 
@@ -82,7 +83,8 @@ def idem_claim(*, key: str, user, inbox: str, action: str) -> Claim:
 
 
 def idem_finish(claim: Claim, *, state: str, result: dict[str, Any]) -> None:
-    """Record the outcome of the write the claim was made for."""
+    """Record the outcome of the write the claim was made for (texts storable: no NUL)."""
+    result = without_nul(result)
     IdempotencyKey.objects.filter(pk=claim.record.pk).update(
         state=state, result=result, updated_at=timezone.now()
     )

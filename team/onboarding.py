@@ -128,6 +128,11 @@ def csv_parse(data: bytes, *, granted: Iterable[str]) -> list[CsvRow]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ActionError("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.") from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ActionError(
+            f"Line {line} of the file holds a NUL character, which no field may hold. Remove it and upload again."
+        )
     try:
         dialect = csv.Sniffer().sniff(text.splitlines()[0] if text.strip() else "", delimiters=",;\t")
         delimiter = dialect.delimiter

@@ -4,7 +4,7 @@ See docs/contracts.md for the interface; `avodash.avochato.django.get_client` bu
 client from settings.
 """
 
-from .client import AvochatoClient, new_session, parse_retry_after
+from .client import AvochatoClient, new_session, parse_retry_after, without_nul
 from .errors import (
     AuthError,
     AvochatoError,
@@ -20,6 +20,7 @@ from .pagination import parallel
 from .ratelimit import RateLimiter, SharedRateLimiter
 
 __all__ = [
+    "without_nul",
     "AuthError",
     "AvochatoClient",
     "AvochatoError",

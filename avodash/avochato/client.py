@@ -121,6 +121,18 @@ def parse_retry_after(value: str | None) -> float | None:
     return seconds
 
 
+def without_nul(value: Any) -> Any:
+    """`value` (decoded JSON) with every NUL in its texts replaced by U+FFFD: PostgreSQL cannot
+    store a NUL in text or JSON, and nothing Avochato says may make a write fail afterwards."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    return value
+
+
 def _api_errors(body: Any) -> list[str]:
     """The envelope's `errors`, which the API sends as a list of strings or one string."""
     errors = body.get("errors") if isinstance(body, dict) else None
@@ -467,6 +479,8 @@ class AvochatoClient:
             parsed: Any = json.loads(raw)
         except (ValueError, RecursionError):
             parsed = None
+        if b"\\u0000" in raw:  # a NUL, escaped as JSON must
+            parsed = without_nul(parsed)
         if 200 <= status < 300 and isinstance(parsed, dict):
             inner = parsed.get("status", status)
             if isinstance(inner, int) and not 200 <= inner < 300:
