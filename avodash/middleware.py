@@ -84,7 +84,30 @@ def api_error_response(request: HttpRequest, err: AvochatoError) -> HttpResponse
     response = render_region(request, "errors/api.html", "panel", context, status=api_error_status(err))
     if isinstance(err, RateLimitedError) and err.retry_after:
         response["Retry-After"] = str(int(err.retry_after) + 1)
+    response.avodash_handled = True  # a page like any other (see HandledErrorSessionMiddleware)
     return response
+
+
+class HandledErrorSessionMiddleware:
+    """Django's SessionMiddleware saves nothing on a 5xx answer. Our own API-fault panels are
+    pages like any other: the flash messages they showed are gone, and must not show again on
+    the next page. (Sits right after SessionMiddleware; other 5xx answers are left alone.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if (
+            response.status_code >= 500
+            and getattr(response, "avodash_handled", False)
+            and session is not None
+            and session.session_key
+            and session.modified
+        ):
+            session.save()
+        return response
 
 
 class InboxGrantMiddleware:

@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "avodash.hosts.InboxHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "avodash.middleware.HandledErrorSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -59,3 +59,19 @@ def test_a_page_never_waits_past_its_budget(client_admin, sandbox, settings):
     body = r.content.decode()
     assert "Traceback" not in body
     assert "did not answer in time" in body
+
+
+def test_a_flash_shown_on_an_error_page_does_not_show_again(client_itadmin, sandbox):
+    from tests.helpers import post
+
+    jordan = next(u.id for u in sandbox.state.users.values() if u.email == "jordan.lee@acme.example")
+    # A role change leaves a flash for the next page; that page is an API fault.
+    r = post(client_itadmin, f"/i/{INBOX}/team/{jordan}/role/", {"role": "manager"})
+    assert r.status_code == 302
+    sandbox.faults.add("/v1/tickets*", status=500, times=1)
+    r = client_itadmin.get(f"/i/{INBOX}/tickets/")
+    assert r.status_code == 502
+    assert "is now manager" in r.content.decode()
+    r = client_itadmin.get(f"/i/{INBOX}/team/")
+    assert r.status_code == 200
+    assert "is now manager" not in r.content.decode()
