@@ -9,9 +9,11 @@ DATABASE_URL (PostgreSQL), CACHE_URL (Redis), SECRET_KEY and ALLOWED_HOSTS.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 import phonenumbers
@@ -50,10 +52,19 @@ if AVOCHATO_RATE_LIMIT < 1 or not 0 < AVOCHATO_BACKGROUND_SHARE <= 1:
     raise ImproperlyConfigured(
         "AVOCHATO_RATE_LIMIT must be at least 1 and AVOCHATO_BACKGROUND_SHARE between 0 and 1."
     )
-if not AVOCHATO_SANDBOX and (
-    AVOCHATO_AUTH_ID == "sandbox" or AVOCHATO_AUTH_SECRET == "sandbox-secret"  # noqa: S105 - refusing the sandbox's pair
-):
-    raise ImproperlyConfigured("AVOCHATO_API_URL is set: set AVOCHATO_AUTH_ID and AVOCHATO_AUTH_SECRET too.")
+_SANDBOX_PAIR = AVOCHATO_AUTH_ID == "sandbox" or AVOCHATO_AUTH_SECRET == "sandbox-secret"  # noqa: S105
+_API_HOST = (urlsplit(AVOCHATO_API_URL).hostname or "").lower()
+if not AVOCHATO_SANDBOX and _SANDBOX_PAIR and _API_HOST not in ("127.0.0.1", "localhost", "::1"):
+    # The sandbox's own pair is fine for a standalone sandbox on this machine, never elsewhere.
+    _missing = [n for n in ("AVOCHATO_AUTH_ID", "AVOCHATO_AUTH_SECRET") if not os.environ.get(n)]
+    raise ImproperlyConfigured(
+        f"AVOCHATO_API_URL points at {_API_HOST}: "
+        + (
+            f"set {' and '.join(_missing)} to the API credential."
+            if _missing
+            else "AVOCHATO_AUTH_ID and AVOCHATO_AUTH_SECRET are the embedded sandbox's pair; set the real credential."
+        )
+    )
 
 # --- Core ----------------------------------------------------------------------------
 DEBUG: bool = env.bool("DEBUG", default=AVOCHATO_SANDBOX)
