@@ -27,6 +27,7 @@ def switch_url(request: HttpRequest, subdomain: str) -> str:
 # A page that needs more than the inbox (a ticket, a user) switches to its list.
 PARENT_PAGES = {
     "inbox:ticket": "inbox:tickets",
+    "inbox:contact": "inbox:contacts",
     "team:user": "team:list",
 }
 
@@ -37,6 +38,7 @@ SUBNAV = [
     ("Tickets", "inbox:tickets", "avodash.view_tickets"),
     ("Messages", "inbox:messages", "avodash.view_tickets"),
     ("Scheduled", "inbox:scheduled", "avodash.view_tickets"),
+    ("Contacts", "inbox:contacts", "avodash.view_tickets"),
     ("New message", "inbox:compose", "avodash.send_messages"),
     ("Team", "team:list", "avodash.view_team"),
 ]
@@ -57,6 +59,7 @@ def subnav(request: HttpRequest, subdomain: str) -> list[tuple[str, str, bool]]:
             here == name
             or (name == "inbox:tickets" and here == "inbox:ticket")
             or (name == "team:list" and here.startswith("team:"))
+            or (name == "inbox:contacts" and here.startswith(("inbox:contact", "inbox:tags")))
         )
         items.append((label, url, active))
     return items
