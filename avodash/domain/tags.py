@@ -164,7 +164,9 @@ class PastedPhones:
 
 def parse_pasted_phones(text: str) -> PastedPhones:
     """Phone numbers pasted one a line (or separated by commas or semicolons), read through the
-    phones module (a US number may omit +1). Every unusable one is named with why."""
+    phones module: a US number may omit +1. They name contacts that exist, so a possible number
+    is enough (`strict=False`, like a search: stored numbers may be fictional ones). Every
+    unusable one is named with why."""
     numbers: list[str] = []
     problems: list[str] = []
     lines = (text or "").replace(";", "\n").replace(",", "\n").splitlines()
@@ -172,11 +174,10 @@ def parse_pasted_phones(text: str) -> PastedPhones:
         typed = raw.strip()
         if not typed:
             continue
-        e164 = phones.to_e164(typed) or phones.suggestion(typed)
+        e164 = phones.to_e164(typed, strict=False) or phones.suggestion(typed, strict=False)
         if e164 is None:
-            problems.append(
-                f"line {n}: “{typed}”: {phones.problem(typed, region=phones.DEFAULT_REGION) or 'not a phone number'}"
-            )
+            why = phones.problem(typed, region=phones.DEFAULT_REGION, strict=False) or "not a phone number"
+            problems.append(f"line {n}: “{typed}”: {why}")
         elif e164 not in numbers:
             numbers.append(e164)
     return PastedPhones(numbers=numbers, problems=problems)

@@ -98,7 +98,12 @@ def test_the_ticket_panel_links_to_the_contact_page(client_agent, sandbox):
 @pytest.mark.django_db
 def test_a_lead_fixes_a_name_and_it_is_audited(client_lead, sandbox):
     c = closed_only_contact(sandbox)
-    data = {"name": "Fixed Name", "email": c.email or "", "company": c.company or "", "owner": c.user_id or ""}
+    data = {
+        "name": "Fixed Name",
+        "email": c.email or "",
+        "company": c.company or "",
+        "owner": c.user_id or "",
+    }
     for f in ("street", "city", "state", "zip", "country", "notes", "other_phone"):
         data[f] = getattr(c, f) or ""
     response = post(client_lead, contact_url(c.id, "edit/"), data)
@@ -179,7 +184,9 @@ def test_opt_in_is_refused_after_the_contacts_own_stop(client_lead, sandbox):
 @pytest.mark.django_db
 def test_a_custom_event_is_logged_by_contact_id(client_agent, sandbox):
     c = contact_by_phone(sandbox, BOB)
-    response = post(client_agent, contact_url(c.id, "events/"), {"type": "sale", "context": "Hat", "revenue": "12.50"})
+    response = post(
+        client_agent, contact_url(c.id, "events/"), {"type": "sale", "context": "Hat", "revenue": "12.50"}
+    )
     assert response.status_code == 302
     sent = api_calls(sandbox, "POST", f"/v1/contacts/{c.id}/events")[0]["params"]
     assert sent["type"] == "sale" and float(sent["revenue"]) == 12.5
