@@ -153,6 +153,7 @@ def _page(request: InboxRequest, contact_id: str, *, status: int = 200, **forms)
             "can_tag": request.user.has_perm("avodash.tag_contacts"),
             "tickets_capped": len(ctx["tickets"]) > MAX_TICKETS,
             "phone_e164": phones.stored_e164(contact.phone),
+            "wide_fields": ("name", "email", "street", "notes", "owner"),
         }
     )
     return render_region(request, PAGE, None, ctx, status=status)

@@ -3,6 +3,7 @@ name, opts it out and sees sending refused; then tags 20 contacts by pasting the
 
 from __future__ import annotations
 
+import os
 import re
 from urllib.parse import quote
 
@@ -87,3 +88,20 @@ def test_lead_tags_twenty_contacts_by_pasted_phones(page, live_server, lead, san
     expect(page.locator('td[data-count="vip-spring"]')).to_have_text("20")
     assert all("vip-spring" in c.tags for c in chosen)
     expect(page).to_have_url(re.compile(r"/tags/apply/$"))
+
+
+@pytest.mark.screenshots
+def test_contacts_screenshots(request, page, live_server, lead, sandbox):
+    """docs/screenshots/contacts.png and contact.png (run with `-m screenshots`)."""
+    if "screenshots" not in (request.config.getoption("-m") or ""):
+        pytest.skip("run with -m screenshots to regenerate docs/screenshots")
+    sandbox.set_rate_limit(None)
+    out = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "screenshots")
+    os.makedirs(out, exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    login(page, live_server, lead)
+    page.goto(f"{live_server.url}/i/{INBOX}/contacts/")
+    page.screenshot(path=os.path.join(out, "contacts.png"))
+    bob = sandbox.state.inbox(INBOX).contact_by_phone("+15551234567")
+    page.goto(f"{live_server.url}/i/{INBOX}/contacts/{bob.id}/")
+    page.screenshot(path=os.path.join(out, "contact.png"), full_page=True)
