@@ -12,7 +12,7 @@ from django.core.validators import validate_email
 
 from avodash.avochato import AvochatoClient, AvochatoError
 from avodash.domain import phones
-from avodash.domain.contacts import EDITABLE_FIELDS
+from avodash.domain.contacts import EDITABLE_FIELDS, contacts_changed
 from avodash.domain.csvfile import read_table
 from avodash.domain.tags import clean_tag
 
@@ -115,6 +115,7 @@ def contacts_update_many(*, client: AvochatoClient, rows: list[ContactRow]) -> l
             for r in chunk:
                 r.outcome, r.error = "failed", err.message
             continue
+        contacts_changed(client=client)
         returned = {
             phones.stored_e164(c.get("phone")) for c in data.get("contacts") or [] if isinstance(c, dict)
         }

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from django.core.cache import cache
 
 from avodash.avochato import AvochatoClient, ValidationError, parallel
 from avodash.domain import phones
@@ -180,18 +183,48 @@ def contacts_walk(
     return rest()
 
 
-def contacts_count(*, client: AvochatoClient, query: str = "") -> ContactCount:
+COUNT_CACHE_SECONDS = 120
+PAGE_COUNT_MAX_PAGES = 20  # a list page counts up to 2,000 and then says "2,000+"
+
+
+def _version_key(client: AvochatoClient) -> str:
+    return f"contacts:version:{client.subdomain or ''}"
+
+
+def contacts_cache_key(client: AvochatoClient, *parts: str) -> str:
+    """A cache key for a figure over the inbox's contacts: it changes (so the figure is read
+    again) whenever avodash writes to the contacts (`contacts_changed`)."""
+    version = cache.get(_version_key(client)) or 0
+    digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:24]
+    return f"contacts:{client.subdomain or ''}:{version}:{digest}"
+
+
+def contacts_changed(*, client: AvochatoClient) -> None:
+    """Forget the counts over this inbox's contacts (after a write through avodash)."""
+    key = _version_key(client)
+    cache.set(key, (cache.get(key) or 0) + 1, None)
+
+
+def contacts_count(
+    *, client: AvochatoClient, query: str = "", max_pages: int = WALK_MAX_PAGES
+) -> ContactCount:
     """How many contacts match `query`. The list carries no total (`size` is the page's), so
-    this walks the pages, 100 a call, and stops at WALK_MAX_PAGES (then `capped`)."""
-    count = 0
-    after: str | None = None
-    for _ in range(WALK_MAX_PAGES):
+    this walks the pages, 100 a call, up to `max_pages` (then `capped`: "at least"). Kept two
+    minutes, and forgotten at once when avodash changes the contacts."""
+    key = contacts_cache_key(client, "count", query, str(max_pages))
+    known = cache.get(key)
+    if known is not None:
+        return ContactCount(count=known[0], capped=known[1])
+    count, capped, after = 0, True, None
+    for _ in range(max_pages):
         page = contacts_search(client=client, query=query, after=after, limit=WALK_PAGE_SIZE)
         count += len(page.contacts)
         if not page.next_cursor:
-            return ContactCount(count=count)
+            capped = False
+            break
         after = page.next_cursor
-    return ContactCount(count=count, capped=True)
+    cache.set(key, (count, capped), COUNT_CACHE_SECONDS)
+    return ContactCount(count=count, capped=capped)
 
 
 def contact_tickets(*, client: AvochatoClient, contact_id: str) -> list[Ticket]:
@@ -230,6 +263,7 @@ def contact_update(*, client: AvochatoClient, phone: str, changes: dict[str, Any
         raise ValueError(f"Not contact fields: {', '.join(sorted(unknown))}")
     data: dict[str, Any] = {"phone": e164, **changes, "allow_empty_fields": 1}
     raw = client.post(("contacts",), data=data)["data"].get("contact")
+    contacts_changed(client=client)
     if not isinstance(raw, dict):
         raise ActionError("The API did not return the contact; reload the page to see whether it changed.")
     return contact_from_api(raw)
@@ -240,6 +274,7 @@ def _opt(client: AvochatoClient, contact_id: str, verb: str) -> Contact:
         raw = client.post(("contacts", contact_id, verb))["data"].get("contact")
     except ValidationError as err:
         raise ActionError(err.message) from None
+    contacts_changed(client=client)
     if not isinstance(raw, dict):
         raise ActionError("The API did not return the contact; reload the page to see whether it changed.")
     return contact_from_api(raw)
@@ -296,4 +331,5 @@ def contacts_remove_all(*, client: AvochatoClient) -> str:
     """Remove every contact of the inbox: `DELETE /v1/contacts/remove_all` with no query.
     Returns the query the API says it applied (`*`)."""
     data = client.delete(("contacts", "remove_all"))["data"]
+    contacts_changed(client=client)
     return str(data.get("query") or "*")

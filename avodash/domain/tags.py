@@ -14,9 +14,18 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+
 from avodash.avochato import AvochatoClient, AvochatoError, NotFoundError, parallel
 from avodash.domain import phones
-from avodash.domain.contacts import WALK_MAX_PAGES, WALK_PAGE_SIZE, contacts_search
+from avodash.domain.contacts import (
+    COUNT_CACHE_SECONDS,
+    WALK_MAX_PAGES,
+    WALK_PAGE_SIZE,
+    contacts_cache_key,
+    contacts_changed,
+    contacts_search,
+)
 
 TAG_MAX_LENGTH = 64
 IDS_PER_CALL = 50  # contact ids per `POST/DELETE /v1/contacts/:ids/tags`
@@ -72,14 +81,21 @@ def _count_contact_tags(client: AvochatoClient) -> tuple[Counter, bool]:
 
 def tag_counts(*, client: AvochatoClient) -> TagCounts:
     """The inbox's tags, each with its number of (visible) contacts, most used first. The tag
-    list has no counts: the contacts are walked once (100 a call) beside it, in parallel."""
+    list has no counts: the contacts are walked once (100 a call) beside it, in parallel. Kept
+    two minutes, and forgotten at once when avodash changes the contacts."""
+    key = contacts_cache_key(client, "tag_counts")
+    known = cache.get(key)
+    if known is not None:
+        return known
     names, (counts, capped) = parallel(
         [lambda: tags_list(client=client), lambda: _count_contact_tags(client)]
     )
     every = list(dict.fromkeys([*names, *counts]))
     rows = [TagCount(name=n, count=counts.get(n, 0)) for n in every]
     rows.sort(key=lambda r: (-r.count, r.name.lower()))
-    return TagCounts(tags=rows, capped=capped)
+    result = TagCounts(tags=rows, capped=capped)
+    cache.set(key, result, COUNT_CACHE_SECONDS)
+    return result
 
 
 # --- tagging many ---------------------------------------------------------------------------
@@ -126,6 +142,7 @@ def tag_by_ids(
         except AvochatoError as err:
             result.items += [TagItem(key=i, label=label, ok=False, error=err.message) for i, label in chunk]
             continue
+        contacts_changed(client=client)
         applied = {str(i) for i in (data.get("ids") or [])}
         for i, label in chunk:
             ok = i in applied
@@ -153,6 +170,8 @@ def tag_by_phones(*, client: AvochatoClient, tag: str, phone_list: Iterable[str]
             result.items.append(TagItem(key=e164, label=phones.display(e164), ok=False, error=err.message))
             continue
         result.items.append(TagItem(key=e164, label=phones.display(e164), ok=True))
+    if result.done:
+        contacts_changed(client=client)
     return result
 
 

@@ -80,7 +80,9 @@ def contacts(request: InboxRequest, subdomain: str) -> HttpResponse:
     page, total = parallel(
         [
             lambda: contact_svc.contacts_search(client=client, query=query, after=after),
-            lambda: contact_svc.contacts_count(client=client, query=query),
+            lambda: contact_svc.contacts_count(
+                client=client, query=query, max_pages=contact_svc.PAGE_COUNT_MAX_PAGES
+            ),
         ]
     )
     users = inbox_users(client=client)  # the local directory: in this thread (the database)

@@ -71,7 +71,9 @@ def test_lead_fixes_and_opts_out_a_contact_with_only_a_closed_ticket(page, live_
 
 def test_lead_tags_twenty_contacts_by_pasted_phones(page, live_server, lead, sandbox):
     inbox = sandbox.state.inbox(INBOX)
-    chosen = sorted((c for c in inbox.contacts.values() if c.visible and "vip-spring" not in c.tags), key=lambda c: c.id)[:20]
+    chosen = sorted(
+        (c for c in inbox.contacts.values() if c.visible and "vip-spring" not in c.tags), key=lambda c: c.id
+    )[:20]
     pasted = "\n".join(phones.display(c.phone) if i % 2 else c.phone for i, c in enumerate(chosen))
     login(page, live_server, lead)
     page.goto(f"{live_server.url}/i/{INBOX}/contacts/")
