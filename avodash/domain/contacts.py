@@ -317,7 +317,8 @@ def contact_event_add(
     if contact_id:
         envelope = client.post(("contacts", contact_id, "events"), data=data)
     else:
-        e164 = phones.to_e164(phone or "", strict=False)
+        typed = phone or ""
+        e164 = phones.to_e164(typed, strict=False) or phones.suggestion(typed, strict=False)
         if not e164:
             raise ActionError(phones.field_error(phone or ""), field="phone")
         envelope = client.post(("events",), data={**data, "phone": e164})

@@ -188,15 +188,17 @@ def parse_pasted_phones(text: str) -> PastedPhones:
     unusable one is named with why."""
     numbers: list[str] = []
     problems: list[str] = []
-    lines = (text or "").replace(";", "\n").replace(",", "\n").splitlines()
-    for n, raw in enumerate(lines, start=1):
-        typed = raw.strip()
-        if not typed:
-            continue
-        e164 = phones.to_e164(typed, strict=False) or phones.suggestion(typed, strict=False)
-        if e164 is None:
-            why = phones.problem(typed, region=phones.DEFAULT_REGION, strict=False) or "not a phone number"
-            problems.append(f"line {n}: “{typed}”: {why}")
-        elif e164 not in numbers:
-            numbers.append(e164)
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        for raw in line.replace(";", ",").split(","):
+            typed = raw.strip()
+            if not typed:
+                continue
+            e164 = phones.to_e164(typed, strict=False) or phones.suggestion(typed, strict=False)
+            if e164 is None:
+                why = (
+                    phones.problem(typed, region=phones.DEFAULT_REGION, strict=False) or "not a phone number"
+                )
+                problems.append(f"line {n}: “{typed}”: {why}")
+            elif e164 not in numbers:
+                numbers.append(e164)
     return PastedPhones(numbers=numbers, problems=problems)
