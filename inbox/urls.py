@@ -39,6 +39,7 @@ urlpatterns = [
     path("contacts/<str:contact_id>/opt-out/", contacts.contact_opt_out, name="contact_opt_out"),
     path("contacts/<str:contact_id>/opt-in/", contacts.contact_opt_in, name="contact_opt_in"),
     path("contacts/<str:contact_id>/events/", contacts.contact_event, name="contact_event"),
+    path("contacts/<str:contact_id>/tags/", contacts.contact_tag, name="contact_tag"),
     path("tags/", tags.tags, name="tags"),
     path("tags/apply/", tags.tags_apply, name="tags_apply"),
 ]

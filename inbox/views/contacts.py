@@ -25,8 +25,9 @@ from avodash.exports import csv_response
 from avodash.http import FORM_ERROR, InboxRequest, render_region
 from inbox.forms.contacts import ContactEditForm, ContactSearchForm, OptInForm, OptOutForm
 from inbox.forms.ids import ID_RE
-from inbox.forms.ticket import CustomEventForm
+from inbox.forms.ticket import CustomEventForm, TagForm
 from inbox.pages import CONTACTS_EXPORT_KEY, VIEW
+from inbox.services import contacts as tag_write
 from inbox.services.contact_events import MAX_TICKETS, contact_custom_events
 
 LIST = "inbox/contacts/list.html"
@@ -146,6 +147,7 @@ def _page(request: InboxRequest, contact_id: str, *, status: int = 200, **forms)
     forms.setdefault("opt_out_form", OptOutForm())
     forms.setdefault("opt_in_form", OptInForm())
     forms.setdefault("event_form", CustomEventForm())
+    forms.setdefault("tag_form", TagForm())
     ctx.update(forms)
     ctx.update(
         {
@@ -251,4 +253,25 @@ def contact_event(request: InboxRequest, subdomain: str, contact_id: str) -> Htt
         form.add_error(None, err.message)
         return _page(request, contact_id, status=FORM_ERROR, event_form=form)
     flash.success(request, f"Logged “{d['type']}”.")
+    return _back(subdomain, contact_id)
+
+
+@require_POST
+@inbox_view(perm="avodash.tag_contacts")
+def contact_tag(request: InboxRequest, subdomain: str, contact_id: str) -> HttpResponse:
+    """Add or remove one tag on this contact (`POST` / `DELETE /v1/contacts/:id/tags`)."""
+    contact_id_or_404(contact_id)
+    form = TagForm(request.POST)
+    if not form.is_valid():
+        return _page(request, contact_id, status=FORM_ERROR, tag_form=form)
+    tag, op = form.cleaned_data["tag"], form.cleaned_data["op"]
+    write = tag_write.contact_tag_add if op == "add" else tag_write.contact_tag_remove
+    try:
+        with audited(request, action=f"contact.tag_{op}", target=contact_id, params={"tag": tag}):
+            write(client=request.avochato, contact_id=contact_id, tag=tag)
+            contact_svc.contacts_changed(client=request.avochato)
+    except (AvochatoError, ActionError, ValueError) as err:
+        form.add_error(None, getattr(err, "message", None) or str(err))
+        return _page(request, contact_id, status=FORM_ERROR, tag_form=form)
+    flash.success(request, f"Tag “{tag}” {'added' if op == 'add' else 'removed'}.")
     return _back(subdomain, contact_id)

@@ -198,3 +198,15 @@ def test_a_custom_event_is_logged_by_contact_id(client_agent, sandbox):
 def test_an_unknown_contact_is_404(client_agent):
     assert client_agent.get(contact_url("nope")).status_code == 404
     assert client_agent.get(contact_url("a.b")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_tags_are_added_and_removed_on_the_contact_page(client_agent, sandbox):
+    c = contact_by_phone(sandbox, BOB)
+    added = post(client_agent, contact_url(c.id, "tags/"), {"tag": "  loyal   customer ", "op": "add"})
+    assert added.status_code == 302 and "loyal customer" in contact_by_phone(sandbox, BOB).tags
+    removed = post(client_agent, contact_url(c.id, "tags/"), {"tag": "loyal customer", "op": "remove"})
+    assert removed.status_code == 302 and "loyal customer" not in contact_by_phone(sandbox, BOB).tags
+    bad = post(client_agent, contact_url(c.id, "tags/"), {"tag": "a,b", "op": "add"})
+    assert bad.status_code == 422 and "comma" in text_of(bad) and 'value="a,b"' in text_of(bad)
+    assert [e.outcome for e in AuditEntry.objects.filter(action__startswith="contact.tag_")] == ["ok", "ok"]
