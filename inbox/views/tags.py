@@ -52,10 +52,15 @@ def _apply(request: InboxRequest, form: TagManyForm) -> tag_svc.TagResult:
         query = contact_svc.contact_query(
             text=d.get("q") or "", tag=d.get("search_tag") or "", country=d.get("country") or ""
         )
-        walked = contact_svc.contacts_walk(client=client, query=query, max_pages=tag_svc.MAX_ITEMS // 100)
+        walked = contact_svc.contacts_walk(client=client, query=query, max_pages=tag_svc.MAX_ITEMS // 100 + 1)
         pairs = [(c.id, c.display_name) for c in walked]
         if not pairs:
             raise ActionError("No contact matches that search: nothing was changed.", field="q")
+        if len(pairs) > tag_svc.MAX_ITEMS:
+            raise ActionError(
+                f"That search matches more than {tag_svc.MAX_ITEMS} contacts: narrow it. Nothing was changed.",
+                field="q",
+            )
     return tag_svc.tag_by_ids(client=client, tag=d["tag"], contacts=pairs, add=add)
 
 
