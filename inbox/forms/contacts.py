@@ -12,8 +12,17 @@ from avodash.domain.tags import MAX_ITEMS, clean_tag, parse_pasted_phones
 from avodash.domain.users import InboxUser
 from inbox.forms.ids import ID_RE, id_validator
 
-CURSOR_RE = re.compile(r"^[A-Za-z0-9_=.-]{1,200}$")
 COUNTRY_RE = re.compile(r"^[A-Za-z]{2}$")
+
+
+def _country(value: str | None) -> str:
+    value = (value or "").strip()
+    if value and not COUNTRY_RE.match(value):
+        raise forms.ValidationError("Use a two-letter country code, like US.")
+    return value.upper()
+
+
+CURSOR_RE = re.compile(r"^[A-Za-z0-9_=.-]{1,200}$")
 
 
 class ContactSearchForm(forms.Form):
@@ -38,10 +47,7 @@ class ContactSearchForm(forms.Form):
             raise forms.ValidationError(str(err)) from None
 
     def clean_country(self) -> str:
-        value = (self.cleaned_data.get("country") or "").strip()
-        if value and not COUNTRY_RE.match(value):
-            raise forms.ValidationError("Use a two-letter country code, like US.")
-        return value.upper()
+        return _country(self.cleaned_data.get("country"))
 
     @property
     def filtered(self) -> bool:
@@ -55,13 +61,13 @@ class ContactEditForm(forms.Form):
     name = forms.CharField(required=False, max_length=100)
     email = forms.EmailField(required=False, max_length=254)
     company = forms.CharField(required=False, max_length=100)
+    other_phone = forms.CharField(required=False, max_length=32, label="Other phone")
     street = forms.CharField(required=False, max_length=200)
     city = forms.CharField(required=False, max_length=100)
     state = forms.CharField(required=False, max_length=100)
     zip = forms.CharField(required=False, max_length=20, label="ZIP")
     country = forms.CharField(required=False, max_length=10, help_text="Two letters, like US.")
     notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    other_phone = forms.CharField(required=False, max_length=32, label="Other phone")
     owner = forms.ChoiceField(required=False, label="Owner")
 
     def __init__(self, data=None, *, contact: Contact, owners: list[InboxUser], **kwargs):
@@ -86,10 +92,7 @@ class ContactEditForm(forms.Form):
         return e164
 
     def clean_country(self) -> str:
-        value = (self.cleaned_data.get("country") or "").strip()
-        if value and not COUNTRY_RE.match(value):
-            raise forms.ValidationError("Use a two-letter country code, like US.")
-        return value.upper()
+        return _country(self.cleaned_data.get("country"))
 
     def clean_owner(self) -> str:
         owner = self.cleaned_data.get("owner") or ""
@@ -157,7 +160,7 @@ class TagManyForm(forms.Form):
     ids = forms.MultipleChoiceField(required=False)
     q = forms.CharField(required=False, max_length=200)
     search_tag = forms.CharField(required=False, max_length=64)
-    country = forms.CharField(required=False, max_length=2)
+    country = forms.CharField(required=False, max_length=10)
     phones = forms.CharField(
         required=False,
         max_length=40000,
@@ -176,6 +179,9 @@ class TagManyForm(forms.Form):
             return clean_tag(self.cleaned_data["tag"])
         except ValueError as err:
             raise forms.ValidationError(str(err)) from None
+
+    def clean_country(self) -> str:
+        return _country(self.cleaned_data.get("country"))
 
     def clean_ids(self) -> list[str]:
         ids = list(dict.fromkeys(self.cleaned_data.get("ids") or []))

@@ -97,6 +97,8 @@ def test_tagging_needs_the_permission_and_the_right_inbox(client_agent, sandbox,
 
 @pytest.mark.django_db
 def test_a_search_that_matches_nobody_changes_nothing(client_agent, sandbox):
-    response = post(client_agent, APPLY, {"tag": "vip", "op": "add", "source": "search", "q": "name:Nobodyatall"})
+    response = post(
+        client_agent, APPLY, {"tag": "vip", "op": "add", "source": "search", "q": "name:Nobodyatall"}
+    )
     assert response.status_code == 422 and "No contact matches" in text_of(response)
     assert not api_calls(sandbox, "POST", "/v1/contacts/")
