@@ -210,3 +210,11 @@ def test_tags_are_added_and_removed_on_the_contact_page(client_agent, sandbox):
     bad = post(client_agent, contact_url(c.id, "tags/"), {"tag": "a,b", "op": "add"})
     assert bad.status_code == 422 and "comma" in text_of(bad) and 'value="a,b"' in text_of(bad)
     assert [e.outcome for e in AuditEntry.objects.filter(action__startswith="contact.tag_")] == ["ok", "ok"]
+
+
+@pytest.mark.django_db
+def test_htmx_gets_only_the_results_region(client_agent, sandbox):
+    response = client_agent.get(LIST, {"q": "Bob McTest"}, HTTP_HX_REQUEST="true")
+    html = text_of(response)
+    assert html.lstrip().startswith('<div id="contact-results"') and "Bob McTest" in html
+    assert "HX-Request" in response["Vary"]
