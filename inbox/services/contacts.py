@@ -1,8 +1,5 @@
-"""Contacts: batched fetches for the queue, one contact for the panel, tags.
-
-Only this module (and its siblings) call the Avochato client for contacts; they return
-`inbox.services.types.Contact` objects, never API JSON.
-"""
+"""Tagging one contact (the ticket page's contact panel and the contact page). The tag rule
+and everything else about contacts and tags live in `avodash.domain.contacts` / `.tags`."""
 
 from __future__ import annotations
 

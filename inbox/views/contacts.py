@@ -55,14 +55,22 @@ def _query_of(form: ContactSearchForm) -> str:
     )
 
 
+def _export_rows(request: InboxRequest, subdomain: str, contacts, *, everyone: bool):
+    """The CSV rows; when the export is of every contact and it streamed to the end, the time
+    is kept in the session (removing all contacts asks for a fresh, complete export)."""
+    for c in contacts:
+        yield contact_row(c)
+    if everyone:
+        request.session[CONTACTS_EXPORT_KEY.format(subdomain)] = timezone.now().isoformat()
+        request.session.save()  # the response has left the middleware: save it here
+
+
 def _export(request: InboxRequest, subdomain: str, form: ContactSearchForm) -> HttpResponse:
     query = _query_of(form)
-    rows = contact_svc.contacts_walk(client=request.avochato, query=query)
-    if not query:
-        request.session[CONTACTS_EXPORT_KEY.format(subdomain)] = timezone.now().isoformat()
+    contacts = contact_svc.contacts_walk(client=request.avochato, query=query)
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     name = f"contacts-{subdomain}-{'search-' if query else ''}{stamp}.csv"
-    return csv_response(name, CSV_HEADER, (contact_row(c) for c in rows))
+    return csv_response(name, CSV_HEADER, _export_rows(request, subdomain, contacts, everyone=not query))
 
 
 @require_GET

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from avodash.avochato import AvochatoError
 from avodash.models import AuditEntry
 from tests.helpers import INBOX, api_calls, post
 from tests.inbox.support import BOB, box, text_of
@@ -79,3 +80,14 @@ def test_only_it_admins_remove_all(client_lead, sandbox):
     assert client_lead.get(REMOVE).status_code == 403
     assert post(client_lead, REMOVE, {"confirm": INBOX}).status_code == 403
     assert box(sandbox).contact_by_phone(BOB).visible
+
+
+@pytest.mark.django_db
+def test_an_export_cut_short_does_not_count(client_itadmin, sandbox):
+    export = client_itadmin.get(f"/i/{INBOX}/contacts/", {"format": "csv"})  # the first page is read
+    sandbox.faults.add("/v1/contacts", method="GET", status=500)
+    with pytest.raises(AvochatoError):  # the download breaks off
+        b"".join(export.streaming_content)
+    sandbox.faults.clear()
+    refused = post(client_itadmin, REMOVE, {"confirm": INBOX})
+    assert refused.status_code == 422 and "Export every contact first" in text_of(refused)
