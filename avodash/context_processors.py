@@ -33,6 +33,7 @@ def _switch_path(request: HttpRequest, subdomain: str) -> str:
 # A page that needs more than the inbox (a ticket, a user) switches to its list.
 PARENT_PAGES = {
     "inbox:ticket": "inbox:tickets",
+    "inbox:contact": "inbox:contacts",
     "team:user": "team:list",
 }
 
@@ -43,6 +44,7 @@ SUBNAV = [
     ("Tickets", "inbox:tickets", "avodash.view_tickets"),
     ("Messages", "inbox:messages", "avodash.view_tickets"),
     ("Scheduled", "inbox:scheduled", "avodash.view_tickets"),
+    ("Contacts", "inbox:contacts", "avodash.view_tickets"),
     ("New message", "inbox:compose", "avodash.send_messages"),
     ("Broadcasts", "inbox:broadcasts", "avodash.manage_broadcasts"),
     ("Campaigns", "inbox:campaigns", "avodash.manage_campaigns"),
@@ -67,6 +69,7 @@ def subnav(request: HttpRequest, subdomain: str) -> list[tuple[str, str, bool]]:
             or (name == "team:list" and here.startswith("team:"))
             or (name == "inbox:broadcasts" and here.startswith("inbox:broadcast"))
             or (name == "inbox:campaigns" and here.startswith("inbox:campaign"))
+            or (name == "inbox:contacts" and here.startswith(("inbox:contact", "inbox:tags")))
         )
         items.append((label, url, active))
     return items

@@ -11,6 +11,9 @@ from inbox.forms.ids import ID_RE
 
 VIEW = "avodash.view_tickets"
 SEND = "avodash.send_messages"
+# The session key holding when this person last exported every contact of an inbox (ISO time):
+# removing all contacts asks for a fresh export first.
+CONTACTS_EXPORT_KEY = "contacts_export:{}"
 
 
 def perms(user) -> dict[str, bool]:

@@ -1,9 +1,22 @@
 """Inbox URLs (under /i/<subdomain>/), by screen: home, queue, ticket page, composer, message
-search, scheduled messages."""
+search, scheduled messages,
+contacts and tags."""
 
 from django.urls import path
 
-from inbox.views import broadcasts, campaigns, composer, home, queue, scheduled, search, ticket
+from inbox.views import (
+    broadcasts,
+    campaigns,
+    composer,
+    contacts,
+    contacts_bulk,
+    home,
+    queue,
+    scheduled,
+    search,
+    tags,
+    ticket,
+)
 
 app_name = "inbox"
 urlpatterns = [
@@ -29,6 +42,18 @@ urlpatterns = [
     path("messages/", search.messages, name="messages"),
     path("scheduled/", scheduled.scheduled, name="scheduled"),
     path("scheduled/cancel/", scheduled.scheduled_cancel, name="scheduled_cancel"),
+    # contacts and tags
+    path("contacts/", contacts.contacts, name="contacts"),
+    path("contacts/import/", contacts_bulk.contacts_import, name="contacts_import"),
+    path("contacts/remove-all/", contacts_bulk.contacts_remove_all, name="contacts_remove_all"),
+    path("contacts/<str:contact_id>/", contacts.contact, name="contact"),
+    path("contacts/<str:contact_id>/edit/", contacts.contact_edit, name="contact_edit"),
+    path("contacts/<str:contact_id>/opt-out/", contacts.contact_opt_out, name="contact_opt_out"),
+    path("contacts/<str:contact_id>/opt-in/", contacts.contact_opt_in, name="contact_opt_in"),
+    path("contacts/<str:contact_id>/events/", contacts.contact_event, name="contact_event"),
+    path("contacts/<str:contact_id>/tags/", contacts.contact_tag, name="contact_tag"),
+    path("tags/", tags.tags, name="tags"),
+    path("tags/apply/", tags.tags_apply, name="tags_apply"),
     # broadcasts
     path("broadcasts/", broadcasts.broadcast_list, name="broadcasts"),
     path("broadcasts/new/", broadcasts.broadcast_new, name="broadcast_new"),

@@ -6,8 +6,6 @@ the background. Existing memberships are read from the local directory, never pe
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -17,6 +15,7 @@ from django.core.validators import validate_email
 from avodash.avochato import AvochatoError
 from avodash.avochato.django import get_client
 from avodash.domain import phones
+from avodash.domain.csvfile import read_table
 from avodash.domain.errors import ActionError
 from avodash.domain.users import ROLES, inbox_users
 from team.jobs import new_job
@@ -122,83 +121,47 @@ def csv_parse(data: bytes, *, granted: Iterable[str]) -> list[CsvRow]:
     inboxes that exist and are granted, no email twice. Raises ActionError when the
     file itself is unusable.
     """
-    if len(data) > MAX_CSV_BYTES:
-        raise ActionError(f"The file is too large (at most {MAX_CSV_BYTES // 1024} KB).")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ActionError("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.") from None
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise ActionError(
-            f"Line {line} of the file holds a NUL character, which no field may hold. Remove it and upload again."
-        )
-    try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text.strip() else "", delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise ActionError("The file is empty. Start from the template.") from None
-    except csv.Error as err:
-        raise ActionError(f"The file is not valid CSV: {err}.") from None
-    missing = [c for c in ("email", "inboxes") if c not in header]
-    if missing:
-        raise ActionError(
-            f"The first line must name the columns ({', '.join(CSV_COLUMNS)}); missing: {', '.join(missing)}."
-        )
-    col = {name: header.index(name) for name in CSV_COLUMNS if name in header}
+    table = read_table(
+        data,
+        columns=CSV_COLUMNS,
+        required=("email", "inboxes"),
+        max_rows=MAX_CSV_ROWS,
+        noun="people",
+        max_bytes=MAX_CSV_BYTES,
+    )
     granted = {g.lower() for g in granted}
     rows: list[CsvRow] = []
     seen: dict[str, int] = {}
-    try:
-        for record in reader:
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(rows) >= MAX_CSV_ROWS:
-                raise ActionError(f"Too many rows: at most {MAX_CSV_ROWS} people per file.")
-
-            def cell(name: str, record=record) -> str:
-                i = col.get(name)
-                return record[i].strip() if i is not None and i < len(record) else ""
-
-            row = CsvRow(number=reader.line_num, email=cell("email").lower(), name=cell("name"))
-            if problem := email_error(row.email):
-                row.errors.append(problem)
-            elif row.email in seen:
-                row.errors.append(f"{row.email} is already on line {seen[row.email]}.")
+    for line, cell in table.rows:
+        row = CsvRow(number=line, email=cell("email").lower(), name=cell("name"))
+        if problem := email_error(row.email):
+            row.errors.append(problem)
+        elif row.email in seen:
+            row.errors.append(f"{row.email} is already on line {seen[row.email]}.")
+        else:
+            seen[row.email] = row.number
+        role = cell("role").lower() or "member"
+        if role not in ROLES:
+            row.errors.append(f"Role “{cell('role')}” is not one of {', '.join(ROLES)}.")
+        row.role = role
+        row.phone = cell("phone")
+        if row.phone:
+            e164 = phones.to_e164(row.phone)
+            if e164 is None:
+                row.errors.append(
+                    f"Phone “{row.phone}”: " + phones.field_error(row.phone, suggest_in=phones.DEFAULT_REGION)
+                )
             else:
-                seen[row.email] = row.number
-            role = cell("role").lower() or "member"
-            if role not in ROLES:
-                row.errors.append(f"Role “{cell('role')}” is not one of {', '.join(ROLES)}.")
-            row.role = role
-            row.phone = cell("phone")
-            if row.phone:
-                e164 = phones.to_e164(row.phone)
-                if e164 is None:
-                    row.errors.append(
-                        f"Phone “{row.phone}”: "
-                        + phones.field_error(row.phone, suggest_in=phones.DEFAULT_REGION)
-                    )
-                else:
-                    row.phone = e164
-            row.inboxes = list(dict.fromkeys(_split_inboxes(cell("inboxes"))))
-            if not row.inboxes:
-                row.errors.append("No inbox given.")
-            unknown = [i for i in row.inboxes if i not in granted]
-            if unknown:
-                row.errors.append(f"Not an inbox you are granted: {', '.join(unknown)}.")
-            if len(row.name) > 100:
-                row.errors.append("Name is longer than 100 characters.")
-            rows.append(row)
-    except csv.Error as err:
-        raise ActionError(f"The file is not valid CSV near line {reader.line_num}: {err}.") from None
-    if not rows:
-        raise ActionError("The file has a header but no people in it.")
+                row.phone = e164
+        row.inboxes = list(dict.fromkeys(_split_inboxes(cell("inboxes"))))
+        if not row.inboxes:
+            row.errors.append("No inbox given.")
+        unknown = [i for i in row.inboxes if i not in granted]
+        if unknown:
+            row.errors.append(f"Not an inbox you are granted: {', '.join(unknown)}.")
+        if len(row.name) > 100:
+            row.errors.append("Name is longer than 100 characters.")
+        rows.append(row)
     return rows
 
 

@@ -234,6 +234,7 @@ NOTABLE: dict[str, dict[str, Any]] = {
         zip="94301",
         country="US",
         opted_out=True,
+        opted_out_by="contact",  # her ticket ends with her own STOP
     ),
     "blocked": dict(
         name="Victor Crane",

@@ -98,6 +98,9 @@ class Contact:
     other_phone: str | None = None
     tags: list[str] = field(default_factory=list)
     opted_out: bool = False
+    # Who opted the contact out: "contact" (they replied STOP: only they can opt back in, and
+    # `opt_in` is refused) or "inbox" (the team did, through the API). None when not known.
+    opted_out_by: str | None = None
     double_opted_in: bool = False
     muted: bool = False
     blocked: bool = False

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from avodash.domain import phones
 from avodash.domain.broadcasts import FIELDS, MAX_LENGTH, Audience
+from avodash.domain.tags import clean_tag
 from inbox.forms.ids import ID_RE
 from inbox.idempotency import valid_key
-from inbox.services.contacts import clean_tag
 
 MAX_TAGS = 20
 MAX_IDS = 500

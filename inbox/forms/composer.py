@@ -11,9 +11,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from avodash.domain import phones
+from avodash.domain.tags import clean_tag
 from inbox.forms.ids import id_validator
 from inbox.idempotency import valid_key
-from inbox.services.contacts import clean_tag
 from inbox.services.messages import MAX_LENGTH, Draft, schedule_presets, schedule_window
 
 SEND, SCHEDULE, REDRAFT = "send", "schedule", "redraft"

@@ -107,6 +107,7 @@
   document.addEventListener("DOMContentLoaded", init);
 
   // --- keyboard -------------------------------------------------------------------------------
+  var goPending = false;
   document.addEventListener("keydown", function (ev) {
     var el = ev.target;
     var typing = el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
@@ -115,6 +116,16 @@
     if (overlay && !overlay.hidden) { return; }
     var onQueue = !!$("#queue");
     var key = ev.key;
+
+    // "g" then "c": the inbox's contacts (the Contacts tab's link, when this person has it).
+    if (goPending && key === "c") {
+      goPending = false;
+      var contacts = $('.subnav a[href$="/contacts/"]');
+      if (contacts) { ev.preventDefault(); window.location = contacts.getAttribute("href"); }
+      return;
+    }
+    goPending = key === "g";
+    if (goPending) { window.setTimeout(function () { goPending = false; }, 1500); return; }
 
     if (onQueue) {
       var list = rows();

@@ -171,3 +171,15 @@ def test_the_contact_include_offers_removal_from_its_campaigns(lead, agent, sand
     link = re.search(r'href="([^"]*/campaigns/one/cancel/[^"]*)"', out).group(1)
     assert "mode=one" in link and "recursive=on" in link and f"back=/i/{INBOX}/contacts/{contact.id}/" in link
     assert "campaigns" not in render_for_contact(agent, sandbox, contact.id).lower()
+
+
+def test_the_contact_page_shows_its_campaigns_to_leads_only(client_lead, client_agent, sandbox):
+    contact, _ = waiting_contact(sandbox, "one")
+    page = client_lead.get(f"/i/{INBOX}/contacts/{contact.id}/").content.decode()
+    assert 'id="contact-campaigns-title"' in page
+    assert f"Remove {contact.name} from campaign one" in html.unescape(page)
+    agent_page = client_agent.get(f"/i/{INBOX}/contacts/{contact.id}/").content.decode()
+    assert 'id="contact-campaigns-title"' not in agent_page
+    sandbox.faults.add("/v1/campaigns*", status=500)
+    page = client_lead.get(f"/i/{INBOX}/contacts/{contact.id}/").content.decode()
+    assert "campaigns could not be read just now" in page

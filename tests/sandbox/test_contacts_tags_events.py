@@ -207,3 +207,16 @@ def test_event_streams_page(api: Api, srv: SandboxServer) -> None:
     assert len(first) == 30 and 0 < len(second) < 30
     times = [e["sent_at"] for e in first + second]
     assert times == sorted(times, reverse=True)
+
+
+def test_opt_out_and_opt_in_and_the_contacts_own_stop(api: Api, srv: SandboxServer) -> None:
+    bob = notable_contact(srv.state, "bob")
+    out = api.post(f"/v1/contacts/{bob.id}/opt_out")
+    assert out.status_code == 200 and out.json()["data"]["contact"]["opted_out"] is True
+    back = api.post(f"/v1/contacts/{bob.id}/opt_in")
+    assert back.status_code == 200 and back.json()["data"]["contact"]["opted_out"] is False
+    # Olivia opted out by replying STOP: only she can undo it.
+    olivia = notable_contact(srv.state, "opted_out")
+    refused = api.post(f"/v1/contacts/{olivia.id}/opt_in")
+    assert refused.status_code == 422 and "STOP" in str(refused.json()["errors"])
+    assert olivia.opted_out

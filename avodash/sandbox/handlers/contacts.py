@@ -7,6 +7,9 @@ An unknown cursor gives an empty page rather than the first one (a client never 
 `visible=false` includes removed contacts; `remove_all` removes (hides) the contacts matching
 `query` (all of them without one).
 
+`opt_in` is refused (422) for a contact who opted out by replying STOP (`opted_out_by` is
+"contact"; seed: Olivia Martin): carrier rules let only the contact undo a STOP.
+
 Query fields: any contact attribute (`name`, `phone`, `email`, `company`, `city`, `state`,
 `country`, `zip`, `street`, `tag`/`tags`, `opted_out`, `blocked`, `muted`, `priority`,
 `user_id`/`owner`, custom variables) plus free text over name, phone, email and company.
@@ -185,6 +188,8 @@ def upsert_contact(ctx: Ctx, data: dict[str, Any], allow_empty: bool) -> Contact
     for name in BOOL_FIELDS:
         value = p.bool(name)
         if value is not None:
+            if name == "opted_out" and value != contact.opted_out:
+                contact.opted_out_by = "inbox" if value else None
             setattr(contact, name, value)
     priority = p.int("priority")
     if priority is not None:
@@ -245,7 +250,13 @@ def _opt(ctx: Ctx, opted_out: bool) -> Response:
         contact = ctx.inbox.contact_by_phone(normalize_phone(ctx.path_args[0]) or "")
     if contact is None:
         raise not_found("Contact not found")
+    if not opted_out and contact.opted_out and contact.opted_out_by == "contact":
+        # Carrier rules: a STOP can only be undone by the contact (texting START).
+        raise invalid(
+            f"{contact.phone} opted out by replying STOP and can only opt back in by texting START."
+        )
     contact.opted_out = opted_out
+    contact.opted_out_by = "inbox" if opted_out else None
     return ok({"contact": serialize.contact(contact, ctx.inbox)})
 
 
