@@ -15,7 +15,7 @@ from accounts import events, mfa, sessions
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
-    if getattr(request, "htmx", False):
+    if request.headers.get("HX-Request") == "true":  # before django-htmx's middleware has run
         return HttpResponseClientRedirect(url)
     return HttpResponseRedirect(url)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import time
 
-from allauth.account.internal.flows.login import get_authentication_records
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
@@ -22,6 +21,7 @@ SIGNED_IN_AT = "accounts_signed_in_at"
 LAST_SEEN = "accounts_last_seen"
 GENERATION = "accounts_generation"
 SSO_CHECKED = "accounts_sso_checked"
+AUTHENTICATED_AT = "accounts_authenticated_at"  # the last sign-in or step-up
 # Writing the session on every request costs a database write: only when it moved this much.
 LAST_SEEN_GRAIN = 30
 
@@ -31,9 +31,11 @@ def clock() -> float:
     return time.time()
 
 
-def stamp(request, user, state: AccountState | None = None) -> None:
+def stamp(request, user, state: AccountState | None = None, *, authenticated: bool = False) -> None:
     state = state or state_for(user)
     now = clock()
+    if authenticated:
+        request.session[AUTHENTICATED_AT] = now
     request.session[SIGNED_IN_AT] = now
     request.session[LAST_SEEN] = now
     request.session[GENERATION] = state.session_generation
@@ -44,7 +46,7 @@ def stamp(request, user, state: AccountState | None = None) -> None:
 def _stamp_every_login(sender, request, user, **kwargs) -> None:
     """Every login (allauth's, the admin's, a test's force_login) gets the stamp."""
     if request is not None and hasattr(request, "session"):
-        stamp(request, user)
+        stamp(request, user, authenticated=True)
 
 
 def sign_out_everywhere(user) -> None:
@@ -112,10 +114,12 @@ def recently_authenticated(request) -> bool:
     """Whether the last authentication (sign-in or step-up) is within STEP_UP_SECONDS."""
     if not request.user.is_authenticated:
         return False
-    records = get_authentication_records(request, request.user)
-    if not records:
-        return False
-    return clock() - max(r["at"] for r in records) < settings.STEP_UP_SECONDS
+    return clock() - request.session.get(AUTHENTICATED_AT, 0) < settings.STEP_UP_SECONDS
+
+
+def mark_authenticated(request) -> None:
+    """A step-up (password or MFA code again) restarts the step-up window."""
+    request.session[AUTHENTICATED_AT] = clock()
 
 
 def _hours(seconds: int) -> str:

@@ -27,7 +27,6 @@ def _logged_in(sender, request, user, **kwargs) -> None:
     else:
         state.last_method = AccountState.LOCAL
     state.save()
-    sessions.stamp(request, user, state)
     events.record(request, "auth.login", user=user, target=user.username, method=state.last_method)
 
 
@@ -40,6 +39,7 @@ def _logged_out(sender, request, user, **kwargs) -> None:
 @receiver(authentication_step_completed, dispatch_uid="accounts.step")
 def _step(sender, request, user, method, **kwargs) -> None:
     if kwargs.get("reauthenticated"):
+        sessions.mark_authenticated(request)
         events.record(request, "auth.step_up", user=user, target=user.username, method=method)
 
 
