@@ -16,7 +16,9 @@ INBOX = "acme-support"
 JORDAN = "jordan.lee@acme.example"
 
 
-def test_an_it_admin_without_mfa_enrols_with_a_totp_code_and_reaches_the_team(page, live_server, itadmin, settings):
+def test_an_it_admin_without_mfa_enrols_with_a_totp_code_and_reaches_the_team(
+    page, live_server, itadmin, settings
+):
     settings.MFA_ENFORCED = True
     login(page, live_server, itadmin)
     expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/"))
@@ -55,3 +57,77 @@ def test_a_role_change_after_the_step_up_window_asks_for_the_password_then_compl
     expect(page).to_have_url(re.compile(rf"/i/{INBOX}/team/{jordan}/$"))
     assert sandbox.state.inbox(INBOX).members[jordan].role == "manager"
     assert len([r for r in sandbox.requests if r["method"] == "PUT"]) == 1
+
+
+# --- single sign-on against a real OpenID provider ----------------------------------------
+
+ALICE = {
+    "alice": {
+        "email": "alice@acme.example",
+        "name": "Alice Able",
+        "groups": ["avodash-lead", "avodash-inbox:acme-support"],
+    }
+}
+
+
+@pytest.fixture(scope="module")
+def oidc(live_server):
+    from tests.accounts.oidc import OidcProvider
+
+    provider = OidcProvider(f"{live_server.url}/accounts/oidc/sso/login/callback/", ALICE).start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def sso(oidc, settings):
+    oidc.django_settings(settings)
+    oidc.set_groups("alice", ALICE["alice"]["groups"])
+    settings.SSO_RECHECK_SECONDS = 0  # every request asks the provider again
+    return oidc
+
+
+def _sso_sign_in(page, live_server, login="alice") -> bool:
+    """Through the provider; True when it asked who you are (its session did not remember)."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("button", name="Sign in with Acme SSO").click()
+    # The provider's own sign-in and consent pages (skipped when its session remembers them).
+    page.wait_for_load_state("networkidle")
+    asked = page.url.startswith("http://127.0.0.1:") and "/interaction/" in page.url
+    if asked and page.locator("input[name=login]").count():
+        page.locator("input[name=login]").fill(login)
+        page.locator("input[name=password]").fill("any")
+        page.get_by_role("button", name=re.compile("Sign-in", re.I)).click()
+        page.wait_for_load_state("networkidle")
+    if "/interaction/" in page.url:
+        page.get_by_role("button", name=re.compile("Continue", re.I)).click()
+        page.wait_for_load_state("networkidle")
+    return asked
+
+
+def test_sso_signs_in_with_the_mapped_role_and_inboxes_and_a_removed_group_ends_access(
+    page, live_server, sso
+):
+    from django.contrib.auth.models import User
+
+    assert _sso_sign_in(page, live_server), "the provider's sign-in page was not shown"
+    expect(page.locator(".user-menu summary")).to_contain_text("Lead")
+    page.locator("#inbox-switcher summary").click()
+    menu = page.locator("#inbox-switcher .menu-list")
+    expect(menu).to_contain_text("Acme Support")
+    expect(menu).not_to_contain_text("Acme Sales")
+    user = User.objects.get(email="alice@acme.example")
+    assert list(user.inbox_grants.values_list("subdomain", flat=True)) == ["acme-support"]
+    assert user.account_state.last_method == "sso"
+
+    # The IdP takes alice out of every avodash group: her open session ends at the next request.
+    sso.set_groups("alice", ["marketing"])
+    page.goto(f"{live_server.url}/i/{INBOX}/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    expect(page.locator("#flash")).to_contain_text("no longer gives you access")
+    # And she cannot sign in again.
+    _sso_sign_in(page, live_server)
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    expect(page.locator("#flash")).to_contain_text("has not given you access to avodash")
+    page.goto(f"{live_server.url}/i/{INBOX}/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
