@@ -4,7 +4,7 @@ for the rest of the dashboard), signing out everywhere, and the access page for 
 from allauth.account import views as allauth_views
 from django.urls import include, path
 
-from accounts import views
+from accounts import access_views, views
 
 urlpatterns = [
     path("accounts/login/", allauth_views.login, name="login"),
@@ -12,4 +12,9 @@ urlpatterns = [
     path("accounts/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("accounts/security/", views.security, name="account_security"),
     path("accounts/", include("allauth.urls")),
+    path("settings/access/", access_views.access_list, name="access"),
+    path("settings/access/invite/", access_views.access_invite, name="access_invite"),
+    path("settings/access/<int:user_id>/", access_views.access_user, name="access_user"),
+    path("settings/access/<int:user_id>/active/", access_views.access_active, name="access_active"),
+    path("settings/access/<int:user_id>/sign-out/", access_views.access_sign_out, name="access_sign_out"),
 ]

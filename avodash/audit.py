@@ -58,10 +58,10 @@ ACTION_LABELS = {
     "auth.step_up": "Re-authenticated",
     "auth.session_ended": "Session ended",
     "auth.sign_out_everywhere": "Signed out everywhere",
-    "access.role": "Dashboard role changed",
-    "access.grants": "Inbox grants changed",
+    "access.grants": "Dashboard role and inbox grants changed",
     "access.invite": "Dashboard user invited",
     "access.deactivate": "Dashboard user deactivated",
+    "access.reactivate": "Dashboard user reactivated",
     "access.sign_out": "Dashboard user signed out everywhere",
 }
 
