@@ -27,6 +27,11 @@ class AccountAdapter(DefaultAccountAdapter):
         "try again later, or ask IT.",
     }
 
+    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
+        if message_template in ("account/messages/logged_in.txt", "account/messages/logged_out.txt"):
+            return  # signing in and out speak for themselves (as before allauth)
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
+
     def is_open_for_signup(self, request) -> bool:
         return False  # accounts are made by IT (invitations) or by single sign-on
 

@@ -131,3 +131,36 @@ def test_sso_signs_in_with_the_mapped_role_and_inboxes_and_a_removed_group_ends_
     expect(page.locator("#flash")).to_contain_text("has not given you access to avodash")
     page.goto(f"{live_server.url}/i/{INBOX}/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+@pytest.mark.screenshots
+def test_accounts_screenshots(request, page, live_server, itadmin, lead, outsider, settings, sso):
+    """docs/screenshots/login-sso.png, mfa-enrol.png, access.png, access-user.png (`-m screenshots`;
+    AVODASH_SCREENSHOTS=dir writes them elsewhere, AVODASH_SHOT_WIDTH=390 for a phone)."""
+    import os
+
+    from avodash.models import InboxGrant
+
+    if "screenshots" not in (request.config.getoption("-m") or ""):
+        pytest.skip("run with -m screenshots to regenerate docs/screenshots")
+    out = os.environ.get("AVODASH_SCREENSHOTS") or os.path.join(
+        os.path.dirname(__file__), "..", "..", "docs", "screenshots"
+    )
+    os.makedirs(out, exist_ok=True)
+    width = int(os.environ.get("AVODASH_SHOT_WIDTH", "1280"))
+    page.set_viewport_size({"width": width, "height": 800 if width > 500 else 844})
+    InboxGrant.objects.create(user=outsider, subdomain="acme-old")
+    itadmin.first_name, itadmin.last_name = "Ivy", "Tech"
+    itadmin.save()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.screenshot(path=os.path.join(out, "login-sso.png"))
+    settings.MFA_ENFORCED = True
+    login(page, live_server, itadmin)
+    page.screenshot(path=os.path.join(out, "mfa-enrol.png"), full_page=True)
+    settings.MFA_ENFORCED = False
+    page.goto(f"{live_server.url}/settings/access/")
+    page.screenshot(path=os.path.join(out, "access.png"), full_page=True)
+    page.goto(f"{live_server.url}/settings/access/{outsider.pk}/")
+    page.screenshot(path=os.path.join(out, "access-user.png"), full_page=True)
+    page.goto(f"{live_server.url}/accounts/reauthenticate/?next=/")
+    page.screenshot(path=os.path.join(out, "reauthenticate.png"))
