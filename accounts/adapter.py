@@ -27,7 +27,9 @@ class AccountAdapter(DefaultAccountAdapter):
         "try again later, or ask IT.",
     }
 
-    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
+    def add_message(
+        self, request, level, message_template=None, message_context=None, extra_tags="", message=None
+    ):
         if message_template in ("account/messages/logged_in.txt", "account/messages/logged_out.txt"):
             return  # signing in and out speak for themselves (as before allauth)
         super().add_message(request, level, message_template, message_context, extra_tags, message)
@@ -78,6 +80,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             )
             messages.error(request, NO_ACCESS)
             raise ImmediateHttpResponse(redirect("login"))
+        if not sociallogin.is_existing:
+            _link_invited(request, sociallogin)
         request.session["sso_access"] = {
             "role": access.role,
             "inboxes": sorted(access.inboxes),
@@ -89,3 +93,33 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if not user.username:
             user.username = (data.get("email") or sociallogin.account.uid)[:150]
         return user
+
+
+LINK_REFUSED = (
+    "An avodash login with your email exists already and cannot be linked to single sign-on "
+    "automatically. Ask IT."
+)
+
+
+def _claims(sociallogin) -> dict:
+    data = sociallogin.account.extra_data or {}
+    return {**(data.get("id_token") or {}), **(data.get("userinfo") or {}), **data}
+
+
+def _link_invited(request, sociallogin) -> None:
+    """First SSO sign-in of someone who already has a local login (invited, or made by IT)
+    with the same email: link them, when the IdP vouches for the email. Never a superuser
+    (the break-glass login stays local)."""
+    from django.contrib.auth.models import User
+
+    email = (sociallogin.user.email or "").strip()
+    existing = User.objects.filter(email__iexact=email).first() if email else None
+    if existing is None:
+        return
+    if existing.is_superuser or _claims(sociallogin).get("email_verified") is not True:
+        events.record(
+            request, "auth.login_failed", user=existing, target=existing.username, failed=LINK_REFUSED
+        )
+        messages.error(request, LINK_REFUSED)
+        raise ImmediateHttpResponse(redirect("login"))
+    sociallogin.connect(request, existing)

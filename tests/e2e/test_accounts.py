@@ -110,13 +110,15 @@ def test_sso_signs_in_with_the_mapped_role_and_inboxes_and_a_removed_group_ends_
 ):
     from django.contrib.auth.models import User
 
+    invited = User.objects.create_user("alice.local", email="Alice@acme.example")  # invited before SSO
     assert _sso_sign_in(page, live_server), "the provider's sign-in page was not shown"
     expect(page.locator(".user-menu summary")).to_contain_text("Lead")
     page.locator("#inbox-switcher summary").click()
     menu = page.locator("#inbox-switcher .menu-list")
     expect(menu).to_contain_text("Acme Support")
     expect(menu).not_to_contain_text("Acme Sales")
-    user = User.objects.get(email="alice@acme.example")
+    user = User.objects.get(email__iexact="alice@acme.example")
+    assert user.pk == invited.pk  # the invited login was linked, not duplicated
     assert list(user.inbox_grants.values_list("subdomain", flat=True)) == ["acme-support"]
     assert user.account_state.last_method == "sso"
 
