@@ -116,7 +116,8 @@ def _link_invited(request, sociallogin) -> None:
     existing = User.objects.filter(email__iexact=email).first() if email else None
     if existing is None:
         return
-    if existing.is_superuser or _claims(sociallogin).get("email_verified") is not True:
+    linked = existing.socialaccount_set.exists()
+    if existing.is_superuser or linked or _claims(sociallogin).get("email_verified") is not True:
         events.record(
             request, "auth.login_failed", user=existing, target=existing.username, failed=LINK_REFUSED
         )

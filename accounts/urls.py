@@ -3,6 +3,7 @@ for the rest of the dashboard), signing out everywhere, and the access page for 
 
 from allauth.account import views as allauth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from accounts import access_views, views
 
@@ -11,6 +12,15 @@ urlpatterns = [
     path("accounts/logout/", allauth_views.logout, name="logout"),
     path("accounts/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("accounts/security/", views.security, name="account_security"),
+    # Email addresses come from IT (invitations) or the IdP, and SSO links are made at sign-in:
+    # allauth's pages to change them are not offered (a changed email could be linked to
+    # someone else's SSO identity).
+    path("accounts/email/", RedirectView.as_view(pattern_name="account_security"), name="account_email"),
+    path(
+        "accounts/3rdparty/",
+        RedirectView.as_view(pattern_name="account_security"),
+        name="socialaccount_connections",
+    ),
     path("accounts/", include("allauth.urls")),
     path("settings/access/", access_views.access_list, name="access"),
     path("settings/access/invite/", access_views.access_invite, name="access_invite"),

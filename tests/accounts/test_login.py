@@ -94,3 +94,13 @@ def test_signing_out_is_audited(agent):
     c.post("/accounts/logout/")
     assert AuditEntry.objects.filter(action="auth.logout", actor=agent).exists()
     assert c.get("/").status_code == 302
+
+
+def test_allauth_pages_that_would_change_email_or_links_are_not_offered(agent):
+    c, _ = sign_in("agent")
+    for path in ("/accounts/email/", "/accounts/3rdparty/"):
+        r = c.post(path, {"email": "other@acme.example", "action_add": ""})
+        assert r.status_code in (301, 302) and r["Location"] == "/accounts/security/", path
+    assert not agent.emailaddress_set.filter(email="other@acme.example").exists()
+    assert c.get("/accounts/signup/").status_code in (200, 302)
+    assert "sign up" not in c.get("/accounts/login/").content.decode().lower()
