@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.mfa import SECOND_FACTORS
 from accounts.models import AccountState
 from avodash.avochato import AvochatoError
 from avodash.domain.inboxes import Inbox, inboxes_all
@@ -66,9 +67,7 @@ def grant_labels(subdomains: list[str], known: list[Inbox]) -> list[tuple[str, s
 def access_rows(known: list[Inbox]) -> list[AccessRow]:
     users = User.objects.order_by("username").prefetch_related("groups", "inbox_grants")
     states = {s.user_id: s for s in AccountState.objects.all()}
-    with_mfa = set(
-        Authenticator.objects.filter(type=Authenticator.Type.TOTP).values_list("user_id", flat=True)
-    )
+    with_mfa = set(Authenticator.objects.filter(type__in=SECOND_FACTORS).values_list("user_id", flat=True))
     rows = []
     for user in users:
         state = states.get(user.pk)

@@ -18,8 +18,12 @@ def role_requires_mfa(user) -> bool:
     return role_name(user).lower() in required
 
 
+SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+
+
 def has_mfa(user) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    """An authenticator app or a security key (recovery codes alone are not a second factor)."""
+    return Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
 
 
 def must_enrol(request) -> bool:

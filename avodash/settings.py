@@ -266,7 +266,7 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = STEP_UP_SECONDS
 # MFA: TOTP + recovery codes; required (enrolment before any page) for these roles when they
 # sign in locally ("superuser" = Django superusers). SSO sign-ins leave MFA to the IdP unless
 # SSO_REQUIRE_MFA. In the sandbox (`make run`) nobody is forced unless DEMO_MFA=true.
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]  # webauthn: security keys and passkeys
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="avodash")
 MFA_REQUIRED_ROLES: list[str] = env.list("MFA_REQUIRED_ROLES", default=["IT admin", "superuser"])
 DEMO_MFA: bool = env.bool("DEMO_MFA", default=False)

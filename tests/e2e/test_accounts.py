@@ -89,19 +89,23 @@ def sso(oidc, settings):
 
 def _sso_sign_in(page, live_server, login="alice") -> bool:
     """Through the provider; True when it asked who you are (its session did not remember)."""
+
+    def at_provider(url: str) -> bool:
+        return "/interaction/" in url
+
+    def back(url: str) -> bool:
+        return url.startswith(live_server.url) and "/accounts/oidc/" not in url
+
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_role("button", name="Sign in with Acme SSO").click()
-    # The provider's own sign-in and consent pages (skipped when its session remembers them).
-    page.wait_for_load_state("networkidle")
-    asked = page.url.startswith("http://127.0.0.1:") and "/interaction/" in page.url
-    if asked and page.locator("input[name=login]").count():
+    page.wait_for_url(lambda u: at_provider(u) or back(u))
+    asked = at_provider(page.url)
+    if asked:  # the provider's own sign-in page, then its consent page
         page.locator("input[name=login]").fill(login)
         page.locator("input[name=password]").fill("any")
         page.get_by_role("button", name=re.compile("Sign-in", re.I)).click()
-        page.wait_for_load_state("networkidle")
-    if "/interaction/" in page.url:
         page.get_by_role("button", name=re.compile("Continue", re.I)).click()
-        page.wait_for_load_state("networkidle")
+        page.wait_for_url(back)
     return asked
 
 
@@ -166,3 +170,36 @@ def test_accounts_screenshots(request, page, live_server, itadmin, lead, outside
     page.screenshot(path=os.path.join(out, "access-user.png"), full_page=True)
     page.goto(f"{live_server.url}/accounts/reauthenticate/?next=/")
     page.screenshot(path=os.path.join(out, "reauthenticate.png"))
+
+
+def _virtual_authenticator(page) -> None:
+    """Chromium's virtual FIDO2 authenticator (DevTools protocol): a security key in the test."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    options = {
+        "protocol": "ctap2",
+        "transport": "usb",
+        "hasResidentKey": True,
+        "hasUserVerification": True,
+        "isUserVerified": True,
+        "automaticPresenceSimulation": True,
+    }
+    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})
+
+
+def test_a_security_key_is_added_and_then_asked_for_at_sign_in(page, live_server, itadmin):
+    _virtual_authenticator(page)
+    login(page, live_server, itadmin)
+    page.goto(f"{live_server.url}/accounts/2fa/webauthn/add/")
+    page.get_by_label("Name").fill("Test key")
+    page.get_by_role("button", name="Add").click()
+    expect(page.locator("#flash")).to_contain_text("Security key added")
+    page.goto(f"{live_server.url}/accounts/security/")
+    expect(page.locator("main")).to_contain_text("second factor is set up")
+    page.context.clear_cookies()
+    login(page, live_server, itadmin)
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
+    page.get_by_role("button", name=re.compile("security key", re.I)).click()
+    page.wait_for_url(re.compile(rf"{re.escape(live_server.url)}/(i/|$)"))
+    page.goto(f"{live_server.url}/i/{INBOX}/team/")
+    expect(page.get_by_role("heading", name="Team", exact=True)).to_be_visible()
