@@ -5,13 +5,15 @@ from allauth.account import views as allauth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from accounts import access_views, views
+from accounts import access_views, stepup, views
 
 urlpatterns = [
     path("accounts/login/", allauth_views.login, name="login"),
     path("accounts/logout/", allauth_views.logout, name="logout"),
     path("accounts/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("accounts/security/", views.security, name="account_security"),
+    path("accounts/step-up/sso/", stepup.sso_again, name="step_up_sso"),
+    path("accounts/step-up/resume/", stepup.resume, name="step_up_resume"),
     # Email addresses come from IT (invitations) or the IdP, and SSO links are made at sign-in:
     # allauth's pages to change them are not offered (a changed email could be linked to
     # someone else's SSO identity).

@@ -101,3 +101,22 @@ def test_the_decorator_lets_gets_through(rf, itadmin, clock):
     request = rf.get("/x/")
     request.user, request.session = itadmin, SessionStore()
     assert view(request).content == b"ok"
+
+
+def test_the_kept_request_holds_headers_and_form_but_no_server_environment(rf):
+    import json
+
+    from accounts.stepup import _serialized
+
+    request = rf.post(
+        "/i/acme-support/team/x/role/",
+        {"inbox": "acme-support", "role": "manager"},
+        HTTP_HX_REQUEST="true",
+        HTTP_COOKIE="sessionid=abc",
+        AVOCHATO_AUTH_SECRET="from-the-environment",
+    )
+    kept = json.loads(_serialized(request))
+    assert kept["POST"] == "inbox=acme-support&role=manager" and kept["method"] == "POST"
+    assert "AVOCHATO_AUTH_SECRET" not in kept["META"] and "from-the-environment" not in json.dumps(kept)
+    assert "HTTP_HX_REQUEST" not in kept["META"] and "HTTP_COOKIE" not in kept["META"]
+    assert request.META["HTTP_HX_REQUEST"] == "true"  # the live request is untouched

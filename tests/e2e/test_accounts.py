@@ -203,3 +203,30 @@ def test_a_security_key_is_added_and_then_asked_for_at_sign_in(page, live_server
     page.wait_for_url(re.compile(rf"{re.escape(live_server.url)}/(i/|$)"))
     page.goto(f"{live_server.url}/i/{INBOX}/team/")
     expect(page.get_by_role("heading", name="Team", exact=True)).to_be_visible()
+
+
+def test_an_sso_it_admin_steps_up_at_the_provider_and_the_role_change_completes_once(
+    page, live_server, sso, sandbox, monkeypatch
+):
+    from accounts import sessions
+
+    clock = Clock()
+    monkeypatch.setattr(sessions, "clock", clock)
+    sandbox.set_rate_limit(None)
+    sso.set_groups("alice", ["avodash-it-admin", "avodash-inbox:*"])
+    _sso_sign_in(page, live_server)
+    jordan = sandbox.state.user_by_email(JORDAN).id
+    page.goto(f"{live_server.url}/i/{INBOX}/team/{jordan}/")
+    clock.advance(11 * 60)
+    sandbox.clear_log()
+    page.get_by_label("Role in Acme Support").select_option("manager")
+    page.get_by_role("button", name="Change role").click()
+    expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
+    page.get_by_role("button", name="Sign in with Acme SSO").click()
+    # prompt=login: the provider asks again even though its session remembers alice
+    page.locator("input[name=login]").fill("alice")
+    page.locator("input[name=password]").fill("any")
+    page.get_by_role("button", name=re.compile("Sign-in", re.I)).click()
+    expect(page.locator("#flash")).to_contain_text("Jordan Lee is now manager in Acme Support")
+    assert sandbox.state.inbox(INBOX).members[jordan].role == "manager"
+    assert len([r for r in sandbox.requests if r["method"] == "PUT"]) == 1
