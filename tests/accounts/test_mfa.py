@@ -87,3 +87,14 @@ def test_the_required_roles_are_configurable(lead, enforced, settings):
     settings.MFA_REQUIRED_ROLES = ["Lead"]
     c, _ = sign_in("lead")
     assert c.get("/").headers["Location"].startswith(ENROL)
+
+
+def test_removing_mfa_is_audited(itadmin, on_commit):
+    c, _ = sign_in("itadmin")
+    _enrol(c, on_commit)
+    with on_commit():
+        r = c.post("/accounts/2fa/totp/deactivate/")
+    assert r.status_code == 302
+    assert not Authenticator.objects.filter(user=itadmin, type="totp").exists()
+    entry = AuditEntry.objects.get(action="auth.mfa_removed", params__type="totp")
+    assert entry.actor == itadmin and entry.ip == "127.0.0.1"
