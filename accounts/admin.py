@@ -1,7 +1,9 @@
-"""The Django admin's inbox grants validate against the inboxes the credential reaches."""
+"""The Django admin signs in through allauth (its MFA and lockout apply there too), and its
+inbox grants validate against the inboxes the credential reaches."""
 
 from __future__ import annotations
 
+from allauth.account.decorators import secure_admin_login
 from django import forms
 from django.contrib import admin
 
@@ -21,6 +23,8 @@ class InboxGrantForm(forms.ModelForm):
         return subdomain
 
 
+# The admin's own login form would skip the MFA challenge and the lockout.
+admin.site.login = secure_admin_login(admin.site.login)
 admin.site.unregister(InboxGrant)
 
 

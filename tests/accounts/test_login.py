@@ -104,3 +104,10 @@ def test_allauth_pages_that_would_change_email_or_links_are_not_offered(agent):
     assert not agent.emailaddress_set.filter(email="other@acme.example").exists()
     assert c.get("/accounts/signup/").status_code in (200, 302)
     assert "sign up" not in c.get("/accounts/login/").content.decode().lower()
+
+
+def test_the_django_admin_signs_in_through_the_same_page(superuser):
+    r = Client().post("/admin/login/", {"username": "admin", "password": "pw-admin"})
+    assert r.status_code == 302 and r["Location"].startswith("/accounts/login/")
+    c, _ = sign_in("admin")
+    assert c.get("/admin/").status_code == 200
