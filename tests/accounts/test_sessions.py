@@ -53,7 +53,7 @@ def test_signing_out_everywhere_ends_every_session_of_the_person(itadmin, lead):
 def test_the_security_page_offers_mfa_and_signing_out_everywhere(itadmin):
     c, _ = sign_in("itadmin")
     html = c.get("/accounts/security/").content.decode()
-    assert "Your role requires an authenticator app" in html
+    assert "Your role requires a second factor" in html
     assert "Sign out everywhere" in html
 
 
