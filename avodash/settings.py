@@ -242,7 +242,9 @@ SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
-ACCOUNT_SESSION_REMEMBER = True  # the session cookie lives SESSION_COOKIE_AGE, as before; the limits below apply
+ACCOUNT_SESSION_REMEMBER = (
+    True  # the session cookie lives SESSION_COOKIE_AGE, as before; the limits below apply
+)
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGOUT_REDIRECT_URL = "login"
 ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
