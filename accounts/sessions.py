@@ -72,16 +72,22 @@ def end_reason(request) -> str | None:
         state.last_method == AccountState.SSO
         and now - session.get(SSO_CHECKED, 0) >= settings.SSO_RECHECK_SECONDS
     ):
-        if not _sso_still_allowed(request, state):
-            return "Your organisation no longer gives you access to avodash."
+        refused = _sso_refusal(request, state)
+        if refused:
+            return refused
         session[SSO_CHECKED] = now
     if now - session.get(LAST_SEEN, 0) >= LAST_SEEN_GRAIN:
         session[LAST_SEEN] = now
     return None
 
 
-def _sso_still_allowed(request, state: AccountState) -> bool:
-    """Ask the IdP (userinfo, with the token of the sign-in) for the groups again."""
+NO_LONGER = "Your organisation no longer gives you access to avodash."
+RENEW = "Your single sign-on session has expired. Sign in again."
+
+
+def _sso_refusal(request, state: AccountState) -> str | None:
+    """Ask the IdP (userinfo, with the token of the sign-in) for the groups again: None when
+    they still give access (role and grants refreshed), else why the session ends."""
     from allauth.socialaccount.models import SocialToken
     from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
     from requests import HTTPError, RequestException
@@ -92,22 +98,22 @@ def _sso_still_allowed(request, state: AccountState) -> bool:
         .first()
     )
     if token is None:
-        return False
+        return RENEW
     try:
         claims = OpenIDConnectOAuth2Adapter(request, sso.PROVIDER_ID)._fetch_user_info(token.token)
     except HTTPError:
-        return False  # the token was revoked or expired: a fresh sign-in decides
+        return RENEW  # the token expired or was revoked: a fresh sign-in decides
     except RequestException as err:
         log.warning("SSO recheck for %s failed, kept for now: %s", request.user, err)
-        return True  # the IdP is unreachable: not a reason to sign everyone out
+        return None  # the IdP is unreachable: not a reason to sign everyone out
     groups = sso.groups_from_claims(claims)
     access = sso.access_from_groups(groups)
     if not access.any:
-        return False
+        return NO_LONGER
     sso.apply_access(request.user, access)
     state.sso_groups = groups
     state.save(update_fields=["sso_groups"])
-    return True
+    return None
 
 
 def recently_authenticated(request) -> bool:

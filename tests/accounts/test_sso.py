@@ -54,3 +54,58 @@ def test_the_login_page_offers_the_configured_sso_button(settings):
     settings.SSO_ISSUER_URL, settings.SSO_CLIENT_ID, settings.SSO_LABEL = "https://idp.example", "x", "Okta"
     html = Client().get("/accounts/login/").content.decode()
     assert "Sign in with Okta" in html and ">Log in</button>" in html
+
+
+@pytest.fixture
+def sso_session(lead, settings):
+    """A Lead signed in through SSO: the account, its token, the state."""
+    from allauth.socialaccount.models import SocialAccount, SocialToken
+
+    from accounts.models import AccountState
+
+    settings.SSO_ISSUER_URL, settings.SSO_CLIENT_ID, settings.SSO_RECHECK_SECONDS = (
+        "http://127.0.0.1:9",
+        "x",
+        0,
+    )
+    account = SocialAccount.objects.create(user=lead, provider="sso", uid="lead-at-idp")
+    SocialToken.objects.create(account=account, token="access-token")
+    c = Client()
+    c.force_login(lead)
+    AccountState.objects.update_or_create(user=lead, defaults={"last_method": AccountState.SSO})
+    return c
+
+
+def _userinfo(monkeypatch, answer):
+    from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
+
+    def fetch(self, token):
+        assert token == "access-token"
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(OpenIDConnectOAuth2Adapter, "_fetch_user_info", fetch)
+
+
+def test_a_recheck_refreshes_role_and_grants(sso_session, lead, monkeypatch):
+    _userinfo(monkeypatch, {"groups": ["avodash-agent", "avodash-inbox:acme-support"]})
+    assert sso_session.get("/i/acme-support/").status_code == 200
+    assert role_name(User.objects.get(pk=lead.pk)) == "Agent"
+    assert sso_session.get("/i/acme-sales/").status_code == 404
+
+
+def test_an_expired_token_asks_for_a_new_sign_in(sso_session, monkeypatch):
+    from requests import HTTPError
+
+    _userinfo(monkeypatch, HTTPError("401 Unauthorized"))
+    r = sso_session.get("/i/acme-support/")
+    assert r.status_code == 302 and r["Location"].startswith("/accounts/login/")
+    assert "single sign-on session has expired" in sso_session.get(r["Location"]).content.decode()
+
+
+def test_an_unreachable_idp_does_not_sign_anyone_out(sso_session, monkeypatch):
+    from requests import ConnectionError as RequestsConnectionError
+
+    _userinfo(monkeypatch, RequestsConnectionError("refused"))
+    assert sso_session.get("/i/acme-support/").status_code == 200
