@@ -59,6 +59,23 @@ ACTION_LABELS = {
     "team.job_retry": "Job retried",
     "team.job_resume": "Job resumed",
     "team.job_cancel": "Job cancelled",
+    "auth.login": "Signed in",
+    "auth.logout": "Signed out",
+    "auth.login_failed": "Sign-in failed",
+    "auth.lockout": "Sign-in locked (too many failures)",
+    "auth.mfa_added": "MFA enrolled",
+    "auth.mfa_removed": "MFA removed",
+    "auth.mfa_reset": "Recovery codes regenerated",
+    "auth.mfa_failed": "MFA code refused",
+    "auth.step_up_asked": "Re-authentication asked",
+    "auth.step_up": "Re-authenticated",
+    "auth.session_ended": "Session ended",
+    "auth.sign_out_everywhere": "Signed out everywhere",
+    "access.grants": "Dashboard role and inbox grants changed",
+    "access.invite": "Dashboard user invited",
+    "access.deactivate": "Dashboard user deactivated",
+    "access.reactivate": "Dashboard user reactivated",
+    "access.sign_out": "Dashboard user signed out everywhere",
 }
 
 

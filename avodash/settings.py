@@ -247,3 +247,116 @@ LOGGING = {
         "avodash.avochato": {"level": env.str("AVOCHATO_LOG_LEVEL", default="WARNING")},
     },
 }
+
+# --- Accounts: sign-in, MFA, SSO, sessions, step-up (the `accounts` app on django-allauth) ------
+# Everything here has a default that needs no configuration: local username + password, no SSO,
+# MFA required only for IT admins and superusers outside the sandbox (DEMO_MFA=true asks for it
+# in the sandbox too). See the README, "Sign-in, MFA and single sign-on".
+INSTALLED_APPS += [
+    "accounts",  # before allauth: its templates override allauth's
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "allauth.account.middleware.AccountMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "accounts.middleware.SessionPolicyMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("accounts.middleware.SessionPolicyMiddleware") + 1,
+    "accounts.middleware.MfaEnrolmentMiddleware",
+)
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = (
+    True  # the session cookie lives SESSION_COOKIE_AGE, as before; the limits below apply
+)
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
+# Login protection: LOGIN_LOCKOUT_ATTEMPTS failed sign-ins for one username lock it for
+# LOGIN_LOCKOUT_SECONDS (a moving window); one address may fail LOGIN_IP_ATTEMPTS times per window.
+LOGIN_LOCKOUT_ATTEMPTS: int = env.int("LOGIN_LOCKOUT_ATTEMPTS", default=10)
+LOGIN_LOCKOUT_SECONDS: int = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+LOGIN_IP_ATTEMPTS: int = env.int("LOGIN_IP_ATTEMPTS", default=50)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"{LOGIN_IP_ATTEMPTS}/{LOGIN_LOCKOUT_SECONDS}s/ip,"
+    f"{LOGIN_LOCKOUT_ATTEMPTS}/{LOGIN_LOCKOUT_SECONDS}s/key",
+}
+# Sessions: at most SESSION_MAX_SECONDS after sign-in, SESSION_IDLE_SECONDS without a request.
+SESSION_MAX_SECONDS: int = env.int("SESSION_MAX_SECONDS", default=SESSION_COOKIE_AGE)
+SESSION_IDLE_SECONDS: int = env.int("SESSION_IDLE_SECONDS", default=60 * 60)
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+# Step-up: dangerous actions ask for the password or an MFA code again when the last
+# authentication is older than this.
+STEP_UP_SECONDS: int = env.int("STEP_UP_SECONDS", default=600)
+ACCOUNT_REAUTHENTICATION_TIMEOUT = STEP_UP_SECONDS
+# MFA: TOTP + recovery codes; required (enrolment before any page) for these roles when they
+# sign in locally ("superuser" = Django superusers). SSO sign-ins leave MFA to the IdP unless
+# SSO_REQUIRE_MFA. In the sandbox (`make run`) nobody is forced unless DEMO_MFA=true.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]  # webauthn: security keys and passkeys
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="avodash")
+MFA_REQUIRED_ROLES: list[str] = env.list("MFA_REQUIRED_ROLES", default=["IT admin", "superuser"])
+DEMO_MFA: bool = env.bool("DEMO_MFA", default=False)
+MFA_ENFORCED: bool = env.bool("MFA_ENFORCED", default=not AVOCHATO_SANDBOX or DEMO_MFA)
+# Single sign-on (OpenID Connect): set the issuer, client id and secret to show the button.
+SSO_ISSUER_URL: str = env.str("SSO_ISSUER_URL", default="").rstrip("/")
+SSO_CLIENT_ID: str = env.str("SSO_CLIENT_ID", default="")
+SSO_CLIENT_SECRET: str = env.str("SSO_CLIENT_SECRET", default="")
+SSO_LABEL: str = env.str("SSO_LABEL", default="single sign-on")
+SSO_SCOPES: list[str] = env.list("SSO_SCOPES", default=["openid", "profile", "email", "groups"])
+SSO_ONLY: bool = env.bool("SSO_ONLY", default=False)  # local sign-in only for superusers
+SSO_REQUIRE_MFA: bool = env.bool("SSO_REQUIRE_MFA", default=False)
+SSO_GROUPS_CLAIM: str = env.str("SSO_GROUPS_CLAIM", default="groups")
+SSO_ROLE_GROUPS: dict[str, str] = {
+    "IT admin": env.str("SSO_GROUP_IT_ADMIN", default="avodash-it-admin"),
+    "Lead": env.str("SSO_GROUP_LEAD", default="avodash-lead"),
+    "Agent": env.str("SSO_GROUP_AGENT", default="avodash-agent"),
+}
+SSO_INBOX_GROUP_PREFIX: str = env.str("SSO_INBOX_GROUP_PREFIX", default="avodash-inbox:")
+# How often a signed-in SSO user's groups are read again at the provider (userinfo).
+SSO_RECHECK_SECONDS: int = env.int("SSO_RECHECK_SECONDS", default=300)
+SOCIALACCOUNT_STORE_TOKENS = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": "sso",
+                "name": SSO_LABEL,
+                "client_id": SSO_CLIENT_ID,
+                "secret": SSO_CLIENT_SECRET,
+                "settings": {"server_url": SSO_ISSUER_URL, "scope": SSO_SCOPES},
+            }
+        ]
+        if SSO_ISSUER_URL and SSO_CLIENT_ID
+        else [],
+    }
+}
+# Invitations: the set-password link goes out through Django's email backend (the console
+# when EMAIL_HOST is unset).
+EMAIL_BACKEND: str = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if env.str("EMAIL_HOST", default="")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST: str = env.str("EMAIL_HOST", default="")
+DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="avodash <avodash@localhost>")
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("accounts.context_processors.sign_in")

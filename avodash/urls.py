@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from avodash import views
@@ -8,8 +7,7 @@ from team import urls as team_urls
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("accounts.urls")),  # sign-in (allauth), MFA, SSO, /settings/access/
     path("audit/", views.audit, name="audit"),
     path("admin/", admin.site.urls),
     path("i/<str:subdomain>/", include("inbox.urls")),

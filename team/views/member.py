@@ -21,6 +21,7 @@ from django.urls import NoReverseMatch
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.stepup import step_up
 from avodash.access import inbox_view
 from avodash.audit import audited
 from avodash.avochato import AvochatoError, ForbiddenError, ValidationError, parallel
@@ -161,6 +162,7 @@ def user_page(request: InboxRequest, subdomain: str, user_id: str) -> HttpRespon
     return _render_user(request, subdomain, user_id)
 
 
+@step_up
 @require_POST
 @inbox_view(perm=MANAGE)
 def user_role(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
@@ -195,6 +197,7 @@ def user_enable(request: InboxRequest, subdomain: str, user_id: str) -> HttpResp
     return redirect(_user_url(subdomain, user.id))
 
 
+@step_up
 @require_http_methods(["GET", "POST"])
 @inbox_view(perm=MANAGE)
 def user_password_reset(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
@@ -247,6 +250,7 @@ def _mfa_problem(
     return redirect(_user_url(subdomain, user_id) + "#h-phone")
 
 
+@step_up
 @require_POST
 @inbox_view(perm=MANAGE)
 def user_mfa_phone(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
@@ -285,6 +289,7 @@ def _confirm(request: InboxRequest, context: dict, *, status: int = 200) -> Http
     return render_region(request, "team/confirm.html", region, context, status=status)
 
 
+@step_up
 @require_http_methods(["GET", "POST"])
 @inbox_view(perm=MANAGE)
 def user_disable(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
@@ -358,6 +363,7 @@ def _remove_context(request: InboxRequest, user: InboxUser) -> dict:
     }
 
 
+@step_up
 @require_http_methods(["GET", "POST"])
 @inbox_view(perm=MANAGE)
 def user_remove(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:

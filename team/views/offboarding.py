@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.stepup import step_up
 from avodash.domain.errors import ActionError
 from avodash.domain.inboxes import inboxes_for
 from avodash.http import FORM_ERROR
@@ -38,6 +39,7 @@ def _find(request: HttpRequest, find: FindPersonForm, context: dict) -> HttpResp
     return None
 
 
+@step_up
 @require_http_methods(["GET", "POST"])
 @team_view(MANAGE)
 def offboard(request: HttpRequest) -> HttpResponse:

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.stepup import step_up
 from avodash.domain.errors import ActionError
 from avodash.domain.inboxes import inboxes_for
 from avodash.domain.users import ROLES
@@ -129,6 +130,7 @@ def _preview_context(job: Job) -> dict:
     }
 
 
+@step_up
 @require_http_methods(["GET", "POST"])
 @team_view(MANAGE)
 def onboard_csv_preview(request: HttpRequest, job_id: int) -> HttpResponse:

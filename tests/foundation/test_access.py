@@ -33,7 +33,7 @@ def test_it_serves_the_login_page_without_login():
 
 def test_it_logs_in_with_the_form(agent):
     c = Client()
-    r = c.post("/accounts/login/", {"username": "agent", "password": "pw-agent"})
+    r = c.post("/accounts/login/", {"login": "agent", "password": "pw-agent"})
     assert r.status_code == 302
     r = c.get(r["Location"], follow=True)
     assert r.status_code == 200
