@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.stepup import step_up
 from avodash.access import inbox_view
 from avodash.audit import audit_record, audited, client_ip
 from avodash.avochato import AvochatoError, NotFoundError
@@ -229,6 +230,7 @@ def broadcast_audience(request: InboxRequest, subdomain: str, broadcast_id: str 
 
 
 # --- publishing ------------------------------------------------------------------------------
+@step_up
 @require_http_methods(["GET", "POST"])
 @inbox_view(perm=PERM)
 def broadcast_publish(request: InboxRequest, subdomain: str, broadcast_id: str) -> HttpResponse:

@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.stepup import step_up
 from avodash.access import inbox_view
 from avodash.audit import audited
 from avodash.avochato import AvochatoError
@@ -98,6 +99,7 @@ class RemoveAllForm(forms.Form):
     confirm = forms.CharField(max_length=100, label="Type the inbox's subdomain to confirm")
 
 
+@step_up
 @require_http_methods(["GET", "POST"])
 @inbox_view(perm="avodash.remove_all_contacts")
 def contacts_remove_all(request: InboxRequest, subdomain: str) -> HttpResponse:

@@ -7,6 +7,7 @@ import pytest
 
 from accounts.stepup import step_up
 from avodash.models import AuditEntry
+from inbox.views import broadcasts, contacts_bulk
 from team.views import member, offboarding, onboarding
 from tests.accounts.conftest import sign_in
 from tests.helpers import api_calls, post
@@ -84,6 +85,8 @@ def test_an_ungranted_inbox_is_refused_before_any_step_up(itadmin, outsider, san
         member.user_mfa_phone,
         offboarding.offboard,
         onboarding.onboard_csv_preview,
+        broadcasts.broadcast_publish,
+        contacts_bulk.contacts_remove_all,
     ],
 )
 def test_every_dangerous_team_action_is_stepped_up(view):
@@ -120,3 +123,13 @@ def test_the_kept_request_holds_headers_and_form_but_no_server_environment(rf):
     assert "AVOCHATO_AUTH_SECRET" not in kept["META"] and "from-the-environment" not in json.dumps(kept)
     assert "HTTP_HX_REQUEST" not in kept["META"] and "HTTP_COOKIE" not in kept["META"]
     assert request.META["HTTP_HX_REQUEST"] == "true"  # the live request is untouched
+
+
+def test_an_old_sign_in_asks_again_before_removing_every_contact(itadmin, sandbox, clock):
+    c, _ = sign_in("itadmin")
+    clock.advance(601)
+    before = len(sandbox.state.inbox("acme-support").contacts)
+    r = post(c, "/i/acme-support/contacts/remove-all/", {"confirm": "acme-support"})
+    assert r.status_code == 302 and r["Location"].startswith(REAUTH)
+    assert len(sandbox.state.inbox("acme-support").contacts) == before
+    assert [x for x in api_calls(sandbox) if x["method"] == "DELETE"] == []
