@@ -4,7 +4,7 @@ See docs/contracts.md for the interface; `avodash.avochato.django.get_client` bu
 client from settings.
 """
 
-from .client import AvochatoClient, new_session, parse_retry_after, without_nul
+from .client import AvochatoClient, new_session, parse_retry_after
 from .errors import (
     AuthError,
     AvochatoError,
@@ -18,6 +18,7 @@ from .errors import (
 )
 from .pagination import parallel
 from .ratelimit import RateLimiter, SharedRateLimiter
+from .text import without_nul
 
 __all__ = [
     "without_nul",

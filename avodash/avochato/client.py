@@ -37,6 +37,7 @@ from .errors import (
     ValidationError,
 )
 from .ratelimit import RateLimiter
+from .text import without_nul
 
 log = logging.getLogger("avodash.avochato")
 
@@ -119,18 +120,6 @@ def parse_retry_after(value: str | None) -> float | None:
     if not math.isfinite(seconds) or seconds < 0:
         return None
     return seconds
-
-
-def without_nul(value: Any) -> Any:
-    """`value` (decoded JSON) with every NUL in its texts replaced by U+FFFD: PostgreSQL cannot
-    store a NUL in text or JSON, and nothing Avochato says may make a write fail afterwards."""
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd") if "\x00" in value else value
-    if isinstance(value, dict):
-        return {without_nul(k): without_nul(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [without_nul(v) for v in value]
-    return value
 
 
 def _api_errors(body: Any) -> list[str]:
