@@ -15,7 +15,6 @@ from avodash.avochato import AvochatoClient, ValidationError, parallel
 from avodash.domain import phones
 from avodash.domain.errors import ActionError
 from avodash.domain.parse import api_list, api_str, epoch
-from avodash.domain.tickets import STATUSES, Ticket, ticket_from_api
 
 if TYPE_CHECKING:
     from avodash.domain.users import InboxUser
@@ -225,16 +224,6 @@ def contacts_count(
         after = page.next_cursor
     cache.set(key, (count, capped), COUNT_CACHE_SECONDS)
     return ContactCount(count=count, capped=capped)
-
-
-def contact_tickets(*, client: AvochatoClient, contact_id: str) -> list[Ticket]:
-    """Every ticket of a contact, open and closed, newest first: `GET /v1/tickets` with the
-    field query `contact:<id>` once per status (the list leaves closed ones out otherwise)."""
-    query = " OR ".join(f"contact:{contact_id} status:{s}" for s in STATUSES)
-    data = client.get(("tickets",), {"query": query, "order": "newest", "limit": 100})["data"]
-    raw = data.get("tickets") or []
-    found = [ticket_from_api(t) for t in raw if isinstance(t, dict) and t.get("id")]
-    return [t for t in found if t.contact_id in (None, contact_id)]
 
 
 # --- writes -------------------------------------------------------------------------------

@@ -81,6 +81,19 @@ def ticket_from_api(raw: dict[str, Any]) -> Ticket:
     )
 
 
+# --- reads -------------------------------------------------------------------------------------------
+
+
+def tickets_of_contact(*, client: AvochatoClient, contact_id: str) -> list[Ticket]:
+    """Every ticket of a contact, open and closed, newest first: `GET /v1/tickets` with the
+    field query `contact:<id>` once per status (the list leaves closed ones out otherwise)."""
+    query = " OR ".join(f"contact:{contact_id} status:{s}" for s in STATUSES)
+    data = client.get(("tickets",), {"query": query, "order": "newest", "limit": 100})["data"]
+    raw = data.get("tickets") or []
+    found = [ticket_from_api(t) for t in raw if isinstance(t, dict) and t.get("id")]
+    return [t for t in found if t.contact_id in (None, contact_id)]
+
+
 # --- what to change, and what happened ------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from avodash.sandbox.serialize import segments
 from avodash.sandbox.state import (
+    Broadcast,
     Contact,
     CustomEvent,
     Inbox,
@@ -240,8 +241,6 @@ def advance(state: SandboxState, now: float) -> None:
                 deliver_pending(state, inbox, p, now)
         for b in inbox.broadcasts.values():
             if b.status == "scheduled" and b.scheduled_for <= now:
-                from avodash.sandbox.handlers.broadcasts import send_broadcast
-
                 send_broadcast(state, inbox, b, now)
     settle_queued(state, now)
 
@@ -254,3 +253,32 @@ def settle_queued(state: SandboxState, now: float) -> None:
                     e.status = "delivered"
             elif isinstance(e, SmsMessage) and now - e.sent_at > 3600:
                 break  # older messages settled long ago (events are appended in time order)
+
+
+# A broadcast going out: one outbound message per contact of its audience.
+def send_broadcast(state: SandboxState, inbox: Inbox, b: Broadcast, now: float) -> None:
+    sender = state.users.get(b.user_id)
+    for cid in b.audience:
+        contact = inbox.contacts.get(cid)
+        b.attempted += 1
+        if contact is None or contact.opted_out or contact.landline or not contact.visible:
+            b.undelivered += 1
+            continue
+        msg = send_outbound(
+            state,
+            inbox,
+            contact,
+            b.message,
+            sender=sender,
+            now=now,
+            media_url=b.media_url,
+            status_callback=b.status_callback,
+            broadcast_id=b.id,
+            origin="broadcast",
+        )
+        if msg.status == "failed":
+            b.undelivered += 1
+        else:
+            b.delivered += 1
+    b.status = "completed"
+    b.completed_at = now

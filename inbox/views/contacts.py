@@ -19,6 +19,7 @@ from avodash.audit import audited
 from avodash.avochato import AvochatoError, NotFoundError, parallel
 from avodash.domain import contacts as contact_svc
 from avodash.domain import phones
+from avodash.domain import tickets as ticket_read
 from avodash.domain.campaigns import campaigns_for_contact
 from avodash.domain.errors import ActionError
 from avodash.domain.users import inbox_users, owner_choices, users_by_id
@@ -143,7 +144,7 @@ def _load(request: InboxRequest, contact_id: str) -> dict:
     client = request.avochato
     calls = [
         lambda: contact_svc.contact_get(client=client, contact_id=contact_id),
-        lambda: contact_svc.contact_tickets(client=client, contact_id=contact_id),
+        lambda: ticket_read.tickets_of_contact(client=client, contact_id=contact_id),
     ]
     with_campaigns = request.user.has_perm("avodash.manage_campaigns")
     if with_campaigns:

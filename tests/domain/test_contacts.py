@@ -9,6 +9,7 @@ from avodash.avochato.django import get_client
 from avodash.domain import contacts as svc
 from avodash.domain import tags as tag_svc
 from avodash.domain.errors import ActionError
+from avodash.domain.tickets import tickets_of_contact
 from tests.helpers import INBOX, api_calls
 from tests.inbox.support import BOB, OPTED_OUT, box
 
@@ -61,7 +62,7 @@ def test_contact_tickets_include_closed_ones(client, sandbox):
     contact = next(
         c for c in inbox.contacts.values() if any(t.status == "Closed" for t in inbox.tickets_of(c.id))
     )
-    found = svc.contact_tickets(client=client, contact_id=contact.id)
+    found = tickets_of_contact(client=client, contact_id=contact.id)
     assert {t.id for t in found} == {t.id for t in inbox.tickets_of(contact.id)}
 
 

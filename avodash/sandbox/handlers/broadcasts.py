@@ -22,7 +22,7 @@ from avodash.sandbox.routing import (
     ok,
     paginate,
 )
-from avodash.sandbox.state import Broadcast, Contact, Inbox, SandboxState
+from avodash.sandbox.state import Broadcast, Contact
 
 PER_PAGE = 30
 MAX_LENGTH = 1600
@@ -142,36 +142,8 @@ def publish_broadcast(ctx: Ctx) -> Response:
     b.status = "scheduled"
     b.updated_at = ctx.now
     if b.scheduled_for <= ctx.now:
-        send_broadcast(ctx.state, ctx.inbox, b, ctx.now)
+        actions.send_broadcast(ctx.state, ctx.inbox, b, ctx.now)
     return ok({"broadcast": serialize.broadcast(b, ctx.state)})
-
-
-def send_broadcast(state: SandboxState, inbox: Inbox, b: Broadcast, now: float) -> None:
-    sender = state.users.get(b.user_id)
-    for cid in b.audience:
-        contact = inbox.contacts.get(cid)
-        b.attempted += 1
-        if contact is None or contact.opted_out or contact.landline or not contact.visible:
-            b.undelivered += 1
-            continue
-        msg = actions.send_outbound(
-            state,
-            inbox,
-            contact,
-            b.message,
-            sender=sender,
-            now=now,
-            media_url=b.media_url,
-            status_callback=b.status_callback,
-            broadcast_id=b.id,
-            origin="broadcast",
-        )
-        if msg.status == "failed":
-            b.undelivered += 1
-        else:
-            b.delivered += 1
-    b.status = "completed"
-    b.completed_at = now
 
 
 def audience_count(ctx: Ctx) -> Response:
