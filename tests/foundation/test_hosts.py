@@ -187,7 +187,7 @@ def test_csv_files_are_named_for_the_inbox_host(hosts, client_lead):
 
 def test_one_sign_in_for_every_host(hosts, lead):
     c = Client()
-    r = c.post("/accounts/login/", {"username": "lead", "password": "pw-lead"}, HTTP_HOST=BARE)
+    r = c.post("/accounts/login/", {"login": "lead", "password": "pw-lead"}, HTTP_HOST=BARE)
     assert r.status_code == 302
     assert r.cookies["sessionid"]["domain"] == DOMAIN
     assert get(c, ACME, "/tickets/").status_code == 200
