@@ -35,6 +35,7 @@ from avodash.domain.errors import ActionError
 from avodash.domain.inboxes import user_may_use
 from avodash.domain.tickets import tickets_handover
 from avodash.models import AuditEntry
+from team import mfa
 from team.models import Job, JobStep
 
 log = logging.getLogger(__name__)
@@ -356,6 +357,7 @@ def _step_add_user(client, step: JobStep, recheck: bool) -> tuple[str, dict]:
     ).user
     outcome = f"added as {user.role or p.get('role', 'member')}"
     if p.get("phone"):
+        mfa.pending_phone_remember(user=user, phone=p["phone"], operator=step.job.run_by)
         outcome += ", MFA phone pending verification"
     return outcome, {"user_id": user.id, "posted": True}
 

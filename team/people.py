@@ -19,6 +19,7 @@ from avodash.domain.inboxes import Inbox
 from avodash.domain.scheduled import ScheduledMessage, scheduled_by_sender
 from avodash.domain.tickets import user_open_ticket_count
 from avodash.domain.users import InboxUser, credential_user_id, user_inboxes
+from team import mfa
 
 T = TypeVar("T")
 
@@ -148,16 +149,9 @@ class DirectoryPerson:
 
     @property
     def mfa_issue(self) -> str:
-        return mfa_issue(self.any_user)
-
-
-def mfa_issue(user: InboxUser) -> str:
-    """'' when MFA is in place, else what is missing."""
-    if not user.require_2fa:
-        return "2FA not required"
-    if not (user.mfa_app_valid or user.phone_valid):
-        return "no verified phone or app"
-    return ""
+        """'' when every enabled membership is compliant, else the first state that is not."""
+        states = [mfa.mfa_state(u) for u in self.memberships.values()]
+        return next((mfa.STATE_NAMES[s] for s in states if s in mfa.NEEDS_ACTION), "")
 
 
 @dataclass(kw_only=True)
@@ -191,8 +185,26 @@ def people_directory(*, inboxes: list[Inbox]) -> Directory:
 class ComplianceRow:
     inbox: Inbox
     user: InboxUser
-    issue: str
+    state: str  # a `team.mfa` state
+    pending_phone: str = ""  # the phone avodash set, awaiting their SMS code
     is_api_user: bool = False  # the user avodash's API credential acts as: no actions offered
+
+    @property
+    def state_name(self) -> str:
+        return mfa.STATE_NAMES[self.state]
+
+    @property
+    def fix(self) -> str:
+        return mfa.FIXES.get(self.state, "")
+
+    @property
+    def action(self) -> str:
+        return "" if self.is_api_user else mfa.ACTIONS.get(self.state, "")
+
+    @property
+    def key(self) -> str:
+        """How the bulk form names the row."""
+        return f"{self.inbox.subdomain}:{self.user.id}"
 
 
 def api_user_id(inboxes: list[Inbox]) -> str | None:
@@ -204,16 +216,23 @@ def api_user_id(inboxes: list[Inbox]) -> str | None:
 
 
 def compliance_rows(people: Directory, *, api_user: str | None = None) -> list[ComplianceRow]:
-    """Per inbox, the users without working MFA (2FA not required, or no verified phone/app).
-    `api_user` (the credential's user id) marks that user's rows."""
+    """Every membership with its MFA state (`team.mfa`), by inbox then name. `api_user` (the
+    credential's user id) marks that user's rows. Pending phones avodash set are forgotten once
+    the API reports a working method."""
     by_sub = {i.subdomain: i for i in people.inboxes}
+    users = [u for p in people.people for u in p.memberships.values()]
+    mfa.pending_phones_settle(users)
+    pending = mfa.pending_phones(u.id for u in users)
     rows = [
         ComplianceRow(
-            inbox=by_sub[sub], user=user, issue=issue, is_api_user=bool(api_user) and user.id == api_user
+            inbox=by_sub[sub],
+            user=user,
+            state=mfa.mfa_state(user, pending.get(user.id)),
+            pending_phone=pending.get(user.id, ""),
+            is_api_user=bool(api_user) and user.id == api_user,
         )
         for person in people.people
         for sub, user in person.memberships.items()
-        if (issue := mfa_issue(user))
     ]
     rows.sort(key=lambda r: (r.inbox.name.lower(), r.user.display_name.lower()))
     return rows

@@ -63,6 +63,7 @@ team_patterns = [
 people_patterns = [
     path("", people.directory, name="directory"),
     path("compliance/", people.compliance, name="compliance"),
+    path("compliance/act/", people.compliance_act, name="compliance_act"),
     path("onboard/", onboarding.onboard, name="onboard"),
     path("onboard/csv/", onboarding.onboard_csv, name="onboard_csv"),
     path("onboard/csv/template.csv", onboarding.onboard_csv_template, name="onboard_csv_template"),

@@ -32,6 +32,7 @@ from avodash.domain.inboxes import inboxes_for
 from avodash.domain.users import InboxUser
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
 from avodash.middleware import api_error_status
+from team import mfa
 from team.forms.member import ConfirmForm, MfaPhoneForm, RemoveForm, RoleForm, UserAddForm
 
 VIEW = "avodash.view_team"
@@ -262,6 +263,7 @@ def user_mfa_phone(request: InboxRequest, subdomain: str, user_id: str) -> HttpR
     try:
         with audited(request, action="team.user_mfa_phone", target=user.id, params={"phone": phone}):
             user = inbox_users.user_mfa_phone_set(client=request.avochato, user=user.id, phone=phone)
+        mfa.pending_phone_remember(user=user, phone=phone, operator=request.user)
     except (AvochatoError, ActionError) as err:
         return _mfa_problem(
             request, subdomain, user_id, phone=typed, error=err.message, status=_status_for(err), user=user
@@ -416,6 +418,8 @@ def user_add(request: InboxRequest, subdomain: str) -> HttpResponse:
                 phone=data["phone"] or None,
             )
             handle.extra = {"user_id": result.user.id, "invited": result.invited}
+        if data["phone"]:
+            mfa.pending_phone_remember(user=result.user, phone=data["phone"], operator=request.user)
     except (AvochatoError, ActionError) as err:
         context["api_error"] = err
         return render_region(request, "team/add.html", None, context, status=_status_for(err))
