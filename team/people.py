@@ -39,7 +39,7 @@ def each(calls: list[Callable[[], T]]) -> list[T | AvochatoError]:
     return parallel([guarded(fn) for fn in calls])
 
 
-def _listed(inboxes: list[Inbox]) -> list[tuple[Inbox, str]]:
+def inboxes_listed(inboxes: list[Inbox]) -> list[tuple[Inbox, str]]:
     """Make sure every inbox is in the directory; the inboxes that could not be listed."""
     errors: list[tuple[Inbox, str]] = []
     for inbox in inboxes:
@@ -95,7 +95,7 @@ def person_find(*, email: str, inboxes: list[Inbox]) -> Person:
     person = Person(email=email)
     if not inboxes:
         return person
-    person.errors = _listed(inboxes)
+    person.errors = inboxes_listed(inboxes)
     teams = directory.memberships(subdomains=[i.subdomain for i in inboxes])
     members: list[Membership] = []
     for inbox in inboxes:
@@ -166,7 +166,7 @@ def people_directory(*, inboxes: list[Inbox]) -> Directory:
     """Each person once, with their role, state and MFA per inbox, from the local directory
     (one query for every inbox). People are matched by their Avochato user id (one id across
     inboxes)."""
-    errors = _listed(inboxes)
+    errors = inboxes_listed(inboxes)
     teams = directory.memberships(subdomains=[i.subdomain for i in inboxes])
     people: dict[str, DirectoryPerson] = {}
     for inbox in inboxes:

@@ -25,6 +25,7 @@ from avodash.domain.directory.rows import (
     member,
     memberships,
     memberships_of,
+    person_memberships,
     store,
 )
 from avodash.domain.directory.sync import (
@@ -57,6 +58,7 @@ __all__ = [
     "members",
     "memberships",
     "memberships_of",
+    "person_memberships",
     "refresh_now",
     "store",
     "sync_inbox",
