@@ -113,6 +113,7 @@ def people_find(*, text: str, inboxes: list[Inbox], limit: int = 12) -> list[tup
     with the operator's inboxes they are in (one query for the matches, one for their inboxes)."""
     if len((text or "").strip()) < 2:
         return []
+    inboxes_listed(inboxes)  # the directory fills itself on first use; an unreadable inbox just finds nobody
     subs = [i.subdomain for i in inboxes]
     by_sub = {i.subdomain: i for i in inboxes}
     matches = directory.find_people(text=text, subdomains=subs, limit=limit)

@@ -8,16 +8,22 @@ from django.utils import timezone
 from avodash.forms import date_in_range
 from team import offboarding, people
 from team.offboarding import HANDOVER_AUTOASSIGN, HANDOVER_NOBODY
+from team.onboarding import email_error
 from team.people import Person
 
 
 class FindPersonForm(forms.Form):
-    """GET: the email of the person to offboard."""
+    """GET: who is leaving: their email, or part of their name, email or phone (then the
+    directory's matches are offered)."""
 
-    email = forms.EmailField(max_length=254, label="Their email")
+    email = forms.CharField(max_length=254, label="Who is leaving?")
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        return self.cleaned_data["email"].strip()
+
+    @property
+    def is_email(self) -> bool:
+        return not email_error(self.cleaned_data.get("email", ""))
 
 
 class OffboardForm(forms.Form):
@@ -53,6 +59,8 @@ class OffboardForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="Your local time. It runs by itself then, and can be cancelled until then.",
     )
+
+    confirm = forms.ChoiceField(required=False, choices=[("", ""), ("yes", "yes")], widget=forms.HiddenInput)
 
     def __init__(self, *args, person: Person, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from avodash.domain.inboxes import Inbox
+from avodash.domain.phones import search_term
 from team import mfa, people
 from team.forms.choices import inbox_choices
 
@@ -23,9 +24,16 @@ class DirectoryFilterForm(forms.Form):
     def filter(self, people: list[people.DirectoryPerson]) -> list[people.DirectoryPerson]:
         d = self.cleaned_data
         q = (d.get("q") or "").strip().lower()
+        phone = search_term(q) if q else ""
         out = []
         for p in people:
-            if q and q not in (p.name or "").lower() and q not in (p.email or "").lower():
+            phones = [u.phone or "" for u in p.memberships.values()]
+            if (
+                q
+                and q not in (p.name or "").lower()
+                and q not in (p.email or "").lower()
+                and not (len(phone) >= 3 and any(phone in n for n in phones))
+            ):
                 continue
             if d.get("inbox") and d["inbox"] not in p.memberships:
                 continue

@@ -180,7 +180,10 @@ def find(request: HttpRequest) -> HttpResponse:
     """The type-ahead's results (a fragment under the search box; a page of its own without JS):
     people from the local directory whose name, email or phone contains the text. `for` says
     where a pick leads: their page, or the offboarding plan."""
-    form = FindForm(request.GET)
+    data = request.GET.copy()
+    if not data.get("q") and data.get("email"):  # the offboarding page's box is named `email`
+        data["q"] = data["email"]
+    form = FindForm(data)
     text = form.cleaned_data["q"] if form.is_valid() else ""
     purpose = request.GET.get("for") if request.GET.get("for") in ("offboard", "onboard") else "person"
     found = person_svc.people_find(text=text, inboxes=inboxes_for(request.user))

@@ -55,6 +55,7 @@ def _form(sandbox, **extra) -> dict:
         "to_acme-support": maya,
         "in_acme-sales": "on",
         "to_acme-sales": maya,
+        "confirm": "yes",
     }
     data.update(extra)
     return {k: v for k, v in data.items() if v is not None}

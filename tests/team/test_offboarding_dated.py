@@ -44,6 +44,7 @@ def _schedule(client, sandbox, run_at) -> Job:
             "to_acme-support": maya,
             "in_acme-sales": "on",
             "to_acme-sales": maya,
+            "confirm": "yes",
         },
     )
     job = last_job()
@@ -149,6 +150,7 @@ def test_the_worker_runs_a_job_started_now(client_itadmin, sandbox):
             "when": "now",
             "in_acme-sales": "on",
             "to_acme-sales": maya,
+            "confirm": "yes",
         },
     )
     job = last_job()
@@ -173,6 +175,7 @@ def test_a_job_no_worker_takes_says_so(client_itadmin, sandbox, later):
             "when": "now",
             "in_acme-sales": "on",
             "to_acme-sales": maya,
+            "confirm": "yes",
         },
     )
     job = last_job()
