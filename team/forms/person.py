@@ -5,25 +5,10 @@ from __future__ import annotations
 
 from django import forms
 
-from avodash.domain.users import ROLE_HELP
+from avodash.domain.users import role_change_needs_confirmation
 from team.forms.choices import ROLE_CHOICES
 from team.forms.member import mfa_phone_clean
 from team.person import PersonInbox, PersonPage
-
-OWNER = "owner"
-
-
-def role_change_needs_confirmation(old: str | None, new: str) -> bool:
-    """Promotion to owner, and any change of an owner, is confirmed first (billing included)."""
-    return old != new and OWNER in (old, new)
-
-
-def role_change_words(old: str | None, new: str) -> str:
-    """What the change grants or takes away, in words for the confirmation."""
-    text = f"{new.capitalize()}: {ROLE_HELP[new]}"
-    if old == OWNER and new != OWNER:
-        text += f" They lose owner rights: {ROLE_HELP[OWNER][0].lower()}{ROLE_HELP[OWNER][1:]}"
-    return text
 
 
 class FindForm(forms.Form):

@@ -122,6 +122,7 @@ def _render_user(
     status: int = 200,
     role_form: RoleForm | None = None,
     role_error: str = "",
+    role_confirm: str = "",
     action_error: str = "",
 ) -> HttpResponse:
     data = _load_user_page(request, user_ref)
@@ -137,6 +138,7 @@ def _render_user(
         "can_manage": request.user.has_perm(MANAGE),
         "role_form": role_form or RoleForm(initial={"role": user.role}),
         "role_error": role_error,
+        "role_confirm": role_confirm,
         "role_rule": inbox_users.ROLE_RULE,
         "role_help": inbox_users.ROLE_HELP,
         "mfa_phone": mfa.get("phone", ""),
@@ -169,6 +171,9 @@ def user_role(request: InboxRequest, subdomain: str, user_id: str) -> HttpRespon
         return _render_user(request, subdomain, user_id, status=FORM_ERROR, role_form=form)
     role = form.cleaned_data["role"]
     user = _member(request, user_id)
+    if inbox_users.role_change_needs_confirmation(user.role, role) and request.POST.get("confirm") != "yes":
+        words = inbox_users.role_change_words(user.role, role)
+        return _render_user(request, subdomain, user_id, role_form=form, role_confirm=words)
     try:
         with audited(request, action="team.user_role", target=user.id, params={"role": role}):
             user = inbox_users.user_role_update(client=request.avochato, user=user.id, role=role)

@@ -25,7 +25,7 @@ from team import mfa
 from team import person as person_svc
 from team.access import MANAGE, VIEW, team_view, visible_jobs
 from team.forms.choices import ROLE_CHOICES
-from team.forms.person import FindForm, PersonActionForm, PersonRolesForm, role_change_words
+from team.forms.person import FindForm, PersonActionForm, PersonRolesForm
 from team.models import Job
 
 TEMPLATE = "people/person.html"
@@ -93,7 +93,7 @@ def person_roles(request: HttpRequest, ref: str) -> HttpResponse:
         messages.info(request, "No role changed.")
         return _back(page)
     if form.needs_confirmation:
-        confirm = [(m, old, new, role_change_words(old, new)) for m, old, new in changes]
+        confirm = [(m, old, new, user_svc.role_change_words(old, new)) for m, old, new in changes]
         return _render(request, page, roles=form, confirm_roles=confirm)
     outcomes = []
     for m, old, new in changes:
