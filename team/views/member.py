@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from avodash.access import inbox_view
-from avodash.audit import audited
+from avodash.audit import actor_display, audited
 from avodash.avochato import AvochatoError, ForbiddenError, ValidationError, parallel
 from avodash.domain import phones
 from avodash.domain import tickets as inbox_tickets
@@ -32,6 +32,7 @@ from avodash.domain.inboxes import inboxes_for
 from avodash.domain.users import InboxUser
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
 from avodash.middleware import api_error_status
+from team import jobs as job_control
 from team import mfa
 from team.forms.member import ConfirmForm, MfaPhoneForm, RemoveForm, RoleForm, UserAddForm
 
@@ -327,6 +328,13 @@ def _handover(request: InboxRequest, user: InboxUser, colleague: InboxUser) -> t
                 client=request.avochato, from_user_id=user.id, to=colleague.id
             )
             handle.extra = {"found": result.requested, "moved": len(result.moved)}
+            job_control.audit_handed_over(
+                actor=request.user,
+                actor_name=actor_display(request.user),
+                inbox=request.inbox.subdomain,
+                ticket_ids=result.moved,
+                to=colleague.id,
+            )
             if not result.ok:
                 handle.fail(result.summary)
     except (AvochatoError, ActionError) as err:
