@@ -29,6 +29,7 @@ CSV_TEMPLATE = (
     "email,name,role,phone,inboxes\r\n"
     "jane.doe@example.com,Jane Doe,member,+14155550123,acme-support;acme-sales\r\n"
     "sam.lee@example.com,Sam Lee,manager,,acme-support\r\n"
+    "ola.berg@example.com,Ola Berg,acme-support:manager;acme-sales:member,,acme-support;acme-sales\r\n"
 )
 
 
@@ -43,9 +44,20 @@ def email_error(value: str) -> str:
     return ""
 
 
-def onboard_job_create(*, operator, email: str, name: str, role: str, phone: str, inboxes: list[str]) -> Job:
-    """One `add_user` step per inbox (`POST /v1/users` with `phone` when given)."""
-    if role not in ROLES:
+def onboard_job_create(
+    *,
+    operator,
+    email: str,
+    name: str,
+    role: str,
+    phone: str,
+    inboxes: list[str],
+    roles: dict[str, str] | None = None,
+) -> Job:
+    """One `add_user` step per inbox (`POST /v1/users` with `phone` when given), each with its
+    role: `roles[inbox]` when given, else `role`."""
+    roles = {sub: (roles or {}).get(sub) or role for sub in inboxes}
+    if any(r not in ROLES for r in roles.values()) or role not in ROLES:
         raise ActionError("Choose a role from the list.")
     if not inboxes:
         raise ActionError("Choose at least one inbox.")
@@ -54,9 +66,8 @@ def onboard_job_create(*, operator, email: str, name: str, role: str, phone: str
         title=f"Onboard {email}",
         subject=email,
         operator=operator,
-        options={"name": name, "role": role, "phone": bool(phone), "inboxes": inboxes},
+        options={"name": name, "role": role, "roles": roles, "phone": bool(phone), "inboxes": inboxes},
     )
-    params = {"name": name, "role": role, "phone": phone}
     JobStep.objects.bulk_create(
         [
             JobStep(
@@ -66,12 +77,26 @@ def onboard_job_create(*, operator, email: str, name: str, role: str, phone: str
                 inbox=sub,
                 action=JobStep.ADD_USER,
                 target=email,
-                params=params,
+                params={"name": name, "role": roles[sub], "phone": phone},
             )
             for n, sub in enumerate(inboxes, start=1)
         ]
     )
     return job
+
+
+def memberships_in(*, email: str, inboxes: list[str]) -> dict[str, str]:
+    """The chosen inboxes `email` is already a member of, with their role there ("" when not
+    read yet): from the local directory, listed first where it never was."""
+    from avodash.domain import directory
+
+    for sub in inboxes:
+        try:
+            directory.ensure_listed(clients={sub: get_client(sub)})
+        except AvochatoError:
+            continue  # the job checks again when it runs
+    found = directory.person_memberships(user=email, subdomains=inboxes) if "@" in email else {}
+    return {sub: (u.role or "") for sub, u in found.items()}
 
 
 # --- CSV onboarding -----------------------------------------------------------------------
@@ -83,6 +108,7 @@ class CsvRow:
     email: str = ""
     name: str = ""
     role: str = "member"
+    roles: dict[str, str] = field(default_factory=dict)  # inbox -> role, from `inbox:role` pairs
     phone: str = ""
     inboxes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -95,12 +121,16 @@ class CsvRow:
     def ok(self) -> bool:
         return not self.errors
 
+    def role_in(self, inbox: str) -> str:
+        return self.roles.get(inbox) or self.role
+
     def as_dict(self) -> dict:
         return {
             "number": self.number,
             "email": self.email,
             "name": self.name,
             "role": self.role,
+            "roles": self.roles,
             "phone": self.phone,
             "inboxes": self.inboxes,
             "errors": self.errors,
@@ -113,6 +143,26 @@ def _split_inboxes(value: str) -> list[str]:
     for sep in (";", "|", ","):
         value = value.replace(sep, " ")
     return [v.strip().lower() for v in value.split() if v.strip()]
+
+
+def _roles(value: str, inboxes: list[str]) -> tuple[str, dict[str, str], list[str]]:
+    """The `role` cell: one role for every inbox (`manager`; empty: member), or `inbox:role`
+    pairs (`acme-support:manager;acme-sales:member`; inboxes not named get member)."""
+    value = value.strip().lower()
+    if ":" not in value:
+        role = value or "member"
+        return role, {}, [] if role in ROLES else [f"Role “{value}” is not one of {', '.join(ROLES)}."]
+    roles: dict[str, str] = {}
+    problems: list[str] = []
+    for pair in _split_inboxes(value):
+        inbox, _, role = pair.partition(":")
+        if role not in ROLES:
+            problems.append(f"Role “{role}” for {inbox} is not one of {', '.join(ROLES)}.")
+        elif inbox not in inboxes:
+            problems.append(f"Role given for {inbox}, which is not in this row's inboxes.")
+        else:
+            roles[inbox] = role
+    return "member", roles, problems
 
 
 def csv_parse(data: bytes, *, granted: Iterable[str]) -> list[CsvRow]:
@@ -167,10 +217,6 @@ def csv_parse(data: bytes, *, granted: Iterable[str]) -> list[CsvRow]:
                 row.errors.append(f"{row.email} is already on line {seen[row.email]}.")
             else:
                 seen[row.email] = row.number
-            role = cell("role").lower() or "member"
-            if role not in ROLES:
-                row.errors.append(f"Role “{cell('role')}” is not one of {', '.join(ROLES)}.")
-            row.role = role
             row.phone = cell("phone")
             if row.phone:
                 e164 = phones.to_e164(row.phone)
@@ -182,6 +228,8 @@ def csv_parse(data: bytes, *, granted: Iterable[str]) -> list[CsvRow]:
                 else:
                     row.phone = e164
             row.inboxes = list(dict.fromkeys(_split_inboxes(cell("inboxes"))))
+            row.role, row.roles, problems = _roles(cell("role"), row.inboxes)
+            row.errors += problems
             if not row.inboxes:
                 row.errors.append("No inbox given.")
             unknown = [i for i in row.inboxes if i not in granted]
@@ -251,7 +299,7 @@ def csv_job_create(*, operator, rows: list[CsvRow], filename: str) -> Job:
                     inbox=sub,
                     action=JobStep.ADD_USER,
                     target=r.email,
-                    params={"name": r.name, "role": r.role, "phone": r.phone},
+                    params={"name": r.name, "role": r.role_in(sub), "phone": r.phone},
                 )
             )
     JobStep.objects.bulk_create(steps)
