@@ -55,6 +55,10 @@ class MfaPhoneForm(forms.Form):
         return mfa_phone_clean(self.cleaned_data["phone"])
 
 
+def _phone(user) -> str:
+    return f" · {phones.display(user.phone)}" if user.phone else ""
+
+
 class ConfirmForm(forms.Form):
     """A destructive action goes ahead only with `confirm=yes` (sent by the confirmation page)."""
 
@@ -69,6 +73,7 @@ class RemoveForm(ConfirmForm):
     def __init__(self, *args, colleagues: list | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["handover_to"].choices = [("", "Leave them unassigned")] + [
-            (u.id, f"Hand them to {u.display_name}" + (f" ({u.email})" if u.email else ""))
+            (u.id, f"Hand them to {u.display_name}" + (f" ({u.email})" if u.email else "") + _phone(u))
             for u in (colleagues or [])
         ]
+        self.fields["handover_to"].widget.attrs["data-typeahead"] = ""

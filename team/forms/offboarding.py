@@ -5,11 +5,18 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from avodash.domain import phones
 from avodash.forms import date_in_range
 from team import offboarding, people
 from team.offboarding import HANDOVER_AUTOASSIGN, HANDOVER_NOBODY
 from team.onboarding import email_error
 from team.people import Person
+
+
+def person_label(user) -> str:
+    """How a person picker names someone: name (email) · phone, so any of them can be typed."""
+    label = user.display_name + (f" ({user.email})" if user.email else "")
+    return label + (f" · {phones.display(user.phone)}" if user.phone else "")
 
 
 class FindPersonForm(forms.Form):
@@ -73,9 +80,7 @@ class OffboardForm(forms.Form):
                 (HANDOVER_AUTOASSIGN, "Auto-assignment"),
                 (HANDOVER_NOBODY, "Nobody (unassigned)"),
             ]
-            colleagues = [
-                (u.id, f"{u.display_name}" + (f" ({u.email})" if u.email else "")) for u in m.colleagues
-            ]
+            colleagues = [(u.id, person_label(u)) for u in m.colleagues]
             if colleagues:
                 choices.append(("Successor", colleagues))
             self.fields[f"to_{sub}"] = forms.ChoiceField(
@@ -83,6 +88,7 @@ class OffboardForm(forms.Form):
                 initial=HANDOVER_AUTOASSIGN,
                 required=False,
                 label=f"Open tickets in {m.inbox.name} go to",
+                widget=forms.Select(attrs={"data-typeahead": f"{HANDOVER_AUTOASSIGN},{HANDOVER_NOBODY}"}),
             )
             self.inbox_fields.append((m, self[f"in_{sub}"], self[f"to_{sub}"]))
 
