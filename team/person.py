@@ -108,12 +108,17 @@ def person_page(*, ref: str, inboxes: list[Inbox]) -> PersonPage | None:
     return page
 
 
-def people_find(*, text: str, inboxes: list[Inbox], limit: int = 12) -> list[tuple[InboxUser, list[Inbox]]]:
+def people_find(
+    *, text: str, inboxes: list[Inbox], limit: int = 12, fill: bool = True
+) -> list[tuple[InboxUser, list[Inbox]]]:
     """People whose name, email or MFA phone contains `text`, from the local directory, each
-    with the operator's inboxes they are in (one query for the matches, one for their inboxes)."""
+    with the operator's inboxes they are in. `fill`: list inboxes never listed first (the
+    type-ahead does not: the page that shows the box has done it, and keystrokes must not
+    write)."""
     if len((text or "").strip()) < 2:
         return []
-    inboxes_listed(inboxes)  # the directory fills itself on first use; an unreadable inbox just finds nobody
+    if fill:
+        inboxes_listed(inboxes)  # an unreadable inbox just finds nobody
     subs = [i.subdomain for i in inboxes]
     by_sub = {i.subdomain: i for i in inboxes}
     matches = directory.find_people(text=text, subdomains=subs, limit=limit)

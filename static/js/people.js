@@ -10,7 +10,12 @@
     box.type = "search";
     box.className = "people-typeahead";
     box.placeholder = "Type a name, email or phone";
-    box.setAttribute("aria-label", "Find in: " + (select.getAttribute("aria-label") || (select.labels && select.labels[0] ? select.labels[0].textContent : "the list")));
+    // Its own name (not the select's, which stays the select's alone), described by the select's label.
+    box.setAttribute("aria-label", "Search by name, email or phone");
+    if (select.labels && select.labels[0]) {
+      if (!select.labels[0].id) select.labels[0].id = select.id + "-label";
+      box.setAttribute("aria-describedby", select.labels[0].id);
+    }
     box.setAttribute("aria-controls", select.id);
     select.parentNode.insertBefore(box, select);
     var fixed = (select.dataset.typeahead || "").split(",");

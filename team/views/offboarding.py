@@ -29,6 +29,7 @@ def _find(request: HttpRequest, find: FindPersonForm, context: dict) -> HttpResp
     for yet: the text is not an email (the directory's matches are offered, or the one match
     taken), or nobody with that email is in the operator's inboxes."""
     if not find.is_bound:
+        people.inboxes_listed(inboxes_for(request.user))  # the type-ahead reads the directory
         return render(request, TEMPLATE, context)
     if not find.is_valid():
         return render(request, TEMPLATE, context, status=FORM_ERROR)

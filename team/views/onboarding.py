@@ -16,7 +16,7 @@ from avodash.domain.inboxes import inboxes_for
 from avodash.domain.users import ROLES
 from avodash.http import FORM_ERROR
 from team import jobs as job_control
-from team import onboarding
+from team import onboarding, people
 from team.access import MANAGE, inbox_names, job_for, team_view
 from team.forms.onboarding import CsvUploadForm, OnboardForm
 from team.models import Job
@@ -37,6 +37,7 @@ def onboard(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         initial = {"inboxes": [request.GET["inbox"]]} if request.GET.get("inbox") else None
         form = OnboardForm(inboxes=inboxes, initial=initial)
+        people.inboxes_listed(inboxes)  # the type-ahead of existing people reads the directory
         return render(request, "people/onboard.html", {"form": form})
     form = OnboardForm(request.POST, inboxes=inboxes)
     if not form.is_valid():

@@ -186,7 +186,7 @@ def find(request: HttpRequest) -> HttpResponse:
     form = FindForm(data)
     text = form.cleaned_data["q"] if form.is_valid() else ""
     purpose = request.GET.get("for") if request.GET.get("for") in ("offboard", "onboard") else "person"
-    found = person_svc.people_find(text=text, inboxes=inboxes_for(request.user))
+    found = person_svc.people_find(text=text, inboxes=inboxes_for(request.user), fill=not request.htmx)
     context = {"form": form, "q": text, "found": found, "purpose": purpose}
     if request.htmx:
         return vary_on_htmx(render(request, "people/_find_results.html", context))

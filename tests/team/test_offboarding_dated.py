@@ -88,7 +88,9 @@ def test_a_dated_offboarding_waits_then_runs_by_itself_at_its_time(client_itadmi
     assert {sandbox.state.inbox("acme-sales").tickets[t].user_id for t in his} == {maya}
     # Audited in the name of the operator who scheduled it.
     steps = AuditEntry.objects.filter(params__job=job.pk, inbox__in=["acme-support", "acme-sales"])
-    assert steps.exclude(action="tickets.bulk_update").count() == 6  # + the handovers' ticket entries and {e.actor_id for e in steps} == {itadmin.pk}
+    assert (
+        steps.exclude(action="tickets.bulk_update").count() == 6
+    )  # + the handovers' ticket entries and {e.actor_id for e in steps} == {itadmin.pk}
     assert AuditEntry.objects.filter(action="team.job_schedule", params__job=job.pk, actor=itadmin).exists()
 
 
