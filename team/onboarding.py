@@ -165,6 +165,37 @@ def _roles(value: str, inboxes: list[str]) -> tuple[str, dict[str, str], list[st
     return "member", roles, problems
 
 
+def _csv_row(number: int, cells: dict[str, str], *, granted: set[str], seen: dict[str, int]) -> CsvRow:
+    """One line of the file, checked: `seen` (email -> line) catches a person twice."""
+    row = CsvRow(number=number, email=cells.get("email", "").lower(), name=cells.get("name", ""))
+    if problem := email_error(row.email):
+        row.errors.append(problem)
+    elif row.email in seen:
+        row.errors.append(f"{row.email} is already on line {seen[row.email]}.")
+    else:
+        seen[row.email] = row.number
+    row.phone = cells.get("phone", "")
+    if row.phone:
+        e164 = phones.to_e164(row.phone)
+        if e164 is None:
+            row.errors.append(
+                f"Phone “{row.phone}”: " + phones.field_error(row.phone, suggest_in=phones.DEFAULT_REGION)
+            )
+        else:
+            row.phone = e164
+    row.inboxes = list(dict.fromkeys(_split_inboxes(cells.get("inboxes", ""))))
+    row.role, row.roles, problems = _roles(cells.get("role", ""), row.inboxes)
+    row.errors += problems
+    if not row.inboxes:
+        row.errors.append("No inbox given.")
+    unknown = [i for i in row.inboxes if i not in granted]
+    if unknown:
+        row.errors.append(f"Not an inbox you are granted: {', '.join(unknown)}.")
+    if len(row.name) > 100:
+        row.errors.append("Name is longer than 100 characters.")
+    return row
+
+
 def csv_parse(data: bytes, *, granted: Iterable[str]) -> list[CsvRow]:
     """Read and validate an onboarding CSV (email, name, role, phone, inboxes).
 
@@ -206,37 +237,8 @@ def csv_parse(data: bytes, *, granted: Iterable[str]) -> list[CsvRow]:
             if len(rows) >= MAX_CSV_ROWS:
                 raise ActionError(f"Too many rows: at most {MAX_CSV_ROWS} people per file.")
 
-            def cell(name: str, record=record) -> str:
-                i = col.get(name)
-                return record[i].strip() if i is not None and i < len(record) else ""
-
-            row = CsvRow(number=reader.line_num, email=cell("email").lower(), name=cell("name"))
-            if problem := email_error(row.email):
-                row.errors.append(problem)
-            elif row.email in seen:
-                row.errors.append(f"{row.email} is already on line {seen[row.email]}.")
-            else:
-                seen[row.email] = row.number
-            row.phone = cell("phone")
-            if row.phone:
-                e164 = phones.to_e164(row.phone)
-                if e164 is None:
-                    row.errors.append(
-                        f"Phone “{row.phone}”: "
-                        + phones.field_error(row.phone, suggest_in=phones.DEFAULT_REGION)
-                    )
-                else:
-                    row.phone = e164
-            row.inboxes = list(dict.fromkeys(_split_inboxes(cell("inboxes"))))
-            row.role, row.roles, problems = _roles(cell("role"), row.inboxes)
-            row.errors += problems
-            if not row.inboxes:
-                row.errors.append("No inbox given.")
-            unknown = [i for i in row.inboxes if i not in granted]
-            if unknown:
-                row.errors.append(f"Not an inbox you are granted: {', '.join(unknown)}.")
-            if len(row.name) > 100:
-                row.errors.append("Name is longer than 100 characters.")
+            cells = {name: record[i].strip() for name, i in col.items() if i < len(record)}
+            row = _csv_row(reader.line_num, cells, granted=granted, seen=seen)
             rows.append(row)
     except csv.Error as err:
         raise ActionError(f"The file is not valid CSV near line {reader.line_num}: {err}.") from None

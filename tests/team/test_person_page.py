@@ -113,3 +113,13 @@ def test_find_by_part_of_a_name_email_or_phone(client_itadmin, sandbox):
     assert f"/team/people/{uid(sandbox, SAM)}/" in page and "Acme Sales, Acme Support" in page
     r = client_itadmin.get("/team/people/find/", {"q": "rive", "for": "offboard"})
     assert "/team/offboard/?email=sam.rivera%40acme.example" in r.content.decode()
+
+
+def test_onboarding_offers_people_already_known_as_you_type(client_itadmin):
+    client_itadmin.get("/team/onboard/")  # the page fills the directory the type-ahead reads
+    r = client_itadmin.get(
+        "/team/people/find/", {"email": "maya", "for": "onboard"}, headers={"HX-Request": "true"}
+    )
+    page = r.content.decode()
+    assert "Maya Patel" in page and "already in Acme Sales, Acme Support" in page
+    assert "<html" not in page and "HX-Request" in r["Vary"]
