@@ -6,8 +6,10 @@ inbox the operator is granted, and nothing else.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,6 +22,7 @@ from team.access import MANAGE, VIEW, team_view, visible_jobs
 from team.forms.people import ComplianceActionForm, ComplianceFilterForm, DirectoryFilterForm
 from team.models import Job
 
+RESULTS_KEY = "people:mfa-results"
 COMPLIANCE_CSV_HEADER = (
     "inbox",
     "name",
@@ -95,6 +98,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.cleaned_data.get("format") == "csv":
         return compliance_csv(context["rows"])
     context["act"] = ComplianceActionForm(rows=context["rows"])
+    context["results"] = [mfa.BulkItem(**i) for i in request.session.pop(RESULTS_KEY, [])]
     return render(request, "people/compliance.html", context)
 
 
@@ -112,12 +116,12 @@ def compliance_act(request: HttpRequest) -> HttpResponse:
     if not act.is_valid():
         return render(request, "people/compliance.html", context, status=FORM_ERROR)
     d = act.cleaned_data
-    context["results"] = mfa.mfa_bulk(
+    results = mfa.mfa_bulk(
         operator=request.user, rows=act.rows, action=d["action"], picked=d["pick"], lines=d["lines"]
     )
-    fresh = _compliance_context(request, ComplianceFilterForm(inboxes=inboxes))
-    fresh.update(results=context["results"], act=ComplianceActionForm(rows=fresh["rows"]))
-    return render(request, "people/compliance.html", fresh)
+    # Post/redirect/get: a reload shows the results again without sending anything twice.
+    request.session[RESULTS_KEY] = [asdict(i) for i in results]
+    return redirect("people:compliance")
 
 
 def _compliance_row(r: people_svc.ComplianceRow) -> tuple:

@@ -74,7 +74,8 @@ def test_mfa_phones_from_a_pasted_list_with_a_result_per_person(client_itadmin, 
     elena, grace = user_id(sandbox, "elena.rossi@globex.example"), user_id(sandbox, "grace.kim@acme.example")
     r = client_itadmin.post(
         "/team/compliance/act/",
-        {
+        follow=True,
+        data={
             "action": "mfa_phone",
             "pick": [f"acme-support:{grace}"],
             "phones": "elena.rossi@globex.example, +14155550123\nnobody@x.example, +14155550124\n",
@@ -97,16 +98,21 @@ def test_password_resets_for_the_ticked_people(client_itadmin, sandbox):
     r = client_itadmin.post(
         "/team/compliance/act/", {"action": "password_reset", "pick": [f"globex-help:{elena}"]}
     )
-    assert r.status_code == 200
+    assert r.status_code == 302 and r["Location"] == "/team/compliance/"
+    r = client_itadmin.get(r["Location"])
     assert [i.ok for i in r.context["results"]] == [True]
     assert sandbox.state.users[elena].password_reset_sent_at is not None
+    assert "password reset email sent" in r.content.decode()
+    assert client_itadmin.get("/team/compliance/").context["results"] == []  # shown once
 
 
 def test_a_bad_phone_in_the_list_is_refused_per_person_and_nothing_ticked_is_an_error(
     client_itadmin, sandbox
 ):
     r = client_itadmin.post(
-        "/team/compliance/act/", {"action": "mfa_phone", "phones": "elena.rossi@globex.example, 12"}
+        "/team/compliance/act/",
+        {"action": "mfa_phone", "phones": "elena.rossi@globex.example, 12"},
+        follow=True,
     )
     assert [i.ok for i in r.context["results"]] == [False]
     assert sandbox.state.user_by_email("elena.rossi@globex.example").pending_mfa_phone is None
