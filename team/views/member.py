@@ -127,7 +127,7 @@ def _render_user(
     action_error: str = "",
 ) -> HttpResponse:
     data = _load_user_page(request, user_ref)
-    mfa = request.session.pop(_mfa_draft_key(subdomain, user_ref), None) or {}
+    draft = request.session.pop(_mfa_draft_key(subdomain, user_ref), None) or {}
     user = data.user
     context = {
         "member": user,
@@ -140,11 +140,12 @@ def _render_user(
         "role_form": role_form or RoleForm(initial={"role": user.role}),
         "role_error": role_error,
         "role_confirm": role_confirm,
+        "mfa_pending": set(mfa.pending_phones([user.id])),
         "role_rule": inbox_users.ROLE_RULE,
         "role_help": inbox_users.ROLE_HELP,
-        "mfa_phone": mfa.get("phone", ""),
-        "mfa_error": mfa.get("error", ""),
-        "mfa_suggestion": mfa.get("suggestion", ""),
+        "mfa_phone": draft.get("phone", ""),
+        "mfa_error": draft.get("error", ""),
+        "mfa_suggestion": draft.get("suggestion", ""),
         "action_error": action_error,
         "reset_hours": inbox_users.PASSWORD_RESET_EXPIRY_HOURS,
     }

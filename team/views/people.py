@@ -61,6 +61,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         "errors": data.errors,
         "scheduled_jobs": scheduled,
         "freshness": _freshness(data),
+        "mfa_pending": set(mfa.pending_phones(p.id for p in people)),
     }
     return render(request, "people/directory.html", context)
 

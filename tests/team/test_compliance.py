@@ -35,6 +35,8 @@ def test_a_phone_set_on_the_team_page_is_pending_until_the_api_says_it_is_verifi
     )
     rows = client_itadmin.get("/team/compliance/").context["rows"]
     assert _state(rows, "elena.rossi@globex.example", "globex-help") == "phone pending confirmation"
+    for url in ("/i/globex-help/team/", f"/i/globex-help/team/{elena}/", "/team/"):
+        assert "Phone pending confirmation" in client_itadmin.get(url).content.decode(), url
     with sandbox.state.lock:  # she types the code Avochato texted her
         sandbox.state.users[elena].phone_valid = True
     from avodash.domain import directory
