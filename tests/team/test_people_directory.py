@@ -134,3 +134,9 @@ def test_the_directory_and_compliance_say_how_fresh_each_inbox_is(client_lead, s
         page = client_lead.get(url).content.decode()
         fresh = page[page.index("Read from Avochato:") :][:1500]
         assert "Acme Support" in fresh and "Globex Help" in fresh and "<time" in fresh, url
+
+
+def test_the_directory_finds_a_person_by_phone_and_links_to_their_page(client_lead, sandbox):
+    r = client_lead.get("/team/", {"q": "(415) 555-0104"})
+    assert [p.email for p in r.context["people"]] == ["sam.rivera@acme.example"]
+    assert f'href="/team/people/{user_id(sandbox, "sam.rivera@acme.example")}/"' in r.content.decode()
