@@ -158,14 +158,14 @@ def person_act(request: HttpRequest, ref: str) -> HttpResponse:
     if not form.is_valid():
         return _render(request, page, FORM_ERROR, act=form)
     action = form.cleaned_data["action"]
-    if action in ("disable", "password_reset") and form.cleaned_data.get("confirm") != "yes":
-        return _render(request, page, act=form, confirm_action=action, confirm_inboxes=form.chosen())
-    if action in ("disable",) and person_svc.is_api_user(page):
+    if action == "disable" and person_svc.is_api_user(page):
         form.add_error(
             None,
             "This is the user avodash's API credential acts as: disabling it would cut the dashboard off.",
         )
         return _render(request, page, FORM_ERROR, act=form)
+    if action in ("disable", "password_reset") and form.cleaned_data.get("confirm") != "yes":
+        return _render(request, page, act=form, confirm_action=action, confirm_inboxes=form.chosen())
     if action in ("disable", "enable"):
         targets = form.chosen()
     else:  # one call for their login: in an inbox where they are enabled, if any

@@ -123,3 +123,14 @@ def test_onboarding_offers_people_already_known_as_you_type(client_itadmin):
     page = r.content.decode()
     assert "Maya Patel" in page and "already in Acme Sales, Acme Support" in page
     assert "<html" not in page and "HX-Request" in r["Vary"]
+
+
+def test_the_api_user_cannot_be_disabled_from_its_page(client_itadmin, sandbox):
+    api = uid(sandbox, "api@avodash.example")
+    page = client_itadmin.get(f"/team/people/{api}/").content.decode()
+    assert "This is avodash&#x27;s own API user." in page or "This is avodash's own API user." in page
+    assert "Disable…" not in page and "Offboard…" not in page
+    r = client_itadmin.post(
+        f"/team/people/{api}/act/", {"action": "disable", "inboxes": ["acme-support"], "confirm": "yes"}
+    )
+    assert r.status_code == 422 and membership(sandbox, "api@avodash.example").enabled
