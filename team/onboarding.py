@@ -16,7 +16,7 @@ from django.core.validators import validate_email
 
 from avodash.avochato import AvochatoError
 from avodash.avochato.django import get_client
-from avodash.domain import phones
+from avodash.domain import directory, phones
 from avodash.domain.errors import ActionError
 from avodash.domain.users import ROLES, inbox_users
 from team.jobs import new_job
@@ -88,8 +88,6 @@ def onboard_job_create(
 def memberships_in(*, email: str, inboxes: list[str]) -> dict[str, str]:
     """The chosen inboxes `email` is already a member of, with their role there ("" when not
     read yet): from the local directory, listed first where it never was."""
-    from avodash.domain import directory
-
     for sub in inboxes:
         try:
             directory.ensure_listed(clients={sub: get_client(sub)})

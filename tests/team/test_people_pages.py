@@ -59,6 +59,10 @@ def test_no_people_or_team_page_has_two_elements_with_one_id(client_itadmin, san
         f"/i/acme-support/team/{jordan}/disable/",
         f"/i/acme-support/team/{jordan}/remove/",
         f"/i/acme-support/team/{jordan}/password-reset/",
+        f"/team/people/{sam}/",
+        "/team/people/find/?q=ri",
+        "/team/offboard/?email=ri",
+        "/team/compliance/?state=all",
     ]
     for url in pages:
         r = c.get(url)
