@@ -122,11 +122,9 @@ def people_find(
     subs = [i.subdomain for i in inboxes]
     by_sub = {i.subdomain: i for i in inboxes}
     matches = directory.find_people(text=text, subdomains=subs, limit=limit)
-    out = []
-    for user in matches:
-        where = directory.person_memberships(user=user.id, subdomains=subs)
-        out.append((user, [by_sub[s] for s in sorted(where, key=lambda s: by_sub[s].name.lower())]))
-    return out
+    where = directory.inboxes_of(user_ids=[u.id for u in matches], subdomains=subs)
+    name = {s: by_sub[s].name.lower() for s in subs}
+    return [(u, [by_sub[s] for s in sorted(where.get(u.id, []), key=name.get)]) for u in matches]
 
 
 def is_api_user(page: PersonPage) -> bool:

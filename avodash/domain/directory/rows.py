@@ -243,6 +243,17 @@ def person_memberships(*, user: str, subdomains: Iterable[str]) -> dict[str, Inb
     return {m.inbox.subdomain: to_user(m) for m in rows}
 
 
+def inboxes_of(*, user_ids: Iterable[str], subdomains: Iterable[str]) -> dict[str, list[str]]:
+    """user id -> the subdomains (among `subdomains`) they are in: one query for many people."""
+    out: dict[str, list[str]] = {}
+    rows = DirectoryMembership.objects.filter(
+        user__avochato_id__in=list(user_ids), inbox__subdomain__in=list(subdomains)
+    ).values_list("user__avochato_id", "inbox__subdomain")
+    for uid, sub in rows:
+        out.setdefault(uid, []).append(sub)
+    return out
+
+
 def freshness(*, subdomain: str) -> Freshness:
     inbox = DirectoryInbox.objects.filter(subdomain=subdomain).first()
     if inbox is None:
