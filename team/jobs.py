@@ -35,6 +35,7 @@ from avodash.domain.errors import ActionError
 from avodash.domain.inboxes import user_may_use
 from avodash.domain.tickets import tickets_handover
 from avodash.models import AuditEntry
+from team import mfa
 from team.models import Job, JobStep
 
 log = logging.getLogger(__name__)
@@ -298,6 +299,30 @@ def _finish(
         outcome=AuditEntry.OK if status == JobStep.DONE else AuditEntry.FAILED,
         error=error,
     )
+    if status == JobStep.DONE and step.action == JobStep.REASSIGN_TICKETS:
+        audit_handed_over(
+            actor=actor,
+            actor_name=job.run_by_name or job.created_by_name,
+            inbox=step.inbox,
+            ticket_ids=step.result.get("ticket_ids") or [],
+            to=step.params.get("to", ""),
+            job=job.pk,
+        )
+
+
+def audit_handed_over(*, actor, actor_name: str, inbox: str, ticket_ids: list[str], to: str, **extra) -> None:
+    """One audit entry naming the tickets a handover moved, as the ticket page's attribution
+    reads them (`tickets.bulk_update` with `user_id`, the ticket ids as the target): Avochato
+    credits the change to the API's own user; the ticket page then names the person instead."""
+    if ticket_ids:
+        audit_record(
+            actor=actor,
+            actor_name=actor_name,
+            inbox=inbox,
+            action="tickets.bulk_update",
+            target=ticket_ids,
+            params={"user_id": to, "handover": True, **extra},
+        )
 
 
 def _audit_params(step: JobStep) -> dict:
@@ -356,6 +381,7 @@ def _step_add_user(client, step: JobStep, recheck: bool) -> tuple[str, dict]:
     ).user
     outcome = f"added as {user.role or p.get('role', 'member')}"
     if p.get("phone"):
+        mfa.pending_phone_remember(user=user, phone=p["phone"], operator=step.job.run_by)
         outcome += ", MFA phone pending verification"
     return outcome, {"user_id": user.id, "posted": True}
 

@@ -161,3 +161,23 @@ class JobStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}.{self.position} {self.action} {self.inbox} ({self.status})"
+
+
+class MfaPhoneRequest(models.Model):
+    """An MFA phone set through avodash that its owner has not confirmed yet.
+
+    The API tells only whether a phone is verified (`phone_valid`): a phone set with
+    `POST /v1/users/:id/mfa_phone` (or `POST /v1/users` with `phone`) stays pending, invisibly,
+    until the person types the code Avochato texts them. avodash remembers what it set, so the
+    compliance report can say "phone pending confirmation" instead of "no method". The MFA
+    phone belongs to the Avochato user (one across inboxes): one row per user.
+    """
+
+    user_id = models.CharField(max_length=64, unique=True, help_text="The Avochato user id.")
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=20, help_text="E.164, as sent.")
+    set_at = models.DateTimeField()
+    set_by_name = models.CharField(max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.email or self.user_id}: {self.phone} pending"

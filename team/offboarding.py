@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
+
 from avodash.domain.errors import ActionError
 from avodash.domain.tickets import AUTOASSIGN, UNASSIGN
 from team.jobs import new_job
@@ -26,6 +28,24 @@ class OffboardChoice:
     handover_name: str = ""
 
 
+class OffboardingExists(ActionError):
+    """A second offboarding of the same person while one is scheduled, queued or running."""
+
+    def __init__(self, job: Job):
+        when = "scheduled" if job.status == Job.SCHEDULED else "already under way"
+        super().__init__(f"An offboarding of {job.subject} is {when} (job #{job.pk}): open it instead.")
+        self.job = job
+
+
+def offboarding_in_progress(*, email: str, user_id: str = "") -> Job | None:
+    """The person's offboarding that is scheduled, queued or running, if any."""
+    jobs = Job.objects.filter(kind=Job.OFFBOARD, status__in=(*Job.WAITING, Job.RUNNING))
+    by_email = jobs.filter(subject__iexact=email).order_by("pk").first() if email else None
+    if by_email is not None or not user_id:
+        return by_email
+    return next((j for j in jobs.order_by("pk") if j.options.get("user_id") == user_id), None)
+
+
 def offboard_job_create(
     *,
     operator,
@@ -39,6 +59,16 @@ def offboard_job_create(
     chosen), then disable (or remove). Steps re-query the API's state when they run."""
     if not choices:
         raise ActionError("Choose at least one inbox to offboard them from.")
+    with transaction.atomic():
+        # Lock the person's jobs (PostgreSQL) so two submits cannot both pass the check.
+        list(Job.objects.select_for_update().filter(kind=Job.OFFBOARD, subject__iexact=person.email))
+        existing = offboarding_in_progress(email=person.email, user_id=person.user_id)
+        if existing is not None:
+            raise OffboardingExists(existing)
+        return _create(operator, person, choices, remove, cancel_scheduled, run_after)
+
+
+def _create(operator, person: Person, choices, remove: bool, cancel_scheduled: bool, run_after) -> Job:
     what = "remove" if remove else "disable"
     job = new_job(
         kind=Job.OFFBOARD,
@@ -61,7 +91,7 @@ def offboard_job_create(
         handover = JobStep(
             action=JobStep.REASSIGN_TICKETS,
             inbox=c.subdomain,
-            params={**base, "to": c.handover, "to_name": c.handover_name or _handover_label(c.handover)},
+            params={**base, "to": c.handover, "to_name": c.handover_name or handover_label(c.handover)},
         )
         cancel = JobStep(action=JobStep.CANCEL_SCHEDULED, inbox=c.subdomain, params=dict(base))
         disable = JobStep(action=JobStep.DISABLE_USER, inbox=c.subdomain, params=dict(base))
@@ -80,5 +110,5 @@ def offboard_job_create(
     return job
 
 
-def _handover_label(to: str) -> str:
+def handover_label(to: str) -> str:
     return {HANDOVER_AUTOASSIGN: "auto-assignment", HANDOVER_NOBODY: "nobody (unassigned)"}.get(to, to)

@@ -14,7 +14,7 @@ from django.core.validators import validate_email
 
 from avodash.avochato import AvochatoError
 from avodash.avochato.django import get_client
-from avodash.domain import phones
+from avodash.domain import directory, phones
 from avodash.domain.csvfile import read_table
 from avodash.domain.errors import ActionError
 from avodash.domain.users import ROLES, inbox_users
@@ -28,6 +28,7 @@ CSV_TEMPLATE = (
     "email,name,role,phone,inboxes\r\n"
     "jane.doe@example.com,Jane Doe,member,+14155550123,acme-support;acme-sales\r\n"
     "sam.lee@example.com,Sam Lee,manager,,acme-support\r\n"
+    "ola.berg@example.com,Ola Berg,acme-support:manager;acme-sales:member,,acme-support;acme-sales\r\n"
 )
 
 
@@ -42,9 +43,20 @@ def email_error(value: str) -> str:
     return ""
 
 
-def onboard_job_create(*, operator, email: str, name: str, role: str, phone: str, inboxes: list[str]) -> Job:
-    """One `add_user` step per inbox (`POST /v1/users` with `phone` when given)."""
-    if role not in ROLES:
+def onboard_job_create(
+    *,
+    operator,
+    email: str,
+    name: str,
+    role: str,
+    phone: str,
+    inboxes: list[str],
+    roles: dict[str, str] | None = None,
+) -> Job:
+    """One `add_user` step per inbox (`POST /v1/users` with `phone` when given), each with its
+    role: `roles[inbox]` when given, else `role`."""
+    roles = {sub: (roles or {}).get(sub) or role for sub in inboxes}
+    if any(r not in ROLES for r in roles.values()) or role not in ROLES:
         raise ActionError("Choose a role from the list.")
     if not inboxes:
         raise ActionError("Choose at least one inbox.")
@@ -53,9 +65,8 @@ def onboard_job_create(*, operator, email: str, name: str, role: str, phone: str
         title=f"Onboard {email}",
         subject=email,
         operator=operator,
-        options={"name": name, "role": role, "phone": bool(phone), "inboxes": inboxes},
+        options={"name": name, "role": role, "roles": roles, "phone": bool(phone), "inboxes": inboxes},
     )
-    params = {"name": name, "role": role, "phone": phone}
     JobStep.objects.bulk_create(
         [
             JobStep(
@@ -65,12 +76,24 @@ def onboard_job_create(*, operator, email: str, name: str, role: str, phone: str
                 inbox=sub,
                 action=JobStep.ADD_USER,
                 target=email,
-                params=params,
+                params={"name": name, "role": roles[sub], "phone": phone},
             )
             for n, sub in enumerate(inboxes, start=1)
         ]
     )
     return job
+
+
+def memberships_in(*, email: str, inboxes: list[str]) -> dict[str, str]:
+    """The chosen inboxes `email` is already a member of, with their role there ("" when not
+    read yet): from the local directory, listed first where it never was."""
+    for sub in inboxes:
+        try:
+            directory.ensure_listed(clients={sub: get_client(sub)})
+        except AvochatoError:
+            continue  # the job checks again when it runs
+    found = directory.person_memberships(user=email, subdomains=inboxes) if "@" in email else {}
+    return {sub: (u.role or "") for sub, u in found.items()}
 
 
 # --- CSV onboarding -----------------------------------------------------------------------
@@ -82,6 +105,7 @@ class CsvRow:
     email: str = ""
     name: str = ""
     role: str = "member"
+    roles: dict[str, str] = field(default_factory=dict)  # inbox -> role, from `inbox:role` pairs
     phone: str = ""
     inboxes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -94,12 +118,16 @@ class CsvRow:
     def ok(self) -> bool:
         return not self.errors
 
+    def role_in(self, inbox: str) -> str:
+        return self.roles.get(inbox) or self.role
+
     def as_dict(self) -> dict:
         return {
             "number": self.number,
             "email": self.email,
             "name": self.name,
             "role": self.role,
+            "roles": self.roles,
             "phone": self.phone,
             "inboxes": self.inboxes,
             "errors": self.errors,
@@ -112,6 +140,57 @@ def _split_inboxes(value: str) -> list[str]:
     for sep in (";", "|", ","):
         value = value.replace(sep, " ")
     return [v.strip().lower() for v in value.split() if v.strip()]
+
+
+def _roles(value: str, inboxes: list[str]) -> tuple[str, dict[str, str], list[str]]:
+    """The `role` cell: one role for every inbox (`manager`; empty: member), or `inbox:role`
+    pairs (`acme-support:manager;acme-sales:member`; inboxes not named get member)."""
+    value = value.strip().lower()
+    if ":" not in value:
+        role = value or "member"
+        return role, {}, [] if role in ROLES else [f"Role “{value}” is not one of {', '.join(ROLES)}."]
+    roles: dict[str, str] = {}
+    problems: list[str] = []
+    for pair in _split_inboxes(value):
+        inbox, _, role = pair.partition(":")
+        if role not in ROLES:
+            problems.append(f"Role “{role}” for {inbox} is not one of {', '.join(ROLES)}.")
+        elif inbox not in inboxes:
+            problems.append(f"Role given for {inbox}, which is not in this row's inboxes.")
+        else:
+            roles[inbox] = role
+    return "member", roles, problems
+
+
+def _csv_row(number: int, cells: dict[str, str], *, granted: set[str], seen: dict[str, int]) -> CsvRow:
+    """One line of the file, checked: `seen` (email -> line) catches a person twice."""
+    row = CsvRow(number=number, email=cells.get("email", "").lower(), name=cells.get("name", ""))
+    if problem := email_error(row.email):
+        row.errors.append(problem)
+    elif row.email in seen:
+        row.errors.append(f"{row.email} is already on line {seen[row.email]}.")
+    else:
+        seen[row.email] = row.number
+    row.phone = cells.get("phone", "")
+    if row.phone:
+        e164 = phones.to_e164(row.phone)
+        if e164 is None:
+            row.errors.append(
+                f"Phone “{row.phone}”: " + phones.field_error(row.phone, suggest_in=phones.DEFAULT_REGION)
+            )
+        else:
+            row.phone = e164
+    row.inboxes = list(dict.fromkeys(_split_inboxes(cells.get("inboxes", ""))))
+    row.role, row.roles, problems = _roles(cells.get("role", ""), row.inboxes)
+    row.errors += problems
+    if not row.inboxes:
+        row.errors.append("No inbox given.")
+    unknown = [i for i in row.inboxes if i not in granted]
+    if unknown:
+        row.errors.append(f"Not an inbox you are granted: {', '.join(unknown)}.")
+    if len(row.name) > 100:
+        row.errors.append("Name is longer than 100 characters.")
+    return row
 
 
 def csv_parse(data: bytes, *, granted: Iterable[str]) -> list[CsvRow]:
@@ -133,35 +212,8 @@ def csv_parse(data: bytes, *, granted: Iterable[str]) -> list[CsvRow]:
     rows: list[CsvRow] = []
     seen: dict[str, int] = {}
     for line, cell in table.rows:
-        row = CsvRow(number=line, email=cell("email").lower(), name=cell("name"))
-        if problem := email_error(row.email):
-            row.errors.append(problem)
-        elif row.email in seen:
-            row.errors.append(f"{row.email} is already on line {seen[row.email]}.")
-        else:
-            seen[row.email] = row.number
-        role = cell("role").lower() or "member"
-        if role not in ROLES:
-            row.errors.append(f"Role “{cell('role')}” is not one of {', '.join(ROLES)}.")
-        row.role = role
-        row.phone = cell("phone")
-        if row.phone:
-            e164 = phones.to_e164(row.phone)
-            if e164 is None:
-                row.errors.append(
-                    f"Phone “{row.phone}”: " + phones.field_error(row.phone, suggest_in=phones.DEFAULT_REGION)
-                )
-            else:
-                row.phone = e164
-        row.inboxes = list(dict.fromkeys(_split_inboxes(cell("inboxes"))))
-        if not row.inboxes:
-            row.errors.append("No inbox given.")
-        unknown = [i for i in row.inboxes if i not in granted]
-        if unknown:
-            row.errors.append(f"Not an inbox you are granted: {', '.join(unknown)}.")
-        if len(row.name) > 100:
-            row.errors.append("Name is longer than 100 characters.")
-        rows.append(row)
+        cells = {name: cell(name) for name in CSV_COLUMNS}
+        rows.append(_csv_row(line, cells, granted=granted, seen=seen))
     return rows
 
 
@@ -219,7 +271,7 @@ def csv_job_create(*, operator, rows: list[CsvRow], filename: str) -> Job:
                     inbox=sub,
                     action=JobStep.ADD_USER,
                     target=r.email,
-                    params={"name": r.name, "role": r.role, "phone": r.phone},
+                    params={"name": r.name, "role": r.role_in(sub), "phone": r.phone},
                 )
             )
     JobStep.objects.bulk_create(steps)

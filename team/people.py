@@ -19,6 +19,7 @@ from avodash.domain.inboxes import Inbox
 from avodash.domain.scheduled import ScheduledMessage, scheduled_by_sender
 from avodash.domain.tickets import user_open_ticket_count
 from avodash.domain.users import InboxUser, credential_user_id, user_inboxes
+from team import mfa
 
 T = TypeVar("T")
 
@@ -38,7 +39,7 @@ def each(calls: list[Callable[[], T]]) -> list[T | AvochatoError]:
     return parallel([guarded(fn) for fn in calls])
 
 
-def _listed(inboxes: list[Inbox]) -> list[tuple[Inbox, str]]:
+def inboxes_listed(inboxes: list[Inbox]) -> list[tuple[Inbox, str]]:
     """Make sure every inbox is in the directory; the inboxes that could not be listed."""
     errors: list[tuple[Inbox, str]] = []
     for inbox in inboxes:
@@ -94,7 +95,7 @@ def person_find(*, email: str, inboxes: list[Inbox]) -> Person:
     person = Person(email=email)
     if not inboxes:
         return person
-    person.errors = _listed(inboxes)
+    person.errors = inboxes_listed(inboxes)
     teams = directory.memberships(subdomains=[i.subdomain for i in inboxes])
     members: list[Membership] = []
     for inbox in inboxes:
@@ -137,10 +138,16 @@ class DirectoryPerson:
     name: str
     email: str | None
     memberships: dict[str, InboxUser] = field(default_factory=dict)  # subdomain -> their user there
+    inbox_names: dict[str, str] = field(default_factory=dict, repr=False)  # subdomain -> inbox name
 
     @property
     def display_name(self) -> str:
         return self.name or self.email or self.id
+
+    @property
+    def chips(self) -> list[tuple[str, str, InboxUser]]:
+        """(inbox name, subdomain, their user there), for the directory's row."""
+        return [(self.inbox_names.get(sub, sub), sub, u) for sub, u in self.memberships.items()]
 
     @property
     def any_user(self) -> InboxUser:
@@ -148,16 +155,9 @@ class DirectoryPerson:
 
     @property
     def mfa_issue(self) -> str:
-        return mfa_issue(self.any_user)
-
-
-def mfa_issue(user: InboxUser) -> str:
-    """'' when MFA is in place, else what is missing."""
-    if not user.require_2fa:
-        return "2FA not required"
-    if not (user.mfa_app_valid or user.phone_valid):
-        return "no verified phone or app"
-    return ""
+        """'' when every enabled membership is compliant, else the first state that is not."""
+        states = [mfa.mfa_state(u) for u in self.memberships.values()]
+        return next((mfa.STATE_NAMES[s] for s in states if s in mfa.NEEDS_ACTION), "")
 
 
 @dataclass(kw_only=True)
@@ -172,15 +172,18 @@ def people_directory(*, inboxes: list[Inbox]) -> Directory:
     """Each person once, with their role, state and MFA per inbox, from the local directory
     (one query for every inbox). People are matched by their Avochato user id (one id across
     inboxes)."""
-    errors = _listed(inboxes)
+    errors = inboxes_listed(inboxes)
     teams = directory.memberships(subdomains=[i.subdomain for i in inboxes])
     people: dict[str, DirectoryPerson] = {}
+    names = {i.subdomain: i.name for i in inboxes}
     for inbox in inboxes:
         for user in teams.get(inbox.subdomain, []):
             key = user.id or (user.email or "").lower()
             person = people.get(key)
             if person is None:
-                person = people[key] = DirectoryPerson(id=user.id, name=user.name, email=user.email)
+                person = people[key] = DirectoryPerson(
+                    id=user.id, name=user.name, email=user.email, inbox_names=names
+                )
             person.memberships[inbox.subdomain] = user
     ordered = sorted(people.values(), key=lambda p: (p.display_name.lower(), p.id))
     fresh = directory.freshness_of(subdomains=[i.subdomain for i in inboxes])
@@ -191,8 +194,26 @@ def people_directory(*, inboxes: list[Inbox]) -> Directory:
 class ComplianceRow:
     inbox: Inbox
     user: InboxUser
-    issue: str
+    state: str  # a `team.mfa` state
+    pending_phone: str = ""  # the phone avodash set, awaiting their SMS code
     is_api_user: bool = False  # the user avodash's API credential acts as: no actions offered
+
+    @property
+    def state_name(self) -> str:
+        return mfa.STATE_NAMES[self.state]
+
+    @property
+    def fix(self) -> str:
+        return mfa.FIXES.get(self.state, "")
+
+    @property
+    def action(self) -> str:
+        return "" if self.is_api_user else mfa.ACTIONS.get(self.state, "")
+
+    @property
+    def key(self) -> str:
+        """How the bulk form names the row."""
+        return f"{self.inbox.subdomain}:{self.user.id}"
 
 
 def api_user_id(inboxes: list[Inbox]) -> str | None:
@@ -204,16 +225,23 @@ def api_user_id(inboxes: list[Inbox]) -> str | None:
 
 
 def compliance_rows(people: Directory, *, api_user: str | None = None) -> list[ComplianceRow]:
-    """Per inbox, the users without working MFA (2FA not required, or no verified phone/app).
-    `api_user` (the credential's user id) marks that user's rows."""
+    """Every membership with its MFA state (`team.mfa`), by inbox then name. `api_user` (the
+    credential's user id) marks that user's rows. Pending phones avodash set are forgotten once
+    the API reports a working method."""
     by_sub = {i.subdomain: i for i in people.inboxes}
+    users = [u for p in people.people for u in p.memberships.values()]
+    mfa.pending_phones_settle(users)
+    pending = mfa.pending_phones(u.id for u in users)
     rows = [
         ComplianceRow(
-            inbox=by_sub[sub], user=user, issue=issue, is_api_user=bool(api_user) and user.id == api_user
+            inbox=by_sub[sub],
+            user=user,
+            state=mfa.mfa_state(user, pending.get(user.id)),
+            pending_phone=pending.get(user.id, ""),
+            is_api_user=bool(api_user) and user.id == api_user,
         )
         for person in people.people
         for sub, user in person.memberships.items()
-        if (issue := mfa_issue(user))
     ]
     rows.sort(key=lambda r: (r.inbox.name.lower(), r.user.display_name.lower()))
     return rows

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.urls import path, register_converter
 
-from team.views import freshness, jobs, member, offboarding, onboarding, people, team
+from team.views import freshness, jobs, member, offboarding, onboarding, people, person, team
 
 USER_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 EMAIL_MAX = 254
@@ -62,9 +62,14 @@ team_patterns = [
 # People across inboxes, at /team/ (namespace `people`).
 people_patterns = [
     path("", people.directory, name="directory"),
+    path("people/find/", person.find, name="find"),
+    path("people/<user:ref>/", person.person, name="person"),
+    path("people/<user:ref>/roles/", person.person_roles, name="person_roles"),
+    path("people/<user:ref>/act/", person.person_act, name="person_act"),
     path("compliance/", people.compliance, name="compliance"),
     path("directory/freshness/", freshness.directory_freshness, name="directory_freshness"),
     path("directory/refresh/", freshness.directory_refresh, name="directory_refresh"),
+    path("compliance/act/", people.compliance_act, name="compliance_act"),
     path("onboard/", onboarding.onboard, name="onboard"),
     path("onboard/csv/", onboarding.onboard_csv, name="onboard_csv"),
     path("onboard/csv/template.csv", onboarding.onboard_csv_template, name="onboard_csv_template"),

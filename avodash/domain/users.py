@@ -41,6 +41,21 @@ ROLE_RULE = (
     "existing owner's role; managers can switch people between member and manager."
 )
 PASSWORD_RESET_EXPIRY_HOURS = 48
+
+
+def role_change_needs_confirmation(old: str | None, new: str) -> bool:
+    """Promotion to owner, and any change of an owner, is confirmed first (billing included)."""
+    return old != new and "owner" in (old, new)
+
+
+def role_change_words(old: str | None, new: str) -> str:
+    """What the new role grants (and, for a former owner, what they lose), for the confirmation."""
+    text = f"{new.capitalize()}: {ROLE_HELP.get(new, '')}"
+    if old == "owner" and new != "owner":
+        text += " They lose owner rights: full control of the inbox, billing included."
+    return text
+
+
 WHOAMI_CACHE_SECONDS = 600
 
 

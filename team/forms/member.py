@@ -12,7 +12,7 @@ from team.forms.choices import ROLE_CHOICES
 PHONE_HELP = "E.164 format: + then country code and number, like +14155551234."
 
 
-def _clean_phone(value: str, *, hint: bool = False) -> str:
+def mfa_phone_clean(value: str, *, hint: bool = False) -> str:
     """E.164 (a valid number: it receives the MFA codes) or a ValidationError; with `hint`, the
     message offers the E.164 form of a number typed the local way (the user page offers it as
     a button instead)."""
@@ -41,7 +41,7 @@ class UserAddForm(forms.Form):
 
     def clean_phone(self) -> str:
         value = self.cleaned_data.get("phone") or ""
-        return _clean_phone(value, hint=True) if value.strip() else ""
+        return mfa_phone_clean(value, hint=True) if value.strip() else ""
 
 
 class RoleForm(forms.Form):
@@ -52,7 +52,11 @@ class MfaPhoneForm(forms.Form):
     phone = forms.CharField(max_length=32, label="MFA phone", help_text=PHONE_HELP)
 
     def clean_phone(self) -> str:
-        return _clean_phone(self.cleaned_data["phone"])
+        return mfa_phone_clean(self.cleaned_data["phone"])
+
+
+def _phone(user) -> str:
+    return f" · {phones.display(user.phone)}" if user.phone else ""
 
 
 class ConfirmForm(forms.Form):
@@ -69,6 +73,7 @@ class RemoveForm(ConfirmForm):
     def __init__(self, *args, colleagues: list | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["handover_to"].choices = [("", "Leave them unassigned")] + [
-            (u.id, f"Hand them to {u.display_name}" + (f" ({u.email})" if u.email else ""))
+            (u.id, f"Hand them to {u.display_name}" + (f" ({u.email})" if u.email else "") + _phone(u))
             for u in (colleagues or [])
         ]
+        self.fields["handover_to"].widget.attrs["data-typeahead"] = ""

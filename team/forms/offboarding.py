@@ -5,19 +5,32 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from avodash.domain import phones
 from avodash.forms import date_in_range
 from team import offboarding, people
 from team.offboarding import HANDOVER_AUTOASSIGN, HANDOVER_NOBODY
+from team.onboarding import email_error
 from team.people import Person
 
 
-class FindPersonForm(forms.Form):
-    """GET: the email of the person to offboard."""
+def person_label(user) -> str:
+    """How a person picker names someone: name (email) · phone, so any of them can be typed."""
+    label = user.display_name + (f" ({user.email})" if user.email else "")
+    return label + (f" · {phones.display(user.phone)}" if user.phone else "")
 
-    email = forms.EmailField(max_length=254, label="Their email")
+
+class FindPersonForm(forms.Form):
+    """GET: who is leaving: their email, or part of their name, email or phone (then the
+    directory's matches are offered)."""
+
+    email = forms.CharField(max_length=254, label="Who is leaving?")
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        return self.cleaned_data["email"].strip()
+
+    @property
+    def is_email(self) -> bool:
+        return not email_error(self.cleaned_data.get("email", ""))
 
 
 class OffboardForm(forms.Form):
@@ -54,6 +67,8 @@ class OffboardForm(forms.Form):
         help_text="Your local time. It runs by itself then, and can be cancelled until then.",
     )
 
+    confirm = forms.ChoiceField(required=False, choices=[("", ""), ("yes", "yes")], widget=forms.HiddenInput)
+
     def __init__(self, *args, person: Person, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.person = person
@@ -65,9 +80,7 @@ class OffboardForm(forms.Form):
                 (HANDOVER_AUTOASSIGN, "Auto-assignment"),
                 (HANDOVER_NOBODY, "Nobody (unassigned)"),
             ]
-            colleagues = [
-                (u.id, f"{u.display_name}" + (f" ({u.email})" if u.email else "")) for u in m.colleagues
-            ]
+            colleagues = [(u.id, person_label(u)) for u in m.colleagues]
             if colleagues:
                 choices.append(("Successor", colleagues))
             self.fields[f"to_{sub}"] = forms.ChoiceField(
@@ -75,6 +88,7 @@ class OffboardForm(forms.Form):
                 initial=HANDOVER_AUTOASSIGN,
                 required=False,
                 label=f"Open tickets in {m.inbox.name} go to",
+                widget=forms.Select(attrs={"data-typeahead": f"{HANDOVER_AUTOASSIGN},{HANDOVER_NOBODY}"}),
             )
             self.inbox_fields.append((m, self[f"in_{sub}"], self[f"to_{sub}"]))
 

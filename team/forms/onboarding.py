@@ -22,15 +22,30 @@ class OnboardForm(forms.Form):
     role = forms.ChoiceField(choices=ROLE_CHOICES, initial="member", label="Role")
     phone = forms.CharField(max_length=32, required=False, label="MFA phone", help_text=PHONE_HELP)
     inboxes = forms.MultipleChoiceField(
-        label="Inboxes",
+        label="Inboxes and their role",
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one inbox."},
     )
+
+    # Set when the person is already in a chosen inbox: submitting again adds them to the others.
+    acknowledged = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, inboxes: list[Inbox], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["inboxes"].choices = inbox_choices(inboxes)
         self.role_help = ROLE_HELP
+        self.inbox_rows = []
+        for inbox in inboxes:
+            name = f"role_{inbox.subdomain}"
+            self.fields[name] = forms.ChoiceField(
+                choices=[("", "Same as above"), *ROLE_CHOICES], required=False, label=f"Role in {inbox.name}"
+            )
+            self.inbox_rows.append((inbox, self[name]))
+
+    def roles(self) -> dict[str, str]:
+        """inbox -> role, for the chosen inboxes (a role of its own, else the one above)."""
+        d = self.cleaned_data
+        return {sub: d.get(f"role_{sub}") or d["role"] for sub in d.get("inboxes", [])}
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()

@@ -15,10 +15,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from avodash.domain.errors import ActionError
-from avodash.http import render_region
+from avodash.http import FORM_ERROR, render_region
 from team import jobs as job_control
 from team.access import MANAGE, VIEW, inbox_names, job_for, team_view, visible_jobs
-from team.forms.jobs import RetryForm
+from team.forms.jobs import JobFilterForm, RetryForm
 from team.models import Job, JobStep
 
 
@@ -75,11 +75,20 @@ def _job_context(job: Job) -> dict:
 @require_GET
 @team_view(VIEW)
 def job_list(request: HttpRequest) -> HttpResponse:
+    """Every job the operator may see: who ran it, for whom, when, its status; with filters."""
+    form = JobFilterForm(request.GET or None)
     visible = visible_jobs(request.user).exclude(status=Job.DRAFT)
+    if form.is_bound and not form.is_valid():
+        return render(
+            request, "people/jobs.html", {"form": form, "waiting": [], "recent": []}, status=FORM_ERROR
+        )
+    if form.is_bound:
+        visible = form.filter(visible)
     live = Job.WAITING + (Job.RUNNING,)
     context = {
+        "form": form,
         "waiting": visible.filter(status__in=live).order_by("run_after", "created_at"),
-        "recent": visible.exclude(status__in=live)[:50],
+        "recent": visible.exclude(status__in=live)[:100],
         "inbox_names": inbox_names(),
     }
     return render(request, "people/jobs.html", context)

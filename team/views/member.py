@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.stepup import step_up
 from avodash.access import inbox_view
-from avodash.audit import audited
+from avodash.audit import actor_display, audited
 from avodash.avochato import AvochatoError, ForbiddenError, ValidationError, parallel
 from avodash.domain import phones
 from avodash.domain import tickets as inbox_tickets
@@ -34,6 +34,8 @@ from avodash.domain.users import InboxUser
 from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
 from avodash.middleware import api_error_status
+from team import jobs as job_control
+from team import mfa
 from team.forms.member import ConfirmForm, MfaPhoneForm, RemoveForm, RoleForm, UserAddForm
 
 VIEW = "avodash.view_team"
@@ -123,10 +125,11 @@ def _render_user(
     status: int = 200,
     role_form: RoleForm | None = None,
     role_error: str = "",
+    role_confirm: str = "",
     action_error: str = "",
 ) -> HttpResponse:
     data = _load_user_page(request, user_ref)
-    mfa = request.session.pop(_mfa_draft_key(subdomain, user_ref), None) or {}
+    draft = request.session.pop(_mfa_draft_key(subdomain, user_ref), None) or {}
     user = data.user
     context = {
         "member": user,
@@ -138,11 +141,13 @@ def _render_user(
         "can_manage": request.user.has_perm(MANAGE),
         "role_form": role_form or RoleForm(initial={"role": user.role}),
         "role_error": role_error,
+        "role_confirm": role_confirm,
+        "mfa_pending": set(mfa.pending_phones([user.id])),
         "role_rule": inbox_users.ROLE_RULE,
         "role_help": inbox_users.ROLE_HELP,
-        "mfa_phone": mfa.get("phone", ""),
-        "mfa_error": mfa.get("error", ""),
-        "mfa_suggestion": mfa.get("suggestion", ""),
+        "mfa_phone": draft.get("phone", ""),
+        "mfa_error": draft.get("error", ""),
+        "mfa_suggestion": draft.get("suggestion", ""),
         "action_error": action_error,
         "reset_hours": inbox_users.PASSWORD_RESET_EXPIRY_HOURS,
     }
@@ -171,6 +176,9 @@ def user_role(request: InboxRequest, subdomain: str, user_id: str) -> HttpRespon
         return _render_user(request, subdomain, user_id, status=FORM_ERROR, role_form=form)
     role = form.cleaned_data["role"]
     user = _member(request, user_id)
+    if inbox_users.role_change_needs_confirmation(user.role, role) and request.POST.get("confirm") != "yes":
+        words = inbox_users.role_change_words(user.role, role)
+        return _render_user(request, subdomain, user_id, role_form=form, role_confirm=words)
     try:
         with audited(request, action="team.user_role", target=user.id, params={"role": role}):
             user = inbox_users.user_role_update(client=request.avochato, user=user.id, role=role)
@@ -267,6 +275,7 @@ def user_mfa_phone(request: InboxRequest, subdomain: str, user_id: str) -> HttpR
     try:
         with audited(request, action="team.user_mfa_phone", target=user.id, params={"phone": phone}):
             user = inbox_users.user_mfa_phone_set(client=request.avochato, user=user.id, phone=phone)
+        mfa.pending_phone_remember(user=user, phone=phone, operator=request.user)
     except (AvochatoError, ActionError) as err:
         return _mfa_problem(
             request, subdomain, user_id, phone=typed, error=err.message, status=_status_for(err), user=user
@@ -326,6 +335,13 @@ def _handover(request: InboxRequest, user: InboxUser, colleague: InboxUser) -> t
                 client=request.avochato, from_user_id=user.id, to=colleague.id
             )
             handle.extra = {"found": result.requested, "moved": len(result.moved)}
+            job_control.audit_handed_over(
+                actor=request.user,
+                actor_name=actor_display(request.user),
+                inbox=request.inbox.subdomain,
+                ticket_ids=result.moved,
+                to=colleague.id,
+            )
             if not result.ok:
                 handle.fail(result.summary)
     except (AvochatoError, ActionError) as err:
@@ -423,6 +439,8 @@ def user_add(request: InboxRequest, subdomain: str) -> HttpResponse:
                 phone=data["phone"] or None,
             )
             handle.extra = {"user_id": result.user.id, "invited": result.invited}
+        if data["phone"]:
+            mfa.pending_phone_remember(user=result.user, phone=data["phone"], operator=request.user)
     except (AvochatoError, ActionError) as err:
         context["api_error"] = err
         return render_region(request, "team/add.html", None, context, status=_status_for(err))

@@ -17,10 +17,18 @@ from avodash.domain.inboxes import inboxes_for
 from avodash.domain.users import ROLES
 from avodash.http import FORM_ERROR
 from team import jobs as job_control
-from team import onboarding
+from team import onboarding, people
 from team.access import MANAGE, inbox_names, job_for, team_view
 from team.forms.onboarding import CsvUploadForm, OnboardForm
 from team.models import Job
+
+
+def _already(form: OnboardForm) -> dict[str, str]:
+    """The chosen inboxes the person is already in (from the directory), inbox name -> role."""
+    d = form.cleaned_data
+    names = dict(form.fields["inboxes"].choices)
+    found = onboarding.memberships_in(email=d["email"], inboxes=d["inboxes"])
+    return {names.get(sub, sub): role for sub, role in found.items()}
 
 
 @require_http_methods(["GET", "POST"])
@@ -30,17 +38,26 @@ def onboard(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         initial = {"inboxes": [request.GET["inbox"]]} if request.GET.get("inbox") else None
         form = OnboardForm(inboxes=inboxes, initial=initial)
+        people.inboxes_listed(inboxes)  # the type-ahead of existing people reads the directory
         return render(request, "people/onboard.html", {"form": form})
     form = OnboardForm(request.POST, inboxes=inboxes)
     if not form.is_valid():
         return render(request, "people/onboard.html", {"form": form}, status=FORM_ERROR)
     d = form.cleaned_data
+    already = _already(form)
+    if already and not d.get("acknowledged"):
+        data = request.POST.copy()
+        data["acknowledged"] = "True"
+        context = {"form": OnboardForm(data, inboxes=inboxes), "already": already}
+        context["form"].is_valid()
+        return render(request, "people/onboard.html", context, status=FORM_ERROR)
     try:
         job = onboarding.onboard_job_create(
             operator=request.user,
             email=d["email"],
             name=d["name"],
             role=d["role"],
+            roles=form.roles(),
             phone=d["phone"],
             inboxes=d["inboxes"],
         )
@@ -97,6 +114,7 @@ def _preview_rows(job: Job) -> list[dict]:
                     "inbox": sub,
                     "name": names.get(sub, sub),
                     "what": what,
+                    "role": (r.get("roles") or {}).get(sub) or r["role"],
                     "current": r.get("current", {}).get(sub, ""),
                 }
                 for sub, what in r["plan"].items()
@@ -123,7 +141,7 @@ def _preview_context(job: Job) -> dict:
         "role_kept": sum(
             1
             for r, item in items
-            if item["what"] == "member" and item["current"] and item["current"] != r["role"]
+            if item["what"] == "member" and item["current"] and item["current"] != item["role"]
         ),
         "steps": job.steps.count(),
         "roles": ROLES,

@@ -16,6 +16,7 @@ from avodash.domain.users import InboxUser
 from avodash.exports import csv_response
 from avodash.hosts import inbox_host
 from avodash.http import FORM_ERROR, InboxRequest, render_region
+from team import mfa
 from team.forms.team import TeamFilterForm
 
 VIEW = "avodash.view_team"
@@ -59,6 +60,7 @@ def team_list(request: InboxRequest, subdomain: str) -> HttpResponse:
         "mfa_incomplete_count": sum(1 for u in users if u.mfa_incomplete),
         "unknown_count": sum(1 for u in users if not u.details_loaded),
         "owners_count": sum(1 for u in users if u.role == "owner"),
+        "mfa_pending": set(mfa.pending_phones(u.id for u in shown)),
         "can_manage": request.user.has_perm(MANAGE),
         "filtered": form.is_filtered,
         "freshness": directory.freshness_report([request.inbox]),

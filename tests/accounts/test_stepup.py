@@ -8,7 +8,7 @@ import pytest
 from accounts.stepup import step_up
 from avodash.models import AuditEntry
 from inbox.views import broadcasts, contacts_bulk
-from team.views import member, offboarding, onboarding
+from team.views import member, offboarding, onboarding, people, person
 from tests.accounts.conftest import sign_in
 from tests.helpers import api_calls, post
 from tests.team.conftest import membership, no_rate_limit, team_url, uid  # noqa: F401 - a fixture
@@ -87,6 +87,9 @@ def test_an_ungranted_inbox_is_refused_before_any_step_up(itadmin, outsider, san
         onboarding.onboard_csv_preview,
         broadcasts.broadcast_publish,
         contacts_bulk.contacts_remove_all,
+        person.person_roles,
+        person.person_act,
+        people.compliance_act,
     ],
 )
 def test_every_dangerous_team_action_is_stepped_up(view):

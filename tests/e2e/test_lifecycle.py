@@ -26,10 +26,10 @@ def test_onboard_into_two_inboxes_then_offboard_with_a_handover(page, live_serve
     page.get_by_role("link", name="Onboard someone").click()
     page.get_by_label("Email").fill(NEW)
     page.get_by_label("Name").fill("Lena Lifecycle")
-    page.get_by_label("Role").select_option("member")
+    page.get_by_label("Role (every chosen inbox").select_option("member")
     page.get_by_label("MFA phone").fill("+14155550166")
-    page.get_by_label("Acme Support").check()
-    page.get_by_label("Acme Sales").check()
+    page.get_by_label("Acme Support", exact=True).check()
+    page.get_by_label("Acme Sales", exact=True).check()
     page.get_by_role("button", name="Add to the chosen inboxes").click()
 
     expect(page).to_have_url(re.compile(r"/team/jobs/\d+/$"))
@@ -54,8 +54,8 @@ def test_onboard_into_two_inboxes_then_offboard_with_a_handover(page, live_serve
 
     # Offboard her: the plan, a successor, then the progress page.
     page.get_by_role("link", name="Offboard", exact=True).click()
-    page.get_by_label("Their email").fill(NEW)
-    page.get_by_role("button", name="Find").click()
+    page.get_by_label("Who is leaving?").fill(NEW)
+    page.get_by_role("button", name="Find", exact=True).click()
     plan = page.locator(".people-plan-table")
     expect(plan.locator("tbody tr")).to_have_count(2)
     support_row = plan.locator("tr", has_text="Acme Support")
@@ -63,8 +63,8 @@ def test_onboard_into_two_inboxes_then_offboard_with_a_handover(page, live_serve
     maya = sandbox.state.user_by_email(MAYA)
     page.get_by_label("Open tickets in Acme Support go to").select_option(maya.id)
     page.get_by_label("Open tickets in Acme Sales go to").select_option(maya.id)
-    page.once("dialog", lambda d: d.accept())
-    page.get_by_role("button", name=f"Offboard {NEW}").click()
+    page.get_by_role("button", name=f"Check and offboard {NEW}").click()
+    page.get_by_role("button", name=f"Yes, offboard {NEW}").click()
 
     expect(page).to_have_url(re.compile(r"/team/jobs/\d+/$"))
     progress = page.locator("#job-progress")
@@ -93,7 +93,7 @@ SHOT_CSV = (
 @pytest.mark.screenshots
 def test_lifecycle_screenshots(request, page, live_server, itadmin, sandbox):
     """docs/screenshots/onboard.png, onboard-csv-preview.png, offboard-plan.png,
-    offboard-progress.png, compliance.png (run with `-m screenshots`; AVODASH_SCREENSHOTS=dir
+    offboard-progress.png (run with `-m screenshots`; AVODASH_SCREENSHOTS=dir
     writes them elsewhere)."""
     import os
 
@@ -116,8 +116,9 @@ def test_lifecycle_screenshots(request, page, live_server, itadmin, sandbox):
     page.get_by_label("Email").fill("nora.new@acme.example")
     page.get_by_label("Name").fill("Nora New")
     page.get_by_label("MFA phone").fill("+14155550188")
-    page.get_by_label("Acme Sales").check()
-    page.get_by_label("Acme Support").check()
+    page.get_by_label("Acme Sales", exact=True).check()
+    page.get_by_label("Acme Support", exact=True).check()
+    page.get_by_label("Role in Acme Sales").select_option("manager")
     page.screenshot(path=os.path.join(out, "onboard.png"))
 
     page.goto(f"{live_server.url}/team/onboard/csv/")
@@ -134,8 +135,8 @@ def test_lifecycle_screenshots(request, page, live_server, itadmin, sandbox):
     page.get_by_label("Open tickets in Acme Support go to").select_option(maya.id)
     page.screenshot(path=os.path.join(out, "offboard-plan.png"))
 
-    page.once("dialog", lambda d: d.accept())
-    page.get_by_role("button", name=f"Offboard {sam}").click()
+    page.get_by_role("button", name=f"Check and offboard {sam}").click()
+    page.get_by_role("button", name=f"Yes, offboard {sam}").click()
     expect(page).to_have_url(re.compile(r"/team/jobs/\d+/$"))
     job = Job.objects.order_by("-pk").first()
     now = timezone.now()
@@ -158,6 +159,3 @@ def test_lifecycle_screenshots(request, page, live_server, itadmin, sandbox):
     page.reload()
     expect(page.locator(".people-title .badge")).to_have_text("Running")
     page.screenshot(path=os.path.join(out, "offboard-progress.png"))
-
-    page.goto(f"{live_server.url}/team/compliance/")
-    page.screenshot(path=os.path.join(out, "compliance.png"))

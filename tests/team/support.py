@@ -86,6 +86,7 @@ def offboard_now(client, sandbox, email: str = "sam.rivera@acme.example") -> Job
             "to_acme-support": maya,
             "in_acme-sales": "on",
             "to_acme-sales": "autoassign",
+            "confirm": "yes",
         },
     )
     job = last_job()

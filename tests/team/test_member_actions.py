@@ -114,7 +114,7 @@ def test_it_explains_the_owner_rule_when_a_promotion_is_refused(
     client_itadmin, sandbox, as_manager_credential
 ):
     jordan = uid(sandbox, "jordan.lee@acme.example")
-    r = post(client_itadmin, team_url(f"{jordan}/role/"), {"role": "owner"})
+    r = post(client_itadmin, team_url(f"{jordan}/role/"), {"role": "owner", "confirm": "yes"})
     assert r.status_code == 422
     html = r.content.decode()
     assert "Managers cannot promote users to owner" in html  # the API's words
@@ -123,6 +123,23 @@ def test_it_explains_the_owner_rule_when_a_promotion_is_refused(
     assert membership(sandbox, "jordan.lee@acme.example").role == "member"
     entry = _audit("team.user_role")
     assert entry.outcome == "failed" and "owner" in entry.error
+
+
+def test_a_promotion_to_owner_is_confirmed_first_naming_what_owners_can(client_itadmin, sandbox):
+    jordan = uid(sandbox, "jordan.lee@acme.example")
+    r = post(client_itadmin, team_url(f"{jordan}/role/"), {"role": "owner"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "Change Jordan Lee from Member to Owner in Acme Support?" in html and "billing included" in html
+    assert _writes(sandbox) == []
+    post(client_itadmin, team_url(f"{jordan}/role/"), {"role": "owner", "confirm": "yes"})
+    assert membership(sandbox, "jordan.lee@acme.example").role == "owner"
+
+
+def test_any_change_of_an_owner_is_confirmed_first(client_itadmin, sandbox):
+    omar = uid(sandbox, "omar.haddad@acme.example")
+    r = post(client_itadmin, team_url(f"{omar}/role/"), {"role": "manager"})
+    assert "They lose owner rights" in r.content.decode() and _writes(sandbox) == []
 
 
 def test_it_refuses_an_unknown_role_before_calling_the_api(client_itadmin, sandbox):

@@ -55,6 +55,7 @@ def _form(sandbox, **extra) -> dict:
         "to_acme-support": maya,
         "in_acme-sales": "on",
         "to_acme-sales": maya,
+        "confirm": "yes",
     }
     data.update(extra)
     return {k: v for k, v in data.items() if v is not None}
@@ -135,11 +136,14 @@ def test_offboarding_hands_tickets_over_cancels_scheduled_and_disables_in_both_i
 
     # Every step is in the audit trail, in the operator's name.
     audit = AuditEntry.objects.filter(params__job=job.pk).exclude(action="team.job_start").order_by("id")
+    # (A handover also names the moved tickets, for the ticket pages' attribution.)
     assert [(e.inbox, e.action, e.outcome) for e in audit] == [
         ("acme-sales", "team.tickets_handover", "ok"),
+        ("acme-sales", "tickets.bulk_update", "ok"),
         ("acme-sales", "team.scheduled_cancel", "ok"),
         ("acme-sales", "team.user_disable", "ok"),
         ("acme-support", "team.tickets_handover", "ok"),
+        ("acme-support", "tickets.bulk_update", "ok"),
         ("acme-support", "team.scheduled_cancel", "ok"),
         ("acme-support", "team.user_disable", "ok"),
     ]

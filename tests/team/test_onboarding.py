@@ -71,6 +71,17 @@ def test_it_onboards_into_three_inboxes_reports_a_refusal_and_retries_only_it(cl
     assert attempts == {"acme-support": 1, "acme-sales": 1, "globex-help": 2}
 
 
+def test_the_form_warns_from_the_directory_that_they_are_already_in_a_chosen_inbox(client_itadmin, sandbox):
+    data = {"email": "maya.patel@acme.example", "role": "member", "inboxes": ["acme-support", "globex-help"]}
+    r = client_itadmin.post("/team/onboard/", data)
+    assert r.status_code == 422
+    page = r.content.decode()
+    assert "maya.patel@acme.example is already in Acme Support (as manager)." in page
+    assert 'name="acknowledged" value="True"' in page
+    assert calls(sandbox, "POST", "/v1/users") == [] and last_job() is None
+    assert "POST /v1/users" not in page  # words, not API routes
+
+
 def test_it_says_already_a_member_without_adding_again(client_itadmin, sandbox):
     r = client_itadmin.post(
         "/team/onboard/",
@@ -78,6 +89,7 @@ def test_it_says_already_a_member_without_adding_again(client_itadmin, sandbox):
             "email": "maya.patel@acme.example",
             "role": "member",
             "inboxes": ["acme-support", "globex-help"],
+            "acknowledged": "True",
         },
     )
     assert r.status_code == 302
@@ -88,6 +100,22 @@ def test_it_says_already_a_member_without_adding_again(client_itadmin, sandbox):
     # Her role in acme-support is left alone.
     maya = sandbox.state.user_by_email("maya.patel@acme.example")
     assert sandbox.state.inbox("acme-support").members[maya.id].role == "manager"
+
+
+def test_a_role_per_inbox(client_itadmin, sandbox):
+    r = client_itadmin.post(
+        "/team/onboard/",
+        {
+            "email": "nora.new@acme.example",
+            "role": "member",
+            "role_acme-sales": "manager",
+            "inboxes": ["acme-support", "acme-sales"],
+        },
+    )
+    assert r.status_code == 302
+    nora = sandbox.state.user_by_email("nora.new@acme.example")
+    assert sandbox.state.inbox("acme-support").members[nora.id].role == "member"
+    assert sandbox.state.inbox("acme-sales").members[nora.id].role == "manager"
 
 
 def test_it_validates_email_and_phone_before_any_call(client_itadmin, sandbox):

@@ -126,3 +126,21 @@ def test_someone_elses_draft_is_not_found(client_itadmin, client_admin):
     _upload(client_itadmin)
     job = last_job()
     assert client_admin.get(f"/team/onboard/csv/{job.pk}/").status_code == 404
+
+
+def test_the_role_column_takes_inbox_role_pairs(client_itadmin, sandbox):
+    text = (
+        "email,name,role,phone,inboxes\n"
+        "nora.new@acme.example,Nora,acme-support:manager;acme-sales:member,,acme-support;acme-sales\n"
+        "ivo.new@acme.example,Ivo,acme-support:boss,,acme-support\n"
+        "una.new@acme.example,Una,globex-help:owner,,acme-support\n"
+    )
+    r = _upload(client_itadmin, text)
+    page = client_itadmin.get(r["Location"]).content.decode()
+    assert "will be added as manager" in page and "will be added as member" in page
+    assert "Role “boss” for acme-support is not one of member, manager, owner." in page
+    assert "Role given for globex-help, which is not in this row&#x27;s inboxes." in page
+    client_itadmin.post(r["Location"])
+    nora = sandbox.state.user_by_email("nora.new@acme.example")
+    assert sandbox.state.inbox("acme-support").members[nora.id].role == "manager"
+    assert sandbox.state.inbox("acme-sales").members[nora.id].role == "member"

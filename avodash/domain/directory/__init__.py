@@ -27,9 +27,11 @@ from avodash.domain.directory.rows import (
     freshness,
     freshness_of,
     freshness_report,
+    inboxes_of,
     member,
     memberships,
     memberships_of,
+    person_memberships,
     store,
 )
 from avodash.domain.directory.sync import (
@@ -57,6 +59,7 @@ __all__ = [
     "freshness",
     "freshness_of",
     "freshness_report",
+    "inboxes_of",
     "inboxes_present",
     "inboxes_sync",
     "kick",
@@ -65,6 +68,7 @@ __all__ = [
     "members",
     "memberships",
     "memberships_of",
+    "person_memberships",
     "refresh_now",
     "store",
     "sync_inbox",

@@ -238,23 +238,52 @@ def memberships_of(*, user_id: str) -> list[UserInbox]:
 
 
 def find_people(*, text: str, subdomains: Iterable[str], limit: int = 20) -> list[InboxUser]:
-    """People whose name or email contains `text` (any case) in any of `subdomains`: the
-    type-ahead of every person picker. One row per person."""
+    """People whose name, email or MFA phone contains `text` (any case; a phone typed any
+    common way) in any of `subdomains`: the type-ahead of every person picker. One row per
+    person, names that start with the text first."""
+    from avodash.domain.phones import search_term
+
     text = (text or "").strip()
     if not text:
         return []
+    match = Q(user__name__icontains=text) | Q(user__email__icontains=text)
+    phone = search_term(text)
+    if phone.startswith("+") or (phone.isdigit() and len(phone) >= 3):
+        match |= Q(phone__contains=phone)
     rows = (
         DirectoryMembership.objects.filter(inbox__subdomain__in=list(subdomains))
-        .filter(Q(user__name__icontains=text) | Q(user__email__icontains=text))
+        .filter(match)
         .select_related("user")
-        .order_by("user__name")
+        .order_by("user__name", "user__avochato_id")
     )
     seen: dict[str, InboxUser] = {}
-    for m in rows:
+    for m in rows[: limit * 8]:
         seen.setdefault(m.user.avochato_id, to_user(m))
-        if len(seen) >= limit:
-            break
-    return list(seen.values())
+    low = text.lower()
+    ranked = sorted(
+        seen.values(), key=lambda u: (not u.display_name.lower().startswith(low), u.display_name.lower())
+    )
+    return ranked[:limit]
+
+
+def person_memberships(*, user: str, subdomains: Iterable[str]) -> dict[str, InboxUser]:
+    """One person's memberships among `subdomains` (by id or email), subdomain -> their user
+    there: one query."""
+    rows = DirectoryMembership.objects.filter(
+        _lookup(user), inbox__subdomain__in=list(subdomains)
+    ).select_related("user", "inbox")
+    return {m.inbox.subdomain: to_user(m) for m in rows}
+
+
+def inboxes_of(*, user_ids: Iterable[str], subdomains: Iterable[str]) -> dict[str, list[str]]:
+    """user id -> the subdomains (among `subdomains`) they are in: one query for many people."""
+    out: dict[str, list[str]] = {}
+    rows = DirectoryMembership.objects.filter(
+        user__avochato_id__in=list(user_ids), inbox__subdomain__in=list(subdomains)
+    ).values_list("user__avochato_id", "inbox__subdomain")
+    for uid, sub in rows:
+        out.setdefault(uid, []).append(sub)
+    return out
 
 
 def freshness(*, subdomain: str) -> Freshness:
