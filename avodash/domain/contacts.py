@@ -17,7 +17,7 @@ from avodash.domain.errors import ActionError
 from avodash.domain.parse import api_list, api_str, epoch
 
 if TYPE_CHECKING:
-    from avodash.domain.users import InboxUser
+    from avodash.domain.inbox_user import InboxUser
 
 # Ids per `GET /v1/contacts/:ids` call: a queue page (30) fits in one; longer lists go in
 # parallel chunks so the URL stays short.

@@ -19,7 +19,7 @@ from avodash.domain.parse import api_int, epoch
 
 if TYPE_CHECKING:
     from avodash.domain.contacts import Contact
-    from avodash.domain.users import InboxUser
+    from avodash.domain.inbox_user import InboxUser
 
 STATUSES: tuple[str, ...] = ("New", "Open", "Pending", "Closed")
 # `PUT /v1/tickets/:ids` takes an owner's id or one of these words for `user_id` (NOTES.md).

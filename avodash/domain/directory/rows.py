@@ -9,17 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from avodash.domain.inbox_user import InboxUser, UserInbox
 from avodash.models import DirectoryInbox, DirectoryMembership, DirectoryUser
-
-if TYPE_CHECKING:
-    from avodash.domain.users import InboxUser, UserInbox
 
 
 def _setting(name: str, default: float) -> float:
@@ -101,8 +99,6 @@ ROW_VALUES = (
 
 def to_user(m: DirectoryMembership | dict[str, Any]) -> InboxUser:
     """An InboxUser from a membership row (a model instance, or a `.values(*ROW_VALUES)` dict)."""
-    from avodash.domain.users import InboxUser
-
     if not isinstance(m, dict):
         m = {
             "user__avochato_id": m.user.avochato_id,
@@ -227,8 +223,6 @@ def memberships(*, subdomains: Iterable[str]) -> dict[str, list[InboxUser]]:
 
 def memberships_of(*, user_id: str) -> list[UserInbox]:
     """The inboxes (already listed) one user belongs to, with their membership there."""
-    from avodash.domain.users import UserInbox
-
     rows = (
         DirectoryMembership.objects.filter(user__avochato_id=user_id, inbox__present=True)
         .select_related("user", "inbox")

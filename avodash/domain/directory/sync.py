@@ -8,7 +8,6 @@ import math
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db import transaction
@@ -31,10 +30,8 @@ from avodash.domain.directory.rows import (
     user_row,
     values_of,
 )
+from avodash.domain.inbox_user import InboxUser, user_from_api, user_of
 from avodash.models import DirectoryInbox, DirectoryMembership
-
-if TYPE_CHECKING:
-    from avodash.domain.users import InboxUser
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +91,6 @@ def inboxes_present() -> list[DirectoryInbox]:
 
 def _list_users(client: AvochatoClient) -> list[InboxUser]:
     """`GET /v1/users` page=1,2,... until a short, empty or repeated page."""
-    from avodash.domain.users import user_from_api
-
     out: list[InboxUser] = []
     seen: set[str] = set()
     for page in range(1, MAX_USER_PAGES + 1):
@@ -143,8 +138,6 @@ def _fetch_details(client: AvochatoClient, user_id: str) -> Callable[[], InboxUs
     """`GET /v1/users/:id`, API only (safe in a worker thread: no database here)."""
 
     def run() -> InboxUser | AvochatoError:
-        from avodash.domain.users import user_of
-
         try:
             return user_of(client.get(("users", user_id)))
         except AvochatoError as err:
