@@ -14,7 +14,6 @@ import json
 import logging
 import math
 import random
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -37,6 +36,7 @@ from .errors import (
     ValidationError,
 )
 from .ratelimit import RateLimiter
+from .redaction import SecretBody, SecretForms, SecretStr
 from .text import without_nul
 
 log = logging.getLogger("avodash.avochato")
@@ -47,50 +47,6 @@ RETRY_STATUSES = {429, 502, 503, 504}
 BACKOFF_BASE = 0.25  # seconds; full jitter over base * 2**n, capped
 BACKOFF_CAP = 4.0
 MIN_TIMEOUT = 0.05  # below this an attempt cannot succeed: stop instead
-
-
-_SECRET_IN_TEXT = re.compile(r"""(auth_secret(?:=|%3D|['"]?\s*:\s*['"]?))[^&\s'"#]*""")
-
-
-class _RedactSecrets(logging.Filter):
-    """urllib3 logs request lines (with the query string) at DEBUG: redact them in place."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            text = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken record is not ours to fix
-            return True
-        if "auth_secret" in text:
-            record.msg, record.args = _SECRET_IN_TEXT.sub(r"\1[redacted]", text), None
-        return True
-
-
-# Filters on a logger apply only to records made on it, so name each one that logs URLs.
-_REDACTED_LOGGERS = (
-    "avodash.avochato",
-    "urllib3.connectionpool",
-    "urllib3.poolmanager",
-    "urllib3.util.retry",
-)
-_redact_filter = _RedactSecrets()
-for _name in _REDACTED_LOGGERS:
-    logging.getLogger(_name).addFilter(_redact_filter)
-
-
-class _Secret(str):
-    """The secret as a str whose repr hides it (debug pages and pretty-printers use repr)."""
-
-    def __repr__(self) -> str:
-        return "'[redacted]'"
-
-
-class _Body(bytes):
-    """A request body holding the credentials: bytes whose repr hides them, so a debug page
-    or error reporter showing a frame's locals (`body` in `_request` / `_attempt`) shows
-    `b'[redacted body]'` instead."""
-
-    def __repr__(self) -> str:
-        return "b'[redacted body]'"
 
 
 def new_session(pool_size: int = 16) -> requests.Session:
@@ -175,7 +131,8 @@ class AvochatoClient:
             raise ValueError("subdomain must be a non-empty string or None.")
         self.base_url = base_url.rstrip("/")
         self.auth_id = auth_id
-        self._auth_secret = _Secret(auth_secret)
+        self._auth_secret = SecretStr(auth_secret)
+        self._secret_forms = SecretForms(auth_secret) if auth_secret else None
         self.subdomain = subdomain
         self.timeout = timeout
         self.budget = budget
@@ -290,18 +247,16 @@ class AvochatoClient:
             creds["subdomain"] = self.subdomain
         return creds
 
-    def _json_body(self, data: Mapping[str, Any] | None) -> _Body:
+    def _json_body(self, data: Mapping[str, Any] | None) -> SecretBody:
         """The POST/PUT body: `data` plus the credentials, as JSON. Built in one expression so
         no local ever holds the secret in plain text."""
-        return _Body(json.dumps({**(data or {}), **self._credentials()}).encode())
+        return SecretBody(json.dumps({**(data or {}), **self._credentials()}).encode())
 
     def _redact(self, text: str) -> str:
-        # `self._auth_secret` is used in place: no plain-str local holds the secret.
+        # The secret is used in place: no plain-str local holds it.
         if not self._auth_secret:
             return text
-        return text.replace(self._auth_secret, "[redacted]").replace(
-            quote(self._auth_secret, safe=""), "[redacted]"
-        )
+        return self._secret_forms.redact(text)
 
     def _request(
         self,
@@ -372,7 +327,7 @@ class AvochatoClient:
         url: str,
         log_url: str,
         query: dict[str, Any] | None,
-        body: _Body | None,
+        body: SecretBody | None,
         timeout: tuple[float, float],
         deadline: float,
     ) -> dict[str, Any]:

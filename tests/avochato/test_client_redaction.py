@@ -114,3 +114,23 @@ def test_no_local_of_the_clients_frames_shows_the_secret(api, make_client, verb)
     if verb in ("post", "put"):
         # The body did go out with the credentials (only its repr hides them).
         assert api.requests[-1].body["auth_secret"] == SECRET
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        lambda s: s.upper(),
+        lambda s: "".join(f"%{b:02X}" for b in s.encode()),
+        lambda s: "".join(f"%{b:02x}" for b in s.encode()),
+        lambda s: __import__("base64").b64encode(s.encode()).decode(),
+        lambda s: __import__("base64").urlsafe_b64encode(s.encode()).decode().rstrip("="),
+    ],
+    ids=["upper case", "every byte percent-encoded", "lower-case hex", "base64", "url-safe base64"],
+)
+def test_an_api_error_echoing_the_secret_in_another_form_is_redacted(form):
+    from avodash.avochato.redaction import SecretForms
+
+    secret = "s3cr-et/Value+1"
+    text = f"bad credential {form(secret)} given"
+    assert SecretForms(secret).redact(text) == "bad credential [redacted] given"
+    assert "s3cr" not in repr(SecretForms(secret))
