@@ -134,6 +134,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "avodash.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "avodash.hosts.InboxHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -150,6 +151,9 @@ MIDDLEWARE = [
     "avodash.middleware.InboxGrantMiddleware",
     "avodash.middleware.ApiErrorMiddleware",
 ]
+
+# The Content-Security-Policy header; empty: avodash's own (avodash.middleware.content_security_policy).
+CONTENT_SECURITY_POLICY: str = env.str("CONTENT_SECURITY_POLICY", default="")
 
 ROOT_URLCONF = "avodash.urls"
 WSGI_APPLICATION = "avodash.wsgi.application"

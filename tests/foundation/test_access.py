@@ -114,3 +114,11 @@ def test_the_switcher_lists_only_granted_inboxes(client_outsider):
 def test_the_switcher_keeps_the_kind_of_page(client_admin):
     r = client_admin.get(f"/i/{INBOX}/")
     assert f'href="/i/{OTHER_INBOX}/"' in r.content.decode()
+
+
+def test_every_page_is_sent_with_a_content_security_policy(client_agent, sandbox):
+    r = client_agent.get("/i/acme-support/tickets/")
+    policy = r["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-eval" not in policy and "object-src 'none'" in policy
+    assert "Content-Security-Policy" in Client().get("/accounts/login/")
