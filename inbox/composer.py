@@ -54,6 +54,18 @@ def invalid_title(form) -> str:
     return f"Not sent: check {joined} below."
 
 
+def _count(text: str) -> dict[str, Any]:
+    """The counter under the text: characters, segments, and how far over the limit."""
+    segments = sms_segments(text.replace("\r\n", "\n"))
+    over_by = max(0, segments.chars - message_svc.MAX_LENGTH)
+    return {
+        "segments": segments,
+        "max_length": message_svc.MAX_LENGTH,
+        "over_by": over_by,
+        "over_by_text": f"{over_by:,}",
+    }
+
+
 def session_key(subdomain: str, ticket_id: str) -> str:
     return f"{SESSION_PREFIX}{subdomain}:{ticket_id}"
 
@@ -106,8 +118,7 @@ def composer_for(
         "inbox_name": request.inbox.name,
         "can_send": can_send,
         "disabled": "" if keep_open else disabled_reason(contact),
-        "segments": sms_segments(text.replace("\r\n", "\n")),
-        "max_length": message_svc.MAX_LENGTH,
+        **_count(text),
         "presets": form.presets,
         "tz_name": timezone.get_current_timezone_name(),
         "action_url": reverse("inbox:send", args=[sub, ticket_id]),
@@ -199,8 +210,7 @@ def compose_context(
         "can_send": True,
         "disabled": "",
         "others": [],
-        "segments": sms_segments(text.replace("\r\n", "\n")),
-        "max_length": message_svc.MAX_LENGTH,
+        **_count(text),
         "presets": form.presets,
         "tz_name": timezone.get_current_timezone_name(),
         "action_url": reverse("inbox:compose", args=[request.inbox.subdomain]),

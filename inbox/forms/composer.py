@@ -44,7 +44,8 @@ class MessageForm(forms.Form):
         widget=forms.Textarea(
             attrs={
                 "rows": 3,
-                "maxlength": MAX_LENGTH,
+                # No `maxlength`: the browser would cut a long paste silently. The counter
+                # shows how far over the limit it is, and clean_text refuses it.
                 "data-composer-text": "",
                 "placeholder": "Write a message…",
             }
@@ -107,7 +108,8 @@ class MessageForm(forms.Form):
         text = (self.cleaned_data.get("text") or "").replace("\r\n", "\n")
         if len(text) > MAX_LENGTH:
             raise forms.ValidationError(
-                f"The message is {len(text):,} characters; the limit is {MAX_LENGTH:,}. Shorten it by {len(text) - MAX_LENGTH:,}."
+                f"The message is {len(text):,} characters; the limit is {MAX_LENGTH:,}. "
+                f"Shorten it by {len(text) - MAX_LENGTH:,}."
             )
         return text
 

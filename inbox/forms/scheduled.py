@@ -8,16 +8,17 @@ from django import forms
 from django.utils import timezone
 
 from avodash.domain.scheduled import ScheduledFilters
-from inbox.forms.filters import MAX_PAGE, PhoneFilterMixin, check_day, day_start
+from inbox.forms.filters import MAX_PAGE, FieldErrorsMixin, PhoneFilterMixin, check_day, day_start
 from inbox.forms.ids import ID_RE, id_validator
 
 CANCEL_MAX = 100
 
 
-class ScheduledFilterForm(PhoneFilterMixin, forms.Form):
+class ScheduledFilterForm(FieldErrorsMixin, PhoneFilterMixin, forms.Form):
     """The scheduled list's filters: contact (by phone, or by id from a link), sender,
     scheduled window, include cancelled."""
 
+    at_field = ("to_number", "window_from", "window_to")  # the page shows these errors under the field
     q = forms.CharField(required=False, max_length=200, label="Text")
     to_number = forms.CharField(required=False, max_length=40, label="Contact phone")
     contact = forms.CharField(required=False, max_length=64, validators=[id_validator], label="Contact id")

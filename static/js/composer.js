@@ -37,11 +37,43 @@
     counter.querySelector("[data-encoding]").textContent = e.unicode ? "(Unicode: 70 per segment)" : "";
     counter.classList.toggle("over", e.chars > max);
     counter.classList.toggle("near", e.chars <= max && e.chars > max - 100);
+    // Over the limit: say by how much (the server refuses it; nothing is cut).
+    var over = box.querySelector("[data-over]");
+    if (over) {
+      var by = Math.max(0, e.chars - max);
+      over.hidden = by === 0;
+      over.querySelector("[data-over-by]").textContent = by.toLocaleString("en-US");
+      over.querySelector("[data-over-plural]").textContent = by === 1 ? "" : "s";
+    }
   }
+
+  // A new message is being written: the last "Not sent" no longer applies. (An "unknown"
+  // outcome stays: it tells the person to check before sending again.)
+  function clearRefusal(area) {
+    var form = area.closest("form");
+    if (!form) { return; }
+    form.querySelectorAll(".composer-outcome.outcome-bad").forEach(function (o) { o.remove(); });
+    var field = area.closest(".field");
+    if (field && field.classList.contains("has-error")) {
+      field.classList.remove("has-error");
+      field.querySelectorAll(".errorlist").forEach(function (e) { e.remove(); });
+    }
+  }
+
+  // While scheduling, Schedule is the main button, not Send now.
+  document.addEventListener("toggle", function (ev) {
+    var d = ev.target;
+    if (!d.matches || !d.matches("[data-composer-schedule]")) { return; }
+    var form = d.closest("form");
+    var send = form && form.querySelector(".composer-send");
+    var schedule = form && form.querySelector(".composer-schedule-btn");
+    if (send) { send.classList.toggle("btn-primary", !d.open); }
+    if (schedule) { schedule.classList.toggle("btn-primary", d.open); }
+  }, true);
 
   document.addEventListener("input", function (ev) {
     var t = ev.target;
-    if (t.matches && t.matches("[data-composer-text]")) { updateCount(t); }
+    if (t.matches && t.matches("[data-composer-text]")) { updateCount(t); clearRefusal(t); }
     if (t.matches && t.matches('[data-composer] input[name="scheduled_at"]')) {
       var custom = t.closest("form").querySelector('input[name="when"][value="custom"]');
       if (custom) { custom.checked = true; }

@@ -1,0 +1,71 @@
+"""An agent's day on the queue, as a person walks it: a long paste refused with nothing sent,
+one message at the field for a bad filter, close with undo, the next ticket of the queue."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import login
+from tests.helpers import api_calls
+
+pytestmark = pytest.mark.django_db(transaction=True)
+INBOX = "acme-support"
+BOB = "+15551234567"
+
+
+def bob_ticket(sandbox):
+    inbox = sandbox.state.inbox(INBOX)
+    return inbox.current_ticket(inbox.contact_by_phone(BOB).id)
+
+
+def test_a_long_paste_is_refused_whole_and_nothing_is_sent(page, live_server, agent, sandbox):
+    ticket = bob_ticket(sandbox)
+    login(page, live_server, agent)
+    page.goto(f"{live_server.url}/i/{INBOX}/tickets/{ticket.id}/")
+    text = ("All the details you asked for. " * 200)[:5000]
+    box = page.locator("#composer textarea[name=text]")
+    box.fill(text)
+    expect(page.locator("#composer [data-over]")).to_have_text(
+        "Limit exceeded by 3,400 characters: shorten it to send."
+    )
+    sandbox.clear_log()
+    page.get_by_role("button", name="Send now").click()
+    expect(page.locator("#composer-outcome")).to_contain_text("Not sent")
+    expect(page.locator("#composer")).to_contain_text("Shorten it by 3,400.")
+    assert len(page.locator("#composer textarea[name=text]").input_value()) == 5000
+    assert api_calls(sandbox, "POST", "/v1/messages") == []
+
+    # Writing again clears the refusal; scheduling makes Schedule the main button.
+    page.locator("#composer textarea[name=text]").fill("Short now.")
+    expect(page.locator("#composer-outcome")).to_have_count(0)
+    expect(page.locator("#composer [data-over]")).to_be_hidden()
+    page.get_by_text("Schedule for later").click()
+    expect(page.locator("#composer .composer-send")).not_to_have_class(
+        "btn btn-primary composer-submit composer-send"
+    )
+    expect(page.locator("#composer .composer-schedule-btn")).to_have_class(
+        "btn composer-submit composer-schedule-btn btn-primary"
+    )
+
+
+def test_a_bad_filter_shows_one_message_at_the_field(page, live_server, agent, sandbox):
+    login(page, live_server, agent)
+    page.goto(f"{live_server.url}/i/{INBOX}/scheduled/")
+    page.get_by_label("Contact phone").fill("abc")
+    page.get_by_label("Contact phone").press("Tab")
+    page.get_by_label("Sends from").fill("2026-05-10")
+    page.get_by_label("Sends until").fill("2026-05-01")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#id_to_number-errors")).to_contain_text("E.164")
+    expect(page.locator("#id_window_to-errors")).to_have_text("The end date is before the start date.")
+    expect(page.locator("#scheduled-results")).not_to_contain_text("E.164")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#flash .flash-error")).to_have_count(0)
+
+    # Fixed: the field's message goes away.
+    page.get_by_label("Sends until").fill("2026-05-20")
+    page.get_by_label("Contact phone").fill("")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#id_window_to-errors")).to_be_hidden()
+    expect(page.locator("#id_to_number-errors")).to_be_hidden()
