@@ -3,7 +3,7 @@ search, scheduled messages."""
 
 from django.urls import path
 
-from inbox.views import composer, home, queue, scheduled, search, ticket
+from inbox.views import closing, composer, home, queue, scheduled, search, ticket
 
 app_name = "inbox"
 urlpatterns = [
@@ -21,6 +21,9 @@ urlpatterns = [
     path("tickets/<str:ticket_id>/tags/", ticket.ticket_tag, name="ticket_tag"),
     path("tickets/<str:ticket_id>/events/", ticket.ticket_event, name="ticket_event"),
     path("tickets/<str:ticket_id>/presence/", ticket.ticket_presence, name="ticket_presence"),
+    path("tickets/<str:ticket_id>/close/", closing.ticket_close, name="ticket_close"),
+    path("tickets/<str:ticket_id>/undo-close/", closing.ticket_undo_close, name="ticket_undo_close"),
+    path("tickets/<str:ticket_id>/after-close/", closing.after_close_preference, name="after_close"),
     # the composer
     path("compose/", composer.compose, name="compose"),
     path("tickets/<str:ticket_id>/send/", composer.send, name="send"),

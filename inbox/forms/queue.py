@@ -158,6 +158,14 @@ def filter_form_from_querystring(text: str) -> QueueFilterForm:
     return QueueFilterForm(QueryDict(text or "", mutable=False))
 
 
+def origin_querystring(text: str) -> str:
+    """The queue a ticket was opened from (`?from=`), as its filters' query string: only the
+    queue's own fields, valid values only (an invalid one is dropped), no page cursor."""
+    form = filter_form_from_querystring(str(text or "")[:2000])
+    form.is_valid()
+    return form.querystring()
+
+
 class BulkForm(forms.Form):
     """Bulk action on selected tickets, or on every ticket matching the filter (capped)."""
 

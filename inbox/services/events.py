@@ -146,8 +146,8 @@ def events_attach_users(events: Iterable[Event], users: Iterable[InboxUser]) -> 
 # window of the event's time.
 ATTRIBUTION_WINDOW = timedelta(minutes=2)
 _ATTRIBUTED_ACTIONS = {
-    "status_change": ("ticket.status", "tickets.bulk_update"),
-    "owner_change": ("ticket.owner", "tickets.bulk_update"),
+    "status_change": ("ticket.status", "tickets.bulk_update", "ticket.undo_close"),
+    "owner_change": ("ticket.owner", "tickets.bulk_update", "ticket.undo_close"),
     "custom": ("ticket.event",),
 }
 _ACTOR_SUFFIX_RE = re.compile(r"\s*\([^()]*\)$")
@@ -157,11 +157,11 @@ def _audit_matches(event: Event, entry) -> bool:
     """Whether an audit entry records the same kind of change as the event."""
     params = entry.params if isinstance(entry.params, dict) else {}
     if isinstance(event, StatusChangeEvent):
-        if entry.action not in ("ticket.status", "tickets.bulk_update") or "status" not in params:
+        if entry.action not in _ATTRIBUTED_ACTIONS["status_change"] or "status" not in params:
             return False
         return params["status"] == event.status
     if isinstance(event, OwnerChangeEvent):
-        if entry.action not in ("ticket.owner", "tickets.bulk_update") or "user_id" not in params:
+        if entry.action not in _ATTRIBUTED_ACTIONS["owner_change"] or "user_id" not in params:
             return False
         wanted = str(params["user_id"])
         if wanted == "unassign":

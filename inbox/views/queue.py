@@ -5,6 +5,8 @@ Works as a plain page first; with htmx the queue region (`tickets.html#queue`) i
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -21,6 +23,7 @@ from avodash.domain import users as user_svc
 from avodash.domain.tickets import STATUSES
 from avodash.domain.users import InboxUser
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
+from inbox.closing import undo_toast
 from inbox.forms.queue import (
     OWNER_ME,
     OWNER_NONE,
@@ -121,6 +124,8 @@ def _queue_context(
         "filter_messages": [*form.notes.values(), *(e for errs in form.errors.values() for e in errs)],
         "quick_views": _quick_views(subdomain, form, me),
         "filter_qs": filter_qs,
+        # Ticket links carry the queue, for "← Tickets" and the next ticket after closing.
+        "from_suffix": "?" + urlencode({"from": filter_qs}) if filter_qs else "",
         "unaddressed_view": bool(d.get("unaddressed")),
         "page_n": n,
         "first_index": first,
@@ -140,6 +145,7 @@ def tickets(request: InboxRequest, subdomain: str) -> HttpResponse:
     form = QueueFilterForm(request.GET)
     ctx, status = _queue_context(request, form)
     ctx["bulk_result"] = request.session.pop("bulk_result", None)
+    ctx["undo"] = undo_toast(request)
     region = "queue" if request.htmx and request.htmx.target == "queue" else None
     response = render_region(request, TEMPLATE, region, ctx, status=status)
     if region and status == 200:

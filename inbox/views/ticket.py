@@ -24,8 +24,11 @@ from avodash.domain.contacts import Contact
 from avodash.domain.tickets import STATUSES, Ticket
 from avodash.domain.users import InboxUser
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
+from inbox.closing import queue_url, undo_toast
 from inbox.composer import composer_context
+from inbox.forms.queue import origin_querystring
 from inbox.forms.ticket import CustomEventForm, StreamQueryForm, TagForm, TicketUpdateForm
+from inbox.models import Preference, after_close_for
 from inbox.pages import VIEW, display_name, owner_label, perms, ticket_id_or_404
 from inbox.services import contacts as contact_svc
 from inbox.services import events as event_svc
@@ -145,6 +148,11 @@ def ticket(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpRespons
         "event_form": CustomEventForm(),
         "me": user_svc.user_for_email(data["users"], request.user.email),
         **composer_context(request, ticket=data["ticket"], contact=data["contact"]),
+        "origin": _origin(request),
+        "back_url": queue_url(subdomain, _origin(request)),
+        "undo": undo_toast(request),
+        "after_close": after_close_for(request.user),
+        "after_close_choices": Preference.AFTER_CLOSE,
     }
     return render_region(request, TEMPLATE, None, ctx)
 
@@ -204,9 +212,17 @@ def ticket_presence(request: InboxRequest, subdomain: str, ticket_id: str) -> Ht
 
 
 # --- the header controls -------------------------------------------------------------------------
+def _origin(request: InboxRequest) -> str:
+    """The queue the ticket was opened from (`from`, in the address or a form)."""
+    return origin_querystring(request.GET.get("from") or request.POST.get("from") or "")
+
+
 def _state_context(request: InboxRequest, ticket: Ticket, users: list[InboxUser], **extra) -> dict:
     ticket_svc.attach_people(tickets=[ticket], contacts={}, users=users)
     return {
+        "origin": _origin(request),
+        "after_close": after_close_for(request.user),
+        "after_close_choices": Preference.AFTER_CLOSE,
         "ticket": ticket,
         "users": users,
         "owner_choices": user_svc.owner_choices(client=request.avochato),

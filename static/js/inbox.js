@@ -96,7 +96,21 @@
     }
   });
 
+  // The Undo toast after closing: counts down, then goes (the server refuses a late Undo too).
+  function undoCountdown() {
+    var toast = $("#undo-toast");
+    if (!toast) { return; }
+    var left = parseInt(toast.getAttribute("data-undo-seconds"), 10) || 0;
+    var label = toast.querySelector("[data-undo-left]");
+    var timer = setInterval(function () {
+      left -= 1;
+      if (left <= 0) { clearInterval(timer); toast.remove(); return; }
+      if (label) { label.textContent = left; }
+    }, 1000);
+  }
+
   function init() {
+    undoCountdown();
     var box = streamBox();
     if (box && !location.search.match(/pages=/)) { box.scrollTop = box.scrollHeight; }
     var page = $("#select-page");

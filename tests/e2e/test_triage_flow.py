@@ -3,6 +3,8 @@ one message at the field for a bad filter, close with undo, the next ticket of t
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -69,3 +71,42 @@ def test_a_bad_filter_shows_one_message_at_the_field(page, live_server, agent, s
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("#id_window_to-errors")).to_be_hidden()
     expect(page.locator("#id_to_number-errors")).to_be_hidden()
+
+
+def test_close_with_undo_and_the_next_ticket_keeps_the_queue(page, live_server, agent, sandbox):
+    inbox = sandbox.state.inbox(INBOX)
+    login(page, live_server, agent)
+    page.goto(f"{live_server.url}/i/{INBOX}/tickets/?unaddressed=on&order=oldest_activity")
+    ids = page.locator("#queue tbody tr[data-ticket]").evaluate_all("rows => rows.map(r => r.dataset.ticket)")
+    first = inbox.tickets[ids[0]]
+    was = (first.status, first.user_id, first.unaddressed)
+    page.locator(f'tr[data-ticket="{first.id}"] a.contact-link').click()
+    expect(page.locator("#close-ticket")).to_be_visible()
+
+    # `e` closes; the next ticket of the unaddressed queue opens with an Undo toast.
+    page.locator("h1").click()
+    page.keyboard.press("e")
+    expect(page).to_have_url(
+        re.compile(rf"/tickets/{ids[1]}/\?from=unaddressed%3Don%26order%3Doldest_activity$")
+    )
+    assert first.status == "Closed"
+    toast = page.locator("#undo-toast")
+    expect(toast).to_be_visible()
+    expect(page.get_by_role("link", name="← Tickets")).to_have_attribute(
+        "href", f"/i/{INBOX}/tickets/?unaddressed=on&order=oldest_activity"
+    )
+
+    # Undo: back on the first ticket, as it was.
+    toast.get_by_role("button", name="Undo").click()
+    expect(page).to_have_url(re.compile(rf"/tickets/{first.id}/"))
+    expect(page.locator("#flash")).to_contain_text("Close undone")
+    assert (first.status, first.user_id, first.unaddressed) == was
+
+    # Closed by the button with "stay" chosen: the ticket stays, with Reopen.
+    page.locator("#after-close").select_option("stay")
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("button", name="Close ticket").click()
+    expect(page.locator("#reopen-ticket")).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"/tickets/{first.id}/"))
+    page.locator("#reopen-ticket").click()
+    expect(page.locator("#ticket-status")).to_have_text("Open")
