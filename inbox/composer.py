@@ -24,6 +24,7 @@ from avodash.avochato import AvochatoError
 from avodash.domain import scheduled as scheduled_svc
 from avodash.domain.contacts import Contact, contacts_get
 from inbox.forms.composer import ComposeForm, ReplyForm
+from inbox.forms.queue import origin_querystring
 from inbox.idempotency import new_key
 from inbox.services import messages as message_svc
 from inbox.services.delivery import Outcome, disabled_reason
@@ -122,6 +123,9 @@ def composer_for(
         "presets": form.presets,
         "tz_name": timezone.get_current_timezone_name(),
         "action_url": reverse("inbox:send", args=[sub, ticket_id]),
+        # Send and close: the queue the ticket was opened from, for the next ticket.
+        "can_close": request.user.has_perm("avodash.change_ticket_status"),
+        "origin": origin_querystring(request.GET.get("from") or request.POST.get("from") or ""),
         "stream_url": reverse("inbox:ticket", args=[sub, ticket_id]) + "#stream-scroll",
     }
 

@@ -16,12 +16,13 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from avodash.access import inbox_view
 from avodash.audit import client_ip
 from avodash.domain import phones
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
+from inbox.closing import close_and_move_on
 from inbox.composer import (
     compose_context,
     composer_for,
@@ -32,6 +33,7 @@ from inbox.composer import (
 )
 from inbox.forms.composer import REDRAFT, SCHEDULE, ComposeForm, MessageForm, ReplyForm
 from inbox.forms.ids import ID_RE
+from inbox.forms.queue import origin_querystring
 from inbox.idempotency import new_key, valid_key
 from inbox.pages import SEND, VIEW, ticket_id_or_404
 from inbox.services import sending
@@ -140,6 +142,27 @@ def _reply_without_js(request: InboxRequest, ticket_id: str, result: SubmitResul
     return redirect(ticket_url + "#composer")
 
 
+def _close_after_send(request: InboxRequest, ticket_id: str, result: SubmitResult) -> HttpResponse:
+    """Send and close: the message went; close the ticket and go on as closing does (the
+    next ticket, with Undo). Closing needs its own permission."""
+    flash.success(request, f"{result.outcome.title} {result.outcome.detail}".strip())
+    if not request.user.has_perm("avodash.change_ticket_status"):
+        flash.error(request, "Not closed: your role does not allow closing tickets.")
+        url = reverse("inbox:ticket", args=[request.inbox.subdomain, ticket_id])
+    else:
+        contact = result.contact
+        landing = close_and_move_on(
+            request,
+            ticket_id=ticket_id,
+            origin=origin_querystring(request.POST.get("from", "")),
+            name=contact.display_name if contact else "",
+        )
+        if landing.error:
+            flash.error(request, landing.error)
+        url = landing.url
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
 @require_POST
 @inbox_view(perm=SEND)
 def send(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
@@ -152,6 +175,8 @@ def send(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
         request, ReplyForm(request.POST), check_url=check_url, ticket_id=ticket_id, others=others
     )
     next_form = _next_reply_form(request, result)
+    if result.outcome.ok and not result.scheduled and request.POST.get("and_close"):
+        return _close_after_send(request, ticket_id, result)
     if not request.htmx:
         return _reply_without_js(request, ticket_id, result, next_form)
     contact, keep_open = result.contact, False

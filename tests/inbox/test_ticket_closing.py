@@ -153,3 +153,26 @@ def test_a_close_for_another_inbox_is_refused(client_agent, sandbox):
     r = post(client_agent, f"{ticket_url(ticket.id)}close/", {"from": ""}, inbox="acme-sales")
     assert r.status_code == 400 and ticket.status != "Closed"
     assert INBOX  # the URL's inbox
+
+
+def test_send_and_close_sends_closes_and_goes_to_the_next_ticket(client_agent, sandbox):
+    from tests.inbox.support import message_posts, outbound, reply, ticket_for
+
+    bob = ticket_for(sandbox, "+15551234567")
+    r = reply(client_agent, sandbox, text="All done, thanks!", and_close="1", **{"from": "status=any"})
+    assert len(message_posts(sandbox)) == 1
+    assert outbound(sandbox, bob.id)[-1].message == "All done, thanks!"
+    assert bob.status == "Closed"
+    target = urlsplit(r["HX-Redirect"])
+    assert target.path != ticket_url(bob.id) and parse_qs(target.query) == {"from": ["status=any"]}
+    page = text_of(client_agent.get(r["HX-Redirect"]))
+    assert "Sent to Bob McTest." in page and 'id="undo-toast"' in page
+
+
+def test_send_and_close_that_is_not_sent_closes_nothing(client_agent, sandbox):
+    from tests.inbox.support import reply, ticket_for
+
+    bob = ticket_for(sandbox, "+15551234567")
+    status = bob.status
+    r = reply(client_agent, sandbox, text="x" * 1700, and_close="1")
+    assert r.status_code == 422 and bob.status == status
