@@ -236,6 +236,31 @@ class BulkForm(forms.Form):
         return bool(self.cleaned_data.get("owner"))
 
 
+class AssignMeForm(forms.Form):
+    """Assign to me from the queue: the tickets (ticked, or the current row)."""
+
+    ids = forms.CharField(required=False, max_length=SELECT_ALL_CAP * 70)
+    ticket = forms.CharField(required=False, max_length=64)  # the current row (key m)
+    clean_ids = BulkForm.clean_ids
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("ids") and not data.get("ticket"):
+            raise forms.ValidationError("Select a ticket first (tick its box, or move to it with j and k).")
+        return data
+
+    def clean_ticket(self) -> str:
+        ticket = self.cleaned_data.get("ticket") or ""
+        if ticket and not ID_RE.match(ticket):
+            raise forms.ValidationError("That is not a ticket id.")
+        return ticket
+
+    @property
+    def ticket_ids(self) -> list[str]:
+        d = self.cleaned_data
+        return list(dict.fromkeys([*d.get("ids", []), *([d["ticket"]] if d.get("ticket") else [])]))
+
+
 class ActivityQueryForm(forms.Form):
     ids = forms.CharField(max_length=100 * 70)
 

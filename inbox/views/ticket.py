@@ -21,6 +21,7 @@ from avodash.domain import contacts as contact_read
 from avodash.domain import tickets as ticket_write
 from avodash.domain import users as user_svc
 from avodash.domain.contacts import Contact
+from avodash.domain.errors import ActionError
 from avodash.domain.tickets import STATUSES, Ticket
 from avodash.domain.users import InboxUser
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
@@ -30,6 +31,7 @@ from inbox.forms.queue import origin_querystring
 from inbox.forms.ticket import CustomEventForm, StreamQueryForm, TagForm, TicketUpdateForm
 from inbox.models import Preference, after_close_for
 from inbox.pages import VIEW, display_name, owner_label, perms, ticket_id_or_404
+from inbox.services import assigning
 from inbox.services import contacts as contact_svc
 from inbox.services import events as event_svc
 from inbox.services import presence as presence_svc
@@ -223,6 +225,7 @@ def _state_context(request: InboxRequest, ticket: Ticket, users: list[InboxUser]
         "origin": _origin(request),
         "after_close": after_close_for(request.user),
         "after_close_choices": Preference.AFTER_CLOSE,
+        "me": user_svc.user_for_email(users, request.user.email),
         "ticket": ticket,
         "users": users,
         "owner_choices": user_svc.owner_choices(client=request.avochato),
@@ -282,6 +285,32 @@ def ticket_update(request: InboxRequest, subdomain: str, ticket_id: str) -> Http
         return _state_response(request, ticket_id, users, ticket=outcome.ticket, note=note)
     error = f"Not changed: {outcome.message}."
     return _state_response(request, ticket_id, users, ticket=outcome.ticket, error=error)
+
+
+@require_POST
+@inbox_view(perm=VIEW)
+def ticket_assign_me(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
+    """Assign to me (key `m`): a lead takes any ticket, an agent one that nobody owns."""
+    ticket_id_or_404(ticket_id)
+    may_reassign = request.user.has_perm("avodash.assign_tickets")
+    if not may_reassign:
+        require_perm(request, "avodash.change_ticket_status")
+    client = request.avochato
+    users = user_svc.inbox_users(client=client)
+    try:
+        me = assigning.taker_for(users=users, email=request.user.email)
+        with audited(request, action="ticket.owner", target=ticket_id, params={"user_id": me.id}) as audit:
+            result = assigning.tickets_take(
+                client=client, ticket_ids=[ticket_id], me=me, users=users, may_reassign=may_reassign
+            )
+            if result.failed:
+                audit.fail(result.failed[0].message)
+    except (ActionError, AvochatoError) as err:
+        return _state_response(request, ticket_id, users, error=f"Not assigned: {err.message}")
+    if result.failed:
+        return _state_response(request, ticket_id, users, error=f"Not assigned: {result.failed[0].message}.")
+    ticket = result.updated[0].ticket if result.updated else None
+    return _state_response(request, ticket_id, users, ticket=ticket, note="Assigned to you.")
 
 
 def _change_text(change: ticket_write.TicketChange, users: list[InboxUser]) -> str:

@@ -148,6 +148,19 @@
         if (search) { ev.preventDefault(); search.focus(); search.select(); }
         return;
       }
+      if (key === "m") {
+        // Assign to me: the ticked tickets, else the current row.
+        var tickedForMe = boxes().filter(function (b) { return b.checked; });
+        var bulkMe = $("#bulk-assign-me");
+        if (tickedForMe.length && bulkMe) { ev.preventDefault(); bulkMe.click(); return; }
+        var meForm = $("#assign-me-form");
+        if (meForm && current >= 0 && list[current]) {
+          ev.preventDefault();
+          meForm.querySelector('[name="ticket"]').value = list[current].getAttribute("data-ticket");
+          if (meForm.requestSubmit) { meForm.requestSubmit(); } else { meForm.submit(); }
+        }
+        return;
+      }
       if (key === "e" || key === "a") {
         var form = $("#bulk");
         if (!form) { return; }
@@ -174,6 +187,9 @@
     if (key === "e") {
       var close = $("#close-ticket");
       if (close) { ev.preventDefault(); close.click(); }
+    } else if (key === "m") {
+      var mine = $("#assign-me");
+      if (mine) { ev.preventDefault(); mine.click(); }
     } else if (key === "a") {
       var sel = $("#owner-select");
       if (sel) { ev.preventDefault(); sel.focus(); }

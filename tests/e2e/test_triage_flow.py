@@ -110,3 +110,25 @@ def test_close_with_undo_and_the_next_ticket_keeps_the_queue(page, live_server, 
     expect(page).to_have_url(re.compile(rf"/tickets/{first.id}/"))
     page.locator("#reopen-ticket").click()
     expect(page.locator("#ticket-status")).to_have_text("Open")
+
+
+def test_assign_to_me_with_m_in_the_queue_and_on_the_ticket(page, live_server, agent, sandbox):
+    inbox = sandbox.state.inbox(INBOX)
+    agent.email = "omar.haddad@acme.example"
+    agent.save()
+    omar = sandbox.state.user_by_email(agent.email).id
+    login(page, live_server, agent)
+    page.goto(f"{live_server.url}/i/{INBOX}/tickets/?owner=none")
+    ids = page.locator("#queue tbody tr[data-ticket]").evaluate_all("rows => rows.map(r => r.dataset.ticket)")
+    page.locator("h1").click()
+    page.keyboard.press("j")
+    page.keyboard.press("m")
+    expect(page.locator("#bulk-result")).to_contain_text("Updated 1 of 1.")
+    assert inbox.tickets[ids[0]].user_id == omar
+
+    page.goto(f"{live_server.url}/i/{INBOX}/tickets/{ids[1]}/")
+    page.locator("h1").click()
+    page.keyboard.press("m")
+    expect(page.locator("#ticket-state")).to_contain_text("Assigned to you.")
+    expect(page.locator("#ticket-state .owner-fact")).to_contain_text("Omar Haddad")
+    assert inbox.tickets[ids[1]].user_id == omar
