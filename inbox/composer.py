@@ -29,7 +29,6 @@ from inbox.idempotency import new_key
 from inbox.services import messages as message_svc
 from inbox.services.delivery import Outcome, disabled_reason
 from inbox.services.messages import SendAs, sms_segments
-from inbox.services.presence import presence_others
 from inbox.services.scheduled import cancellable_ids
 
 log = logging.getLogger(__name__)
@@ -98,7 +97,6 @@ def composer_for(
     form: ReplyForm | None = None,
     outcome: Outcome | None = None,
     send_as: SendAs | None = None,
-    others: list[str] | None = None,
     keep_open: bool = False,
 ) -> dict[str, Any]:
     """The `composer` context of `_composer.html`. `keep_open`: the contact is unknown right
@@ -114,7 +112,6 @@ def composer_for(
         "outcome": outcome,
         "send_as": send_as if send_as is not None else _send_as(request),
         "user_email": request.user.email,
-        "others": others or [],
         "from_number": getattr(request.inbox, "phone", None),
         "inbox_name": request.inbox.name,
         "can_send": can_send,
@@ -182,11 +179,8 @@ def composer_context(request, *, ticket, contact) -> dict:
     if isinstance(saved, dict) and isinstance(saved.get("data"), dict):
         form = ReplyForm(data=saved["data"])
         outcome = Outcome.from_dict(saved.get("outcome") or {})
-    others = presence_others(subdomain=request.inbox.subdomain, ticket_id=ticket_id, user_id=request.user.pk)
     return {
-        "composer": composer_for(
-            request, ticket_id=ticket_id, contact=contact, form=form, outcome=outcome, others=others
-        ),
+        "composer": composer_for(request, ticket_id=ticket_id, contact=contact, form=form, outcome=outcome),
         "ticket_scheduled": ticket_scheduled_for(request, ticket_id=ticket_id, contact=contact),
     }
 
@@ -213,7 +207,6 @@ def compose_context(
         "inbox_name": request.inbox.name,
         "can_send": True,
         "disabled": "",
-        "others": [],
         **_count(text),
         "presets": form.presets,
         "tz_name": timezone.get_current_timezone_name(),

@@ -76,7 +76,6 @@ class MessageForm(forms.Form):
         input_formats=[DATETIME_INPUT, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT),
     )
-    confirm_others = forms.BooleanField(required=False, label="Send anyway")
 
     def __init__(self, *args, tz: tzinfo | None = None, now: datetime | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -272,20 +272,23 @@ def ticket_events(
     return EventPage(events=events, page=page, has_older=more)
 
 
-def ticket_events_since(*, client: AvochatoClient, ticket_id: str, after: float) -> list[Event]:
-    """Events newer than `after` (epoch seconds of the newest event shown), oldest first.
+def ticket_poll(*, client: AvochatoClient, ticket_id: str, after: float) -> tuple[list[Event], list[Event]]:
+    """(events newer than `after`, oldest first; every event read, page 1 first). The events
+    read include the newest ones already shown, with their delivery state as it is now.
 
     `GET /v1/tickets/:id/events` from page 1 back until it reaches events already shown.
     """
     found: list[Event] = []
+    read: list[Event] = []
     for page in range(1, MAX_POLL_PAGES + 1):
         events, more = _events_page(client, ticket_id, page)
+        read.extend(events)
         newer = [e for e in events if _ts(e) > after]
         found.extend(newer)
         if len(newer) < len(events) or not more:
             break
     found.sort(key=_ts)
-    return found
+    return found, read
 
 
 @dataclass(kw_only=True)

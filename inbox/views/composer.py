@@ -38,7 +38,6 @@ from inbox.idempotency import new_key, valid_key
 from inbox.pages import SEND, VIEW, ticket_id_or_404
 from inbox.services import sending
 from inbox.services.delivery import Outcome
-from inbox.services.presence import presence_others
 from inbox.services.recipients import ticket_contact_quietly
 from inbox.services.sending import Attempt, SubmitResult
 
@@ -63,7 +62,7 @@ def _attempt(request: InboxRequest, form: MessageForm, ticket_id: str | None) ->
 
 
 def _submit(
-    request: InboxRequest, form: MessageForm, *, check_url: str, ticket_id: str | None = None, others=None
+    request: InboxRequest, form: MessageForm, *, check_url: str, ticket_id: str | None = None
 ) -> SubmitResult:
     """Replay a known key, check the form, then hand the draft to the sending service."""
     key = request.POST.get("idempotency_key", "")
@@ -82,8 +81,6 @@ def _submit(
         detail = " ".join(form.errors.get("idempotency_key", []))
         outcome = Outcome(kind="invalid", title=invalid_title(form), detail=detail)
         return SubmitResult(outcome=outcome, keep_key=valid_key(key))
-    if others and form.cleaned_data.get("confirm_others"):
-        others = None
     scheduling = form.cleaned_data.get("action") == SCHEDULE
     return sending.message_submit(
         client=request.avochato,
@@ -94,7 +91,6 @@ def _submit(
         scheduled_for=form.cleaned_data["scheduled_for"] if scheduling else None,
         ticket_id=ticket_id,
         shown_contact_id=form.cleaned_data.get("contact_id") or "",
-        others=others,
         check_url=check_url,
         ip=client_ip(request),
     )
@@ -170,10 +166,9 @@ def send(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
     ticket page (PRG, with the draft kept in the session on failure)."""
     ticket_id_or_404(ticket_id)
     check_url = reverse("inbox:ticket", args=[subdomain, ticket_id]) + "#stream-scroll"
-    others = presence_others(subdomain=subdomain, ticket_id=ticket_id, user_id=request.user.pk)
-    result = _submit(
-        request, ReplyForm(request.POST), check_url=check_url, ticket_id=ticket_id, others=others
-    )
+    # Someone else having the ticket open is shown in the page's header (one notice, never
+    # a question): it does not hold the reply back.
+    result = _submit(request, ReplyForm(request.POST), check_url=check_url, ticket_id=ticket_id)
     next_form = _next_reply_form(request, result)
     if result.outcome.ok and not result.scheduled and request.POST.get("and_close"):
         return _close_after_send(request, ticket_id, result)
@@ -194,7 +189,6 @@ def send(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
         form=next_form,
         outcome=result.outcome,
         send_as=result.send_as,
-        others=others,
     )
     response = render_fragment(
         request, "inbox/_composer.html", "composer", {"composer": composer}, status=_status(result)

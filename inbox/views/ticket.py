@@ -118,6 +118,15 @@ def _stream_marks(events) -> dict:
     return {"newest_ts": max(times) if times else 0, "oldest_ts": min(times) if times else None}
 
 
+def _ts(event) -> float:
+    return event.at.timestamp() if event.at else 0.0
+
+
+def state_digest(ticket: Ticket) -> str:
+    """The header's facts in one word, carried by the poll: a change means refresh the header."""
+    return f"{ticket.status}.{ticket.owner_id or '-'}.{int(ticket.unaddressed)}"
+
+
 def _bare(ticket_id: str) -> Ticket:
     """The ticket as the regions that only need its id know it (no API call)."""
     return Ticket(id=ticket_id, contact_id=None, status="")
@@ -151,6 +160,7 @@ def ticket(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpRespons
         "me": user_svc.user_for_email(data["users"], request.user.email),
         **composer_context(request, ticket=data["ticket"], contact=data["contact"]),
         "origin": _origin(request),
+        "state": state_digest(data["ticket"]),
         "back_url": queue_url(subdomain, _origin(request)),
         "undo": undo_toast(request),
         "after_close": after_close_for(request.user),
@@ -190,13 +200,34 @@ def ticket_stream(request: InboxRequest, subdomain: str, ticket_id: str) -> Http
             oldest_ts=marks["oldest_ts"] or d.get("before"),
         )
         return render_fragment(request, TEMPLATE, "older", ctx)
-    after = d.get("after") or 0.0
-    events = event_svc.ticket_events_since(client=client, ticket_id=ticket_id, after=after)
-    _attach_people(request, ticket_id, events, users)
-    ctx.update(new_events=events, newest_ts=max(_stream_marks(events)["newest_ts"], after))
+    return _poll(request, ticket_id, ctx, after=d.get("after") or 0.0, shown_state=d.get("state") or "")
+
+
+def _poll(
+    request: InboxRequest, ticket_id: str, ctx: dict, *, after: float, shown_state: str
+) -> HttpResponse:
+    """New events, the delivery states of messages shown as not final (`pending`, swapped out
+    of band), and the header refreshed when the ticket changed elsewhere (another tab, a
+    colleague): one round of two calls in parallel."""
+    client = request.avochato
+    (events, read), ticket = parallel(
+        [
+            lambda: event_svc.ticket_poll(client=client, ticket_id=ticket_id, after=after),
+            lambda: ticket_svc.ticket_get(client=client, ticket_id=ticket_id),
+        ]
+    )
+    pending = set(request.GET.get("pending", "").split(",")[:50]) - {""}
+    updated = [e for e in read if e.id in pending and e.kind == "message_out" and _ts(e) <= after]
+    _attach_people(request, ticket_id, [*events, *updated], user_svc.inbox_users(client=client))
+    ctx.update(
+        ticket=ticket,
+        state=state_digest(ticket),
+        new_events=events,
+        updated_events=updated,
+        newest_ts=max(_stream_marks(events)["newest_ts"], after),
+    )
     response = render_fragment(request, TEMPLATE, "poll", ctx)
-    if any(e.kind in ("status_change", "owner_change", "message_in", "message_out") for e in events):
-        # The header (status, owner, addressed) may have changed with them.
+    if shown_state and shown_state != state_digest(ticket):
         trigger_client_event(response, "ticketChanged")
     return response
 

@@ -1,5 +1,5 @@
-// avodash messaging: live character count, schedule quick picks, "someone else is viewing"
-// confirmation, phone fix-ups, scheduled-list selection. Every form works without this file.
+// avodash messaging: live character count, schedule quick picks, phone fix-ups,
+// scheduled-list selection. Every form works without this file.
 (function () {
   "use strict";
   if (window.avodashComposer) { return; }
@@ -131,22 +131,6 @@
     }
   });
 
-  // Someone else has the ticket open: ask before sending over them. (Without JS the server
-  // asks instead: the composer comes back with a "Send anyway" box to tick.)
-  document.addEventListener("submit", function (ev) {
-    var form = ev.target;
-    if (!form.matches || !form.matches(".composer-form[data-others]")) { return; }
-    var action = ev.submitter && ev.submitter.value;
-    if (action === "redraft") { return; }
-    var box = form.querySelector("[data-confirm-others]");
-    if (!box || box.checked) { return; }
-    var verb = action === "schedule" ? "Schedule" : "Send";
-    if (window.confirm(form.getAttribute("data-others") + " this ticket open too and may be replying.\n\n" + verb + " anyway?")) {
-      box.checked = true;
-    } else {
-      ev.preventDefault(); ev.stopImmediatePropagation();
-    }
-  }, true);
 
   document.addEventListener("htmx:afterSwap", function (ev) {
     var t = ev.detail.target;

@@ -96,6 +96,15 @@
     }
   });
 
+  // Messages shown with a delivery state that may still change (queued, sent...): the
+  // polling asks for their state now (static/js is the only place that knows what is shown).
+  var FINAL = ["delivered", "failed", "undelivered", "received", "read"];
+  window.avodashPending = function () {
+    return $all("#timeline li[data-dstatus]").filter(function (li) {
+      return FINAL.indexOf(li.getAttribute("data-dstatus")) === -1;
+    }).slice(-50).map(function (li) { return li.id.replace(/^ev-/, ""); }).join(",");
+  };
+
   // The Undo toast after closing: counts down, then goes (the server refuses a late Undo too).
   function undoCountdown() {
     var toast = $("#undo-toast");

@@ -132,3 +132,19 @@ def test_assign_to_me_with_m_in_the_queue_and_on_the_ticket(page, live_server, a
     expect(page.locator("#ticket-state")).to_contain_text("Assigned to you.")
     expect(page.locator("#ticket-state .owner-fact")).to_contain_text("Omar Haddad")
     assert inbox.tickets[ids[1]].user_id == omar
+
+
+def test_two_tabs_converge_within_one_polling_interval(page, live_server, agent, sandbox):
+    ticket = bob_ticket(sandbox)
+    ticket.unaddressed = True
+    login(page, live_server, agent)
+    url = f"{live_server.url}/i/{INBOX}/tickets/{ticket.id}/"
+    page.goto(url)
+    other = page.context.new_page()
+    other.goto(url)
+    expect(other.locator("#ticket-state .dot")).to_have_text("Unaddressed")
+
+    page.get_by_role("button", name="Mark addressed").click()
+    expect(page.locator("#ticket-state")).to_contain_text("Marked addressed.")
+    # The other tab follows at its next poll (every 5 s), with no reload.
+    expect(other.locator("#ticket-state .badge-ok")).to_have_text("Addressed", timeout=7000)
