@@ -26,6 +26,7 @@ from avodash.domain.contacts import Contact, contacts_get
 from inbox.forms.composer import ComposeForm, ReplyForm
 from inbox.forms.queue import origin_querystring
 from inbox.idempotency import new_key
+from inbox.replies import FilledReply, replies_filled
 from inbox.services import messages as message_svc
 from inbox.services.delivery import Outcome, disabled_reason
 from inbox.services.messages import SendAs, sms_segments
@@ -103,7 +104,7 @@ def composer_for(
     now (a failed lookup) but a draft is being shown: do not switch the composer off."""
     sub = request.inbox.subdomain
     form = form or fresh_reply_form(contact)
-    text = (form["text"].value() or "") if form.is_bound else ""
+    text = form["text"].value() or ""
     can_send = request.user.has_perm("avodash.send_messages")
     return {
         "form": form,
@@ -119,12 +120,36 @@ def composer_for(
         **_count(text),
         "presets": form.presets,
         "tz_name": timezone.get_current_timezone_name(),
+        "replies": _replies(request, contact),
+        "manage_replies": request.user.has_perm("avodash.manage_saved_replies"),
+        "replies_url": reverse("inbox:replies", args=[sub]),
         "action_url": reverse("inbox:send", args=[sub, ticket_id]),
         # Send and close: the queue the ticket was opened from, for the next ticket.
         "can_close": request.user.has_perm("avodash.change_ticket_status"),
         "origin": origin_querystring(request.GET.get("from") or request.POST.get("from") or ""),
         "stream_url": reverse("inbox:ticket", args=[sub, ticket_id]) + "#stream-scroll",
     }
+
+
+def _replies(request: HttpRequest, contact: Contact | None) -> list[FilledReply]:
+    """The inbox's saved replies, filled in for this contact and this person."""
+    return replies_filled(
+        inbox=request.inbox.subdomain,
+        contact_first_name=contact.first_name if contact else "",
+        agent_first_name=request.user.first_name or request.user.get_username(),
+        inbox_name=request.inbox.name,
+    )
+
+
+def _reply_form_with(request: HttpRequest, contact: Contact | None) -> ReplyForm | None:
+    """Without JavaScript the picker is a link (`?reply=<name>`): a fresh composer holding it."""
+    name = request.GET.get("reply", "")
+    chosen = next((r for r in _replies(request, contact) if r.name == name), None) if name else None
+    if chosen is None:
+        return None
+    form = fresh_reply_form(contact)
+    form.initial["text"] = chosen.text
+    return form
 
 
 def ticket_scheduled_for(
@@ -179,6 +204,8 @@ def composer_context(request, *, ticket, contact) -> dict:
     if isinstance(saved, dict) and isinstance(saved.get("data"), dict):
         form = ReplyForm(data=saved["data"])
         outcome = Outcome.from_dict(saved.get("outcome") or {})
+    else:
+        form = _reply_form_with(request, contact)
     return {
         "composer": composer_for(request, ticket_id=ticket_id, contact=contact, form=form, outcome=outcome),
         "ticket_scheduled": ticket_scheduled_for(request, ticket_id=ticket_id, contact=contact),

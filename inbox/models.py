@@ -1,4 +1,5 @@
-"""What the inbox app remembers on the dashboard's side: each person's triage preferences."""
+"""What the inbox app remembers on the dashboard's side: each person's triage preferences and each
+inbox's saved replies."""
 
 from __future__ import annotations
 
@@ -29,3 +30,23 @@ def after_close_for(user) -> str:
 
 def after_close_set(user, value: str) -> None:
     Preference.objects.update_or_create(user=user, defaults={"after_close": value})
+
+
+class SavedReply(models.Model):
+    """A reply text kept for an inbox, inserted in the composer by name (`/name`) or from the
+    picker. Placeholders (inbox.replies.PLACEHOLDERS) are filled in when inserted."""
+
+    inbox = models.CharField(max_length=100, db_index=True)  # the inbox's subdomain
+    name = models.SlugField(max_length=40)
+    text = models.TextField(max_length=1600)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["inbox", "name"], name="saved_reply_name_per_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.inbox}: /{self.name}"

@@ -3,7 +3,7 @@ search, scheduled messages."""
 
 from django.urls import path
 
-from inbox.views import closing, composer, home, queue, scheduled, search, ticket
+from inbox.views import closing, composer, home, queue, replies, scheduled, search, ticket
 
 app_name = "inbox"
 urlpatterns = [
@@ -34,4 +34,8 @@ urlpatterns = [
     path("messages/", search.messages, name="messages"),
     path("scheduled/", scheduled.scheduled, name="scheduled"),
     path("scheduled/cancel/", scheduled.scheduled_cancel, name="scheduled_cancel"),
+    # saved replies
+    path("replies/", replies.replies, name="replies"),
+    path("replies/<int:reply_id>/", replies.reply_edit, name="reply_edit"),
+    path("replies/<int:reply_id>/remove/", replies.reply_remove, name="reply_remove"),
 ]

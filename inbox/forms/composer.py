@@ -13,6 +13,7 @@ from django.utils import timezone
 from avodash.domain import phones
 from inbox.forms.ids import id_validator
 from inbox.idempotency import valid_key
+from inbox.replies import placeholders_left
 from inbox.services.contacts import clean_tag
 from inbox.services.messages import MAX_LENGTH, Draft, schedule_presets, schedule_window
 
@@ -109,6 +110,11 @@ class MessageForm(forms.Form):
             raise forms.ValidationError(
                 f"The message is {len(text):,} characters; the limit is {MAX_LENGTH:,}. "
                 f"Shorten it by {len(text) - MAX_LENGTH:,}."
+            )
+        if left := placeholders_left(text):
+            raise forms.ValidationError(
+                f"The message still has {', '.join(left)}: replace it with the words to send "
+                "(saved replies fill placeholders in when inserted)."
             )
         return text
 

@@ -73,7 +73,7 @@
 
   document.addEventListener("input", function (ev) {
     var t = ev.target;
-    if (t.matches && t.matches("[data-composer-text]")) { updateCount(t); clearRefusal(t); }
+    if (t.matches && t.matches("[data-composer-text]")) { updateCount(t); clearRefusal(t); filterPicks(t); }
     if (t.matches && t.matches('[data-composer] input[name="scheduled_at"]')) {
       var custom = t.closest("form").querySelector('input[name="when"][value="custom"]');
       if (custom) { custom.checked = true; }
@@ -105,8 +105,60 @@
     if (label) { label.textContent = n ? n + " selected" : "Select messages to cancel several at once"; }
   }
 
+  // Saved replies: a click on one, or "/name" then Tab, puts its (filled-in) text in the box.
+  function insertText(area, text, from, to) {
+    var start = from === undefined ? area.selectionStart : from;
+    var end = to === undefined ? area.selectionEnd : to;
+    area.value = area.value.slice(0, start) + text + area.value.slice(end);
+    area.selectionStart = area.selectionEnd = start + text.length;
+    area.focus();
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  function slashWord(area) {
+    var m = area.value.slice(0, area.selectionStart).match(/(^|\s)\/([a-z0-9-]*)$/);
+    return m ? { name: m[2], at: area.selectionStart - m[2].length - 1 } : null;
+  }
+  function picks(area) {
+    var box = area.closest("form").querySelector("[data-saved-replies]");
+    return box ? Array.prototype.slice.call(box.querySelectorAll("[data-reply-name]")) : [];
+  }
+  function filterPicks(area) {
+    var box = area.closest("form").querySelector("[data-saved-replies]");
+    if (!box) { return; }
+    var w = slashWord(area);
+    picks(area).forEach(function (p) {
+      p.closest("li").hidden = !!w && p.getAttribute("data-reply-name").indexOf(w.name) !== 0;
+    });
+    if (w && w.name) { box.open = true; }
+  }
+  document.addEventListener("click", function (ev) {
+    var pick = ev.target.closest && ev.target.closest("[data-reply-text]");
+    if (!pick) { return; }
+    var area = pick.closest("form").querySelector("[data-composer-text]");
+    if (!area) { return; }
+    ev.preventDefault();
+    var w = slashWord(area);
+    if (w) { insertText(area, pick.getAttribute("data-reply-text"), w.at, area.selectionStart); }
+    else { insertText(area, pick.getAttribute("data-reply-text")); }
+    filterPicks(area);
+  });
+
   document.addEventListener("keydown", function (ev) {
     var t = ev.target;
+    if (ev.key === "Tab" && !ev.shiftKey && t.matches && t.matches("[data-composer-text]")) {
+      var w = slashWord(t);
+      if (w && w.name) {
+        var list = picks(t).filter(function (p) { return p.getAttribute("data-reply-name").indexOf(w.name) === 0; });
+        var exact = list.filter(function (p) { return p.getAttribute("data-reply-name") === w.name; })[0];
+        var chosen = exact || (list.length === 1 ? list[0] : null);
+        if (chosen) {
+          ev.preventDefault();
+          insertText(t, chosen.getAttribute("data-reply-text"), w.at, t.selectionStart);
+          filterPicks(t);
+          return;
+        }
+      }
+    }
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && t.matches && t.matches("[data-composer-text]")) {
       ev.preventDefault();
       var send = t.closest("form").querySelector(".composer-send");

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import login
 from tests.helpers import api_calls
+from tests.inbox.support import outbound
 
 pytestmark = pytest.mark.django_db(transaction=True)
 INBOX = "acme-support"
@@ -148,3 +149,26 @@ def test_two_tabs_converge_within_one_polling_interval(page, live_server, agent,
     expect(page.locator("#ticket-state")).to_contain_text("Marked addressed.")
     # The other tab follows at its next poll (every 5 s), with no reload.
     expect(other.locator("#ticket-state .badge-ok")).to_have_text("Addressed", timeout=7000)
+
+
+def test_a_saved_reply_goes_in_with_its_placeholders_filled(page, live_server, lead, sandbox):
+    ticket = bob_ticket(sandbox)
+    login(page, live_server, lead)
+    page.goto(f"{live_server.url}/i/{INBOX}/replies/")
+    page.get_by_label("Name").fill("thanks")
+    page.get_by_role("textbox", name="Reply").fill(
+        "Hi {contact.first_name}, this is {agent.first_name} at {inbox.name}."
+    )
+    page.get_by_role("button", name="Add reply").click()
+    expect(page.locator(".reply-list")).to_contain_text("/thanks")
+
+    page.goto(f"{live_server.url}/i/{INBOX}/tickets/{ticket.id}/")
+    box = page.locator("#composer textarea[name=text]")
+    box.fill("Quick note. /tha")
+    box.press("Tab")
+    filled = "Quick note. Hi Bob, this is Lead at Acme Support."
+    expect(box).to_have_value(filled)
+    expect(page.locator("#composer [data-chars]")).to_have_text(str(len(filled)))
+    page.get_by_role("button", name="Send now").click()
+    expect(page.locator("#composer-outcome")).to_contain_text("Sent")
+    assert outbound(sandbox, ticket.id)[-1].message == filled
