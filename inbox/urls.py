@@ -34,6 +34,7 @@ urlpatterns = [
     path("messages/", search.messages, name="messages"),
     path("scheduled/", scheduled.scheduled, name="scheduled"),
     path("scheduled/cancel/", scheduled.scheduled_cancel, name="scheduled_cancel"),
+    path("scheduled/<str:message_id>/change/", scheduled.scheduled_change, name="scheduled_change"),
     # saved replies
     path("replies/", replies.replies, name="replies"),
     path("replies/<int:reply_id>/", replies.reply_edit, name="reply_edit"),

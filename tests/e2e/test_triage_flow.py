@@ -172,3 +172,28 @@ def test_a_saved_reply_goes_in_with_its_placeholders_filled(page, live_server, l
     page.get_by_role("button", name="Send now").click()
     expect(page.locator("#composer-outcome")).to_contain_text("Sent")
     assert outbound(sandbox, ticket.id)[-1].message == filled
+
+
+def test_reschedule_a_pending_message(page, live_server, lead, sandbox):
+    inbox = sandbox.state.inbox(INBOX)
+    login(page, live_server, lead)
+    page.goto(f"{live_server.url}/i/{INBOX}/scheduled/")
+    page.locator("a", has_text="Change…").first.click()
+    expect(page.get_by_role("heading", name="Change a scheduled message")).to_be_visible()
+    page.get_by_label("Message").fill("See you Thursday at 10.")
+    page.get_by_label("Goes out at").fill("2099-01-01T10:30")
+    page.get_by_role("button", name="Save the change").click()
+    expect(page.locator("#id_scheduled_at").locator("..")).to_contain_text("up to a year ahead")
+    expect(page.get_by_label("Message")).to_have_value("See you Thursday at 10.")
+    page.get_by_label("Goes out at").fill(_in_days(3))
+    page.get_by_role("button", name="Save the change").click()
+    expect(page.locator("#flash")).to_contain_text("Changed: it now goes out")
+    expect(page.locator("#scheduled-results")).to_contain_text("See you Thursday at 10.")
+    live = [p for p in inbox.pending.values() if not p.aborted and not p.sent_element_id]
+    assert sum(p.message == "See you Thursday at 10." for p in live) == 1
+
+
+def _in_days(days: int) -> str:
+    from datetime import datetime, timedelta
+
+    return (datetime.now() + timedelta(days=days)).strftime("%Y-%m-%dT10:30")
