@@ -11,7 +11,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from avodash.audit import action_label
+from avodash.audit_words import describe
 from avodash.domain.inboxes import granted_subdomains, inboxes_for_quietly
+from avodash.domain.tickets import unaddressed_counts
 from avodash.exports import csv_response
 from avodash.forms import AuditFilterForm
 from avodash.models import AuditEntry
@@ -19,14 +22,17 @@ from avodash.models import AuditEntry
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """`/` goes to the last inbox used, or the first granted one."""
+    """`/` goes to the last inbox used (this session), else the granted inbox with the most
+    unaddressed tickets (one call per inbox, in parallel, cached briefly), else the first."""
     inboxes, error = inboxes_for_quietly(request.user)
     subs = [i.subdomain for i in inboxes]
     last = request.session.get("last_inbox")
     if last in subs:
         return redirect("inbox:home", subdomain=last)
     if subs:
-        return redirect("inbox:home", subdomain=subs[0])
+        counts = unaddressed_counts(subs) if len(subs) > 1 else {}
+        busiest = max(subs, key=lambda s: (counts.get(s) or 0, -subs.index(s)))
+        return redirect("inbox:home", subdomain=busiest)
     return render(request, "avodash/no_inbox.html", {"error": error})
 
 
@@ -58,6 +64,7 @@ def audit(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return audit_csv(entries)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    lines = describe(list(page.object_list), label_of=action_label)
     actions = sorted(set(audit_scope(request.user).values_list("action", flat=True).distinct()))
     inboxes, _ = inboxes_for_quietly(request.user)
     return render(
@@ -66,6 +73,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "rows": [(e, lines[e.pk]) for e in page.object_list],
             "actions": actions,
             "inbox_names": {i.subdomain: i.name for i in inboxes},
         },

@@ -25,6 +25,7 @@ from avodash.domain.directory.rows import (
     member,
     memberships,
     memberships_of,
+    names,
     store,
 )
 from avodash.domain.directory.sync import (
@@ -57,6 +58,7 @@ __all__ = [
     "members",
     "memberships",
     "memberships_of",
+    "names",
     "refresh_now",
     "store",
     "sync_inbox",

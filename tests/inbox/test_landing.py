@@ -1,0 +1,47 @@
+"""Landing on `/`: the last inbox used, else the granted inbox with the most unaddressed
+tickets; the switcher shows each inbox's unaddressed count (one call per inbox, cached)."""
+
+from __future__ import annotations
+
+from avodash.domain.tickets import unaddressed_counts
+from tests.helpers import api_calls
+from tests.inbox.support import box
+
+
+def unaddressed(sandbox, sub: str) -> int:
+    return sum(1 for t in box(sandbox, sub).tickets.values() if t.unaddressed and t.status != "Closed")
+
+
+def test_it_lands_on_the_inbox_with_the_most_unaddressed_tickets(client_agent, sandbox):
+    for t in box(sandbox, "acme-support").tickets.values():
+        t.unaddressed = False
+    counts = {s: unaddressed(sandbox, s) for s in ("acme-sales", "globex-help")}
+    busiest = max(counts, key=counts.get)
+    r = client_agent.get("/")
+    assert r["Location"] == f"/i/{busiest}/"
+
+
+def test_it_lands_on_the_last_inbox_used(client_agent, sandbox):
+    client_agent.get("/i/acme-sales/tickets/")
+    assert client_agent.get("/")["Location"] == "/i/acme-sales/"
+
+
+def test_the_switcher_shows_unaddressed_counts_cheaply(client_agent, sandbox):
+    sandbox.clear_log()
+    page = client_agent.get("/i/acme-support/tickets/").content.decode()
+    n = unaddressed(sandbox, "acme-sales")
+    assert f'<span class="switch-count" title="Unaddressed tickets">{n} unaddressed</span>' in page
+    count_calls = [
+        c
+        for c in api_calls(sandbox, "GET", "/v1/tickets")
+        if c["params"].get("unaddressed") == "on" and str(c["params"].get("limit")) == "1"
+    ]
+    assert len(count_calls) == 3  # one per inbox
+    sandbox.clear_log()
+    client_agent.get("/i/acme-support/scheduled/")
+    assert [c for c in api_calls(sandbox, "GET", "/v1/tickets") if c["params"].get("limit") in (1, "1")] == []
+
+
+def test_a_failing_inbox_is_just_not_counted(sandbox, db):
+    sandbox.faults.add("/v1/tickets", status=500)
+    assert unaddressed_counts(["acme-support"]) == {"acme-support": None}
