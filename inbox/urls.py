@@ -9,6 +9,7 @@ app_name = "inbox"
 urlpatterns = [
     path("", home.inbox_home, name="home"),
     path("charts/", home.inbox_charts, name="home_charts"),
+    path("load/", home.inbox_load, name="home_load"),
     # the queue
     path("tickets/", queue.tickets, name="tickets"),
     path("tickets/activity/", queue.tickets_activity, name="tickets_activity"),
