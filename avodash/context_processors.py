@@ -7,7 +7,6 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from avodash.domain.inboxes import inboxes_for_quietly
-from avodash.domain.tickets import unaddressed_counts
 from avodash.roles import role_name
 
 
@@ -69,13 +68,9 @@ def layout(request: HttpRequest) -> dict:
         return {"sandbox_mode": settings.AVOCHATO_SANDBOX}
     inboxes, inboxes_error = inboxes_for_quietly(user)
     current = getattr(request, "inbox", None)  # set by InboxGrantMiddleware on inbox URLs
-    show_counts = len(inboxes) > 1 and not getattr(request, "htmx", False)  # whole pages only
     return {
         "sandbox_mode": settings.AVOCHATO_SANDBOX,
         "inboxes": [(i, switch_url(request, i.subdomain)) for i in inboxes],
-        # Unaddressed tickets per inbox for the switcher (cached a minute: at most one call
-        # per inbox a minute, in parallel). Only with more than one inbox to choose from.
-        "unaddressed": unaddressed_counts([i.subdomain for i in inboxes]) if show_counts else {},
         "inboxes_error": inboxes_error,
         "current_inbox": current,
         "role_name": role_name(user),

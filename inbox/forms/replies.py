@@ -23,6 +23,11 @@ class SavedReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # No `maxlength` on the box: a long paste is refused with its length, never cut.
+        self.fields["text"].widget.attrs.pop("maxlength", None)
+
     def clean_name(self) -> str:
         return self.cleaned_data["name"].lower()
 

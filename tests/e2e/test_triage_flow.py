@@ -3,6 +3,7 @@ one message at the field for a bad filter, close with undo, the next ticket of t
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -197,3 +198,57 @@ def _in_days(days: int) -> str:
     from datetime import datetime, timedelta
 
     return (datetime.now() + timedelta(days=days)).strftime("%Y-%m-%dT10:30")
+
+
+@pytest.mark.screenshots
+def test_triage_screenshots(request, page, live_server, lead, sandbox):
+    """docs/screenshots/inbox-home.png (with team load), ticket-undo.png, saved-replies.png
+    (`-m screenshots`; AVODASH_SHOTS=dir also takes them at 390 px wide to look at)."""
+    if "screenshots" not in (request.config.getoption("-m") or ""):
+        pytest.skip("run with -m screenshots to regenerate docs/screenshots")
+    out = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "screenshots")
+    phone = os.environ.get("AVODASH_SHOTS")
+    login(page, live_server, lead)
+
+    def shoot(name: str, *, full: bool = False) -> None:
+        page.mouse.move(5, 5)
+        page.screenshot(path=os.path.join(out, name), full_page=full)
+        if phone:
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.screenshot(path=os.path.join(phone, "phone-" + name), full_page=True)
+            page.set_viewport_size({"width": 1280, "height": 800})
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/i/{INBOX}/")
+    expect(page.locator("#team-load table")).to_be_visible()
+    shoot("inbox-home.png", full=True)
+
+    page.goto(f"{live_server.url}/i/{INBOX}/replies/")
+    page.get_by_label("Name").fill("thanks")
+    page.get_by_role("textbox", name="Reply").fill(
+        "Hi {contact.first_name}, thanks for your patience! — {agent.first_name}, {inbox.name}"
+    )
+    page.get_by_role("button", name="Add reply").click()
+    page.get_by_label("Name").fill("hours")
+    page.get_by_role("textbox", name="Reply").fill(
+        "We answer Monday to Friday, 8:00 to 18:00 Pacific. {inbox.name}"
+    )
+    page.get_by_role("button", name="Add reply").click()
+    shoot("saved-replies.png", full=True)
+
+    page.goto(f"{live_server.url}/i/{INBOX}/tickets/?unaddressed=on&order=oldest_activity")
+    page.locator("#queue tbody a.contact-link").first.click()
+    page.get_by_role("button", name="Close ticket").click()
+    expect(page.locator("#undo-toast")).to_be_visible()
+    page.locator("#composer textarea[name=text]").fill("/tha")
+    page.locator("#composer textarea[name=text]").press("Tab")
+    shoot("ticket-undo.png")
+
+
+def test_the_switcher_shows_unaddressed_counts_when_opened(page, live_server, agent, sandbox):
+    sales = sandbox.state.inbox("acme-sales")
+    n = sum(1 for t in sales.tickets.values() if t.unaddressed and t.status != "Closed")
+    login(page, live_server, agent)
+    page.goto(f"{live_server.url}/")
+    page.locator("#inbox-switcher summary").click()
+    expect(page.locator("#switch-count-acme-sales")).to_have_text(f"{n} unaddressed")
