@@ -17,16 +17,18 @@ from avodash.domain.inboxes import granted_subdomains, inboxes_for_quietly
 from avodash.domain.tickets import unaddressed_counts
 from avodash.exports import csv_response
 from avodash.forms import AuditFilterForm
+from avodash.middleware import LAST_INBOX_COOKIE
 from avodash.models import AuditEntry
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """`/` goes to the last inbox used (this session), else the granted inbox with the most
-    unaddressed tickets (one call per inbox, in parallel, cached briefly), else the first."""
+    """`/` goes to the last inbox used (this session, else this browser's cookie, if still
+    granted), else the granted inbox with the most unaddressed tickets (one call per inbox, in
+    parallel, cached briefly), else the first."""
     inboxes, error = inboxes_for_quietly(request.user)
     subs = [i.subdomain for i in inboxes]
-    last = request.session.get("last_inbox")
+    last = request.session.get("last_inbox") or request.COOKIES.get(LAST_INBOX_COOKIE)
     if last in subs:
         return redirect("inbox:home", subdomain=last)
     if subs:

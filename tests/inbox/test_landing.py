@@ -26,6 +26,22 @@ def test_it_lands_on_the_last_inbox_used(client_agent, sandbox):
     assert client_agent.get("/")["Location"] == "/i/acme-sales/"
 
 
+def test_the_last_inbox_is_remembered_after_logging_out(client_agent, agent, sandbox):
+    from django.test import Client
+
+    client_agent.get("/i/acme-sales/tickets/")
+    assert client_agent.cookies["last_inbox"].value == "acme-sales"
+    later = Client()  # the same browser, a new session: only the cookie is left
+    later.cookies["last_inbox"] = client_agent.cookies["last_inbox"].value
+    later.force_login(agent)
+    assert later.get("/")["Location"] == "/i/acme-sales/"
+
+
+def test_a_remembered_inbox_without_grant_is_ignored(client_outsider, sandbox):
+    client_outsider.cookies["last_inbox"] = "acme-support"
+    assert client_outsider.get("/")["Location"] == "/i/globex-help/"
+
+
 def test_the_switcher_asks_for_counts_when_opened_one_call_per_inbox(client_agent, sandbox):
     page = client_agent.get("/i/acme-support/tickets/").content.decode()
     assert 'hx-get="/inbox-counts/" hx-trigger="toggle once"' in page
