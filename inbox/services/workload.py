@@ -10,7 +10,7 @@ last customer message. 2 × people + 1 calls, all at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from avodash.avochato import AvochatoClient, parallel
 from avodash.domain.users import InboxUser
@@ -25,6 +25,10 @@ class PersonLoad:
     unaddressed: int | None
     oldest_ticket_id: str | None = None
     waiting_since: datetime | None = None
+
+    @property
+    def wait_seconds(self) -> float | None:
+        return (datetime.now(UTC) - self.waiting_since).total_seconds() if self.waiting_since else None
 
 
 def team_load(*, client: AvochatoClient, people: list[InboxUser]) -> list[PersonLoad]:
