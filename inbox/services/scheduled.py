@@ -144,7 +144,7 @@ def _maybe_reached(err: AvochatoError) -> bool:
     return not (err.status is not None and 400 <= err.status < 500)
 
 
-def _withdraw(client: AvochatoClient, original: ScheduledMessage, new: ScheduledMessage, err) -> str:
+def _withdraw(client: AvochatoClient, new: ScheduledMessage, err: AvochatoError) -> str:
     """The original could not be cancelled: cancel the new copy, so there are never two."""
     try:
         scheduled_svc.scheduled_cancel(client=client, message_id=new.id)
@@ -218,9 +218,7 @@ def _replace(client, original, text, scheduled_for, send_as_email, params) -> tu
     try:
         scheduled_svc.scheduled_cancel(client=client, message_id=original.id)
     except AvochatoError as err:
-        return RescheduleResult(
-            ok=False, message=_withdraw(client, original, new, err)
-        ), IdempotencyKey.NOT_SENT
+        return RescheduleResult(ok=False, message=_withdraw(client, new, err)), IdempotencyKey.NOT_SENT
     return RescheduleResult(ok=True, message=f"Changed: it now goes out {new.when_text}.", new=new), (
         IdempotencyKey.SENT
     )
