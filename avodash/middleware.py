@@ -111,6 +111,10 @@ class HandledErrorSessionMiddleware:
         return response
 
 
+LAST_INBOX_COOKIE = "last_inbox"
+LAST_INBOX_MAX_AGE = 365 * 24 * 3600
+
+
 class InboxGrantMiddleware:
     """The one grant check: every URL with a `subdomain` resolves its inbox here, once.
 
@@ -124,7 +128,15 @@ class InboxGrantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        last = getattr(request, "last_inbox_seen", None)
+        if last and request.COOKIES.get(LAST_INBOX_COOKIE) != last:
+            # `/` goes back to the last inbox used, in this browser, after the session ends too
+            # (only if the person who lands still has a grant for it).
+            response.set_cookie(
+                LAST_INBOX_COOKIE, last, max_age=LAST_INBOX_MAX_AGE, samesite="Lax", httponly=True
+            )
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         subdomain = view_kwargs.get("subdomain")
@@ -140,6 +152,7 @@ class InboxGrantMiddleware:
         request.avochato = get_client(subdomain)
         if request.method == "GET" and not getattr(request, "htmx", False):
             request.session["last_inbox"] = subdomain  # `/` goes back to it
+            request.last_inbox_seen = subdomain
         return None
 
 

@@ -7,6 +7,7 @@ from team import urls as team_urls
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("inbox-counts/", views.inbox_counts, name="inbox_counts"),
     path("", include("accounts.urls")),  # sign-in (allauth), MFA, SSO, /settings/access/
     path("audit/", views.audit, name="audit"),
     path("admin/", admin.site.urls),

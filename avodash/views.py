@@ -11,23 +11,40 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from avodash.audit import action_label
+from avodash.audit_words import describe
 from avodash.domain.inboxes import granted_subdomains, inboxes_for_quietly
+from avodash.domain.tickets import unaddressed_counts
 from avodash.exports import csv_response
 from avodash.forms import AuditFilterForm
+from avodash.middleware import LAST_INBOX_COOKIE
 from avodash.models import AuditEntry
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """`/` goes to the last inbox used, or the first granted one."""
+    """`/` goes to the last inbox used (this session, else this browser's cookie, if still
+    granted), else the granted inbox with the most unaddressed tickets (one call per inbox, in
+    parallel, cached briefly), else the first."""
     inboxes, error = inboxes_for_quietly(request.user)
     subs = [i.subdomain for i in inboxes]
-    last = request.session.get("last_inbox")
+    last = request.session.get("last_inbox") or request.COOKIES.get(LAST_INBOX_COOKIE)
     if last in subs:
         return redirect("inbox:home", subdomain=last)
     if subs:
-        return redirect("inbox:home", subdomain=subs[0])
+        counts = unaddressed_counts(subs) if len(subs) > 1 else {}
+        busiest = max(subs, key=lambda s: (counts.get(s) or 0, -subs.index(s)))
+        return redirect("inbox:home", subdomain=busiest)
     return render(request, "avodash/no_inbox.html", {"error": error})
+
+
+@require_GET
+def inbox_counts(request: HttpRequest) -> HttpResponse:
+    """The switcher's unaddressed count per inbox, asked for when it is opened (one call per
+    inbox in parallel, cached a minute), as out-of-band swaps into the open menu."""
+    inboxes, _ = inboxes_for_quietly(request.user)
+    counts = unaddressed_counts([i.subdomain for i in inboxes])
+    return render(request, "avodash/inbox_counts.html", {"counts": counts})
 
 
 @login_not_required
@@ -66,6 +83,7 @@ def audit(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return audit_csv(entries)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    lines = describe(list(page.object_list), label_of=action_label)
     actions = sorted(set(audit_scope(request.user).values_list("action", flat=True).distinct()))
     inboxes, _ = inboxes_for_quietly(request.user)
     return render(
@@ -74,6 +92,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "rows": [(e, lines[e.pk]) for e in page.object_list],
             "actions": actions,
             "inbox_names": {i.subdomain: i.name for i in inboxes},
         },

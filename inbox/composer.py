@@ -24,11 +24,12 @@ from avodash.domain import scheduled as scheduled_svc
 from avodash.domain.contacts import Contact, contacts_get
 from avodash.hosts import reverse
 from inbox.forms.composer import ComposeForm, ReplyForm
+from inbox.forms.queue import origin_querystring
 from inbox.idempotency import new_key
+from inbox.replies import FilledReply, replies_filled
 from inbox.services import messages as message_svc
 from inbox.services.delivery import Outcome, disabled_reason
 from inbox.services.messages import SendAs, sms_segments
-from inbox.services.presence import presence_others
 from inbox.services.scheduled import cancellable_ids
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,18 @@ def invalid_title(form) -> str:
         return "Not sent."
     joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return f"Not sent: check {joined} below."
+
+
+def _count(text: str) -> dict[str, Any]:
+    """The counter under the text: characters, segments, and how far over the limit."""
+    segments = sms_segments(text.replace("\r\n", "\n"))
+    over_by = max(0, segments.chars - message_svc.MAX_LENGTH)
+    return {
+        "segments": segments,
+        "max_length": message_svc.MAX_LENGTH,
+        "over_by": over_by,
+        "over_by_text": f"{over_by:,}",
+    }
 
 
 def session_key(subdomain: str, ticket_id: str) -> str:
@@ -85,14 +98,13 @@ def composer_for(
     form: ReplyForm | None = None,
     outcome: Outcome | None = None,
     send_as: SendAs | None = None,
-    others: list[str] | None = None,
     keep_open: bool = False,
 ) -> dict[str, Any]:
     """The `composer` context of `_composer.html`. `keep_open`: the contact is unknown right
     now (a failed lookup) but a draft is being shown: do not switch the composer off."""
     sub = request.inbox.subdomain
     form = form or fresh_reply_form(contact)
-    text = (form["text"].value() or "") if form.is_bound else ""
+    text = form["text"].value() or ""
     can_send = request.user.has_perm("avodash.send_messages")
     return {
         "form": form,
@@ -101,18 +113,43 @@ def composer_for(
         "outcome": outcome,
         "send_as": send_as if send_as is not None else _send_as(request),
         "user_email": request.user.email,
-        "others": others or [],
         "from_number": getattr(request.inbox, "phone", None),
         "inbox_name": request.inbox.name,
         "can_send": can_send,
         "disabled": "" if keep_open else disabled_reason(contact),
-        "segments": sms_segments(text.replace("\r\n", "\n")),
-        "max_length": message_svc.MAX_LENGTH,
+        **_count(text),
         "presets": form.presets,
         "tz_name": timezone.get_current_timezone_name(),
+        "replies": _replies(request, contact),
+        "manage_replies": request.user.has_perm("avodash.manage_saved_replies"),
+        "replies_url": reverse("inbox:replies", args=[sub]),
         "action_url": reverse("inbox:send", args=[sub, ticket_id]),
+        # Send and close: the queue the ticket was opened from, for the next ticket.
+        "can_close": request.user.has_perm("avodash.change_ticket_status"),
+        "origin": origin_querystring(request.GET.get("from") or request.POST.get("from") or ""),
         "stream_url": reverse("inbox:ticket", args=[sub, ticket_id]) + "#stream-scroll",
     }
+
+
+def _replies(request: HttpRequest, contact: Contact | None) -> list[FilledReply]:
+    """The inbox's saved replies, filled in for this contact and this person."""
+    return replies_filled(
+        inbox=request.inbox.subdomain,
+        contact_first_name=contact.first_name if contact else "",
+        agent_first_name=request.user.first_name or request.user.get_username(),
+        inbox_name=request.inbox.name,
+    )
+
+
+def _reply_form_with(request: HttpRequest, contact: Contact | None) -> ReplyForm | None:
+    """Without JavaScript the picker is a link (`?reply=<name>`): a fresh composer holding it."""
+    name = request.GET.get("reply", "")
+    chosen = next((r for r in _replies(request, contact) if r.name == name), None) if name else None
+    if chosen is None:
+        return None
+    form = fresh_reply_form(contact)
+    form.initial["text"] = chosen.text
+    return form
 
 
 def ticket_scheduled_for(
@@ -173,11 +210,10 @@ def composer_context(request, *, ticket, contact, scheduled: list | AvochatoErro
     if isinstance(saved, dict) and isinstance(saved.get("data"), dict):
         form = ReplyForm(data=saved["data"])
         outcome = Outcome.from_dict(saved.get("outcome") or {})
-    others = presence_others(subdomain=request.inbox.subdomain, ticket_id=ticket_id, user_id=request.user.pk)
+    else:
+        form = _reply_form_with(request, contact)
     return {
-        "composer": composer_for(
-            request, ticket_id=ticket_id, contact=contact, form=form, outcome=outcome, others=others
-        ),
+        "composer": composer_for(request, ticket_id=ticket_id, contact=contact, form=form, outcome=outcome),
         "ticket_scheduled": ticket_scheduled_for(
             request, ticket_id=ticket_id, contact=contact, fetched=scheduled
         ),
@@ -206,9 +242,7 @@ def compose_context(
         "inbox_name": request.inbox.name,
         "can_send": True,
         "disabled": "",
-        "others": [],
-        "segments": sms_segments(text.replace("\r\n", "\n")),
-        "max_length": message_svc.MAX_LENGTH,
+        **_count(text),
         "presets": form.presets,
         "tz_name": timezone.get_current_timezone_name(),
         "action_url": reverse("inbox:compose", args=[request.inbox.subdomain]),

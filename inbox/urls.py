@@ -7,11 +7,13 @@ from django.urls import path
 from inbox.views import (
     broadcasts,
     campaigns,
+    closing,
     composer,
     contacts,
     contacts_bulk,
     home,
     queue,
+    replies,
     scheduled,
     search,
     tags,
@@ -22,18 +24,24 @@ app_name = "inbox"
 urlpatterns = [
     path("", home.inbox_home, name="home"),
     path("charts/", home.inbox_charts, name="home_charts"),
+    path("load/", home.inbox_load, name="home_load"),
     # the queue
     path("tickets/", queue.tickets, name="tickets"),
     path("tickets/activity/", queue.tickets_activity, name="tickets_activity"),
     path("tickets/bulk/", queue.tickets_bulk, name="tickets_bulk"),
+    path("tickets/assign-me/", queue.tickets_assign_me, name="tickets_assign_me"),
     # the ticket page and its regions
     path("tickets/<str:ticket_id>/", ticket.ticket, name="ticket"),
     path("tickets/<str:ticket_id>/stream/", ticket.ticket_stream, name="ticket_stream"),
     path("tickets/<str:ticket_id>/state/", ticket.ticket_state, name="ticket_state"),
     path("tickets/<str:ticket_id>/update/", ticket.ticket_update, name="ticket_update"),
+    path("tickets/<str:ticket_id>/assign-me/", ticket.ticket_assign_me, name="ticket_assign_me"),
     path("tickets/<str:ticket_id>/tags/", ticket.ticket_tag, name="ticket_tag"),
     path("tickets/<str:ticket_id>/events/", ticket.ticket_event, name="ticket_event"),
     path("tickets/<str:ticket_id>/presence/", ticket.ticket_presence, name="ticket_presence"),
+    path("tickets/<str:ticket_id>/close/", closing.ticket_close, name="ticket_close"),
+    path("tickets/<str:ticket_id>/undo-close/", closing.ticket_undo_close, name="ticket_undo_close"),
+    path("tickets/<str:ticket_id>/after-close/", closing.after_close_preference, name="after_close"),
     # the composer
     path("compose/", composer.compose, name="compose"),
     path("tickets/<str:ticket_id>/send/", composer.send, name="send"),
@@ -42,6 +50,11 @@ urlpatterns = [
     path("messages/", search.messages, name="messages"),
     path("scheduled/", scheduled.scheduled, name="scheduled"),
     path("scheduled/cancel/", scheduled.scheduled_cancel, name="scheduled_cancel"),
+    path("scheduled/<str:message_id>/change/", scheduled.scheduled_change, name="scheduled_change"),
+    # saved replies
+    path("replies/", replies.replies, name="replies"),
+    path("replies/<int:reply_id>/", replies.reply_edit, name="reply_edit"),
+    path("replies/<int:reply_id>/remove/", replies.reply_remove, name="reply_remove"),
     # contacts and tags
     path("contacts/", contacts.contacts, name="contacts"),
     path("contacts/import/", contacts_bulk.contacts_import, name="contacts_import"),

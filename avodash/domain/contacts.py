@@ -52,6 +52,11 @@ class Contact:
         """Name, else phone, else email: never the id."""
         return self.name or phones.shown(self.phone) or self.email or "Unknown contact"
 
+    @property
+    def first_name(self) -> str:
+        """The first word of the name ("" without a name): what a greeting uses."""
+        return (self.name or "").split()[0] if (self.name or "").strip() else ""
+
 
 def contact_from_api(raw: dict[str, Any]) -> Contact:
     return Contact(

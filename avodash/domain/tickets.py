@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from avodash.avochato import AvochatoClient, AvochatoError, NotFoundError
+from django.core.cache import cache
+
+from avodash.avochato import AvochatoClient, AvochatoError, NotFoundError, parallel
+from avodash.avochato.django import get_client
 from avodash.domain.errors import ActionError
 from avodash.domain.parse import api_int, epoch
 
@@ -276,6 +279,31 @@ def ticket_update(
     if not found:
         raise NotFoundError(status=404)
     return _check(change, found[0], {u.id: u for u in users}, away_from=None)
+
+
+UNADDRESSED_TTL = 60  # seconds the switcher's and the landing's counts are reused
+
+
+def unaddressed_counts(subdomains: Sequence[str]) -> dict[str, int | None]:
+    """Unaddressed tickets per inbox (not closed): `GET /v1/tickets?unaddressed=on&limit=1`
+    per inbox, in parallel, reading `total_count`; each count is cached UNADDRESSED_TTL
+    seconds for everyone. None where the API did not say (a fault never breaks a page)."""
+    counts: dict[str, int | None] = {s: cache.get(f"unaddressed:{s}") for s in subdomains}
+    missing = [s for s, n in counts.items() if n is None]
+
+    def count(sub: str) -> int | None:
+        try:
+            envelope = get_client(sub).get(("tickets",), {"unaddressed": "on", "limit": 1})
+        except AvochatoError:
+            return None
+        data = envelope.get("data") or {}
+        return api_int(data.get("total_count", envelope.get("total_count")))
+
+    for sub, n in zip(missing, parallel([lambda s=s: count(s) for s in missing]), strict=True):
+        counts[sub] = n
+        if n is not None:
+            cache.set(f"unaddressed:{sub}", n, UNADDRESSED_TTL)
+    return counts
 
 
 def user_open_ticket_ids(*, client: AvochatoClient, user_id: str) -> list[str]:

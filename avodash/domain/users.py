@@ -158,6 +158,12 @@ def users_by_id(users: Iterable[InboxUser]) -> dict[str, InboxUser]:
     return {u.id: u for u in users}
 
 
+def user_names(*, user_ids: Iterable[str]) -> dict[str, str]:
+    """Names of users by Avochato id, from the local directory (no API call; unknown ids
+    are left out): for pages that show ids recorded earlier, like the audit trail."""
+    return directory.names(user_ids=user_ids)
+
+
 def user_for_email(users: Iterable[InboxUser], email: str | None) -> InboxUser | None:
     """The inbox user whose Avochato email is this (case-insensitive), if any."""
     if not email:

@@ -14,6 +14,7 @@ from avodash.domain import phones
 from avodash.domain.tags import clean_tag
 from inbox.forms.ids import id_validator
 from inbox.idempotency import valid_key
+from inbox.replies import placeholders_left
 from inbox.services.messages import MAX_LENGTH, Draft, schedule_presets, schedule_window
 
 SEND, SCHEDULE, REDRAFT = "send", "schedule", "redraft"
@@ -44,7 +45,8 @@ class MessageForm(forms.Form):
         widget=forms.Textarea(
             attrs={
                 "rows": 3,
-                "maxlength": MAX_LENGTH,
+                # No `maxlength`: the browser would cut a long paste silently. The counter
+                # shows how far over the limit it is, and clean_text refuses it.
                 "data-composer-text": "",
                 "placeholder": "Write a message…",
             }
@@ -75,7 +77,6 @@ class MessageForm(forms.Form):
         input_formats=[DATETIME_INPUT, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT),
     )
-    confirm_others = forms.BooleanField(required=False, label="Send anyway")
 
     def __init__(self, *args, tz: tzinfo | None = None, now: datetime | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,7 +108,13 @@ class MessageForm(forms.Form):
         text = (self.cleaned_data.get("text") or "").replace("\r\n", "\n")
         if len(text) > MAX_LENGTH:
             raise forms.ValidationError(
-                f"The message is {len(text):,} characters; the limit is {MAX_LENGTH:,}. Shorten it by {len(text) - MAX_LENGTH:,}."
+                f"The message is {len(text):,} characters; the limit is {MAX_LENGTH:,}. "
+                f"Shorten it by {len(text) - MAX_LENGTH:,}."
+            )
+        if left := placeholders_left(text):
+            raise forms.ValidationError(
+                f"The message still has {', '.join(left)}: replace it with the words to send "
+                "(saved replies fill placeholders in when inserted)."
             )
         return text
 

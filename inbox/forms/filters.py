@@ -31,6 +31,17 @@ def check_day(value: date | None) -> date | None:
     return value
 
 
+class FieldErrorsMixin:
+    """A filter form whose page shows most errors under their field (templates/inbox/
+    _field_errors.html); `errors_elsewhere` are the rest (hidden fields, the whole form),
+    for the one notice above the results."""
+
+    at_field: tuple[str, ...] = ()
+
+    def errors_elsewhere(self) -> list[str]:
+        return [e for name, errs in self.errors.items() if name not in self.at_field for e in errs]
+
+
 class PhoneFilterMixin:
     def _phone(self, name: str) -> str | None:
         raw = (self.cleaned_data.get(name) or "").strip()

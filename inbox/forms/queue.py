@@ -158,6 +158,14 @@ def filter_form_from_querystring(text: str) -> QueueFilterForm:
     return QueueFilterForm(QueryDict(text or "", mutable=False))
 
 
+def origin_querystring(text: str) -> str:
+    """The queue a ticket was opened from (`?from=`), as its filters' query string: only the
+    queue's own fields, valid values only (an invalid one is dropped), no page cursor."""
+    form = filter_form_from_querystring(str(text or "")[:2000])
+    form.is_valid()
+    return form.querystring()
+
+
 class BulkForm(forms.Form):
     """Bulk action on selected tickets, or on every ticket matching the filter (capped)."""
 
@@ -226,6 +234,31 @@ class BulkForm(forms.Form):
     @property
     def changes_owner(self) -> bool:
         return bool(self.cleaned_data.get("owner"))
+
+
+class AssignMeForm(forms.Form):
+    """Assign to me from the queue: the tickets (ticked, or the current row)."""
+
+    ids = forms.CharField(required=False, max_length=SELECT_ALL_CAP * 70)
+    ticket = forms.CharField(required=False, max_length=64)  # the current row (key m)
+    clean_ids = BulkForm.clean_ids
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("ids") and not data.get("ticket"):
+            raise forms.ValidationError("Select a ticket first (tick its box, or move to it with j and k).")
+        return data
+
+    def clean_ticket(self) -> str:
+        ticket = self.cleaned_data.get("ticket") or ""
+        if ticket and not ID_RE.match(ticket):
+            raise forms.ValidationError("That is not a ticket id.")
+        return ticket
+
+    @property
+    def ticket_ids(self) -> list[str]:
+        d = self.cleaned_data
+        return list(dict.fromkeys([*d.get("ids", []), *([d["ticket"]] if d.get("ticket") else [])]))
 
 
 class ActivityQueryForm(forms.Form):

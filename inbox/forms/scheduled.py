@@ -8,16 +8,19 @@ from django import forms
 from django.utils import timezone
 
 from avodash.domain.scheduled import ScheduledFilters
-from inbox.forms.filters import MAX_PAGE, PhoneFilterMixin, check_day, day_start
+from inbox.forms.filters import MAX_PAGE, FieldErrorsMixin, PhoneFilterMixin, check_day, day_start
 from inbox.forms.ids import ID_RE, id_validator
+from inbox.idempotency import valid_key
+from inbox.services.messages import MAX_LENGTH, schedule_window
 
 CANCEL_MAX = 100
 
 
-class ScheduledFilterForm(PhoneFilterMixin, forms.Form):
+class ScheduledFilterForm(FieldErrorsMixin, PhoneFilterMixin, forms.Form):
     """The scheduled list's filters: contact (by phone, or by id from a link), sender,
     scheduled window, include cancelled."""
 
+    at_field = ("to_number", "window_from", "window_to")  # the page shows these errors under the field
     q = forms.CharField(required=False, max_length=200, label="Text")
     to_number = forms.CharField(required=False, max_length=40, label="Contact phone")
     contact = forms.CharField(required=False, max_length=64, validators=[id_validator], label="Contact id")
@@ -85,3 +88,42 @@ class CancelForm(forms.Form):
         if not all(ID_RE.match(i) for i in ids):
             raise forms.ValidationError("That is not a valid message id.")
         return list(dict.fromkeys(ids))
+
+
+class RescheduleForm(forms.Form):
+    """Change a pending message: its text and when it goes out (checked before any call)."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput)
+    text = forms.CharField(strip=False, label="Message", widget=forms.Textarea(attrs={"rows": 4}))
+    scheduled_at = forms.DateTimeField(
+        label="Goes out at",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    back = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
+
+    def clean_idempotency_key(self) -> str:
+        key = self.cleaned_data["idempotency_key"]
+        if not valid_key(key):
+            raise forms.ValidationError("This form is out of date: open the change again.")
+        return key
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].replace("\r\n", "\n")
+        if not text.strip():
+            raise forms.ValidationError("Write the message.")
+        if len(text) > MAX_LENGTH:
+            raise forms.ValidationError(
+                f"The message is {len(text):,} characters; the limit is {MAX_LENGTH:,}. "
+                f"Shorten it by {len(text) - MAX_LENGTH:,}."
+            )
+        return text
+
+    def clean_scheduled_at(self):
+        value = self.cleaned_data["scheduled_at"]
+        earliest, latest = schedule_window(timezone.now())
+        if value < earliest:
+            raise forms.ValidationError("That time has passed: pick a time at least a minute from now.")
+        if value > latest:
+            raise forms.ValidationError("Messages can be scheduled up to a year ahead.")
+        return value

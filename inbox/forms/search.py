@@ -7,14 +7,30 @@ from datetime import date, timedelta, tzinfo
 from django import forms
 from django.utils import timezone
 
-from inbox.forms.filters import MAX_PAGE, PhoneFilterMixin, check_day, contact_phone_or_id, day_start
+from inbox.forms.filters import (
+    MAX_PAGE,
+    FieldErrorsMixin,
+    PhoneFilterMixin,
+    check_day,
+    contact_phone_or_id,
+    day_start,
+)
 from inbox.forms.ids import id_validator
 from inbox.services.messages import DELIVERY_STATUSES, NOT_DELIVERED, MessageFilters
 
 
-class MessageSearchForm(PhoneFilterMixin, forms.Form):
+class MessageSearchForm(FieldErrorsMixin, PhoneFilterMixin, forms.Form):
     """Every parameter of "Search Messages", from the URL (so a search can be shared)."""
 
+    at_field = (
+        "q",
+        "created_from",
+        "created_to",
+        "from_number",
+        "to_number",
+        "contact",
+        "ticket",
+    )  # the page shows these errors under the field
     q = forms.CharField(required=False, max_length=200, label="Text")
     direction = forms.ChoiceField(
         required=False, choices=[("", "In and out"), ("in", "Received"), ("out", "Sent")]

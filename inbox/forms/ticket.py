@@ -83,3 +83,4 @@ class StreamQueryForm(forms.Form):
     after = forms.FloatField(required=False, min_value=0)
     before = forms.FloatField(required=False, min_value=0)
     page = forms.IntegerField(required=False, min_value=1, max_value=500)
+    state = forms.RegexField(required=False, regex=r"^[A-Za-z]+\.[A-Za-z0-9_-]+\.[01]$", max_length=80)

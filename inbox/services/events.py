@@ -146,8 +146,8 @@ def events_attach_users(events: Iterable[Event], users: Iterable[InboxUser]) -> 
 # window of the event's time.
 ATTRIBUTION_WINDOW = timedelta(minutes=2)
 _ATTRIBUTED_ACTIONS = {
-    "status_change": ("ticket.status", "tickets.bulk_update"),
-    "owner_change": ("ticket.owner", "tickets.bulk_update"),
+    "status_change": ("ticket.status", "tickets.bulk_update", "ticket.undo_close"),
+    "owner_change": ("ticket.owner", "tickets.bulk_update", "ticket.undo_close"),
     "custom": ("ticket.event",),
 }
 _ACTOR_SUFFIX_RE = re.compile(r"\s*\([^()]*\)$")
@@ -157,11 +157,11 @@ def _audit_matches(event: Event, entry) -> bool:
     """Whether an audit entry records the same kind of change as the event."""
     params = entry.params if isinstance(entry.params, dict) else {}
     if isinstance(event, StatusChangeEvent):
-        if entry.action not in ("ticket.status", "tickets.bulk_update") or "status" not in params:
+        if entry.action not in _ATTRIBUTED_ACTIONS["status_change"] or "status" not in params:
             return False
         return params["status"] == event.status
     if isinstance(event, OwnerChangeEvent):
-        if entry.action not in ("ticket.owner", "tickets.bulk_update") or "user_id" not in params:
+        if entry.action not in _ATTRIBUTED_ACTIONS["owner_change"] or "user_id" not in params:
             return False
         wanted = str(params["user_id"])
         if wanted == "unassign":
@@ -272,20 +272,23 @@ def ticket_events(
     return EventPage(events=events, page=page, has_older=more)
 
 
-def ticket_events_since(*, client: AvochatoClient, ticket_id: str, after: float) -> list[Event]:
-    """Events newer than `after` (epoch seconds of the newest event shown), oldest first.
+def ticket_poll(*, client: AvochatoClient, ticket_id: str, after: float) -> tuple[list[Event], list[Event]]:
+    """(events newer than `after`, oldest first; every event read, page 1 first). The events
+    read include the newest ones already shown, with their delivery state as it is now.
 
     `GET /v1/tickets/:id/events` from page 1 back until it reaches events already shown.
     """
     found: list[Event] = []
+    read: list[Event] = []
     for page in range(1, MAX_POLL_PAGES + 1):
         events, more = _events_page(client, ticket_id, page)
+        read.extend(events)
         newer = [e for e in events if _ts(e) > after]
         found.extend(newer)
         if len(newer) < len(events) or not more:
             break
     found.sort(key=_ts)
-    return found
+    return found, read
 
 
 @dataclass(kw_only=True)

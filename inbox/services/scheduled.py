@@ -1,5 +1,5 @@
-"""Who may cancel which scheduled message, what avodash knows about past cancellations, and
-cancelling with the audit trail. The messages themselves: `avodash.domain.scheduled`.
+"""Who may cancel which scheduled message, what avodash knows about past cancellations,
+cancelling with the audit trail, and changing a pending message (reschedule, edit) safely. The messages themselves: `avodash.domain.scheduled`.
 
 Who may cancel (decided in `cancellable_ids`, and checked again on every POST):
 * `avodash.manage_scheduled` (leads): any pending message, one or several at once;
@@ -12,13 +12,22 @@ Who may cancel (decided in `cancellable_ids`, and checked again on every POST):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from avodash.audit import audit_record
-from avodash.avochato import AvochatoClient, NotFoundError, parallel
+from avodash.avochato import (
+    AvochatoClient,
+    AvochatoError,
+    NotFoundError,
+    RateLimitedError,
+    UnavailableError,
+    parallel,
+)
 from avodash.domain import scheduled as scheduled_svc
 from avodash.domain.scheduled import CancelOutcome, ScheduledMessage
-from avodash.models import AuditEntry
-from inbox.idempotency import idem_message_ids
+from avodash.models import AuditEntry, IdempotencyKey
+from inbox.idempotency import idem_claim, idem_finish, idem_message_ids, idem_wait
 from inbox.services import messages as message_svc
 
 SEND = "avodash.send_messages"
@@ -116,3 +125,100 @@ def scheduled_cancel_recorded(
         )
 
     return scheduled_svc.scheduled_cancel_many(client=client, message_ids=message_ids, on_each=record)
+
+
+# --- reschedule and edit -------------------------------------------------------------------------
+@dataclass(kw_only=True)
+class RescheduleResult:
+    ok: bool
+    message: str  # for the person
+    new: ScheduledMessage | None = None
+
+
+def _maybe_reached(err: AvochatoError) -> bool:
+    """Whether a failed POST may have created the message anyway (as sending judges it)."""
+    if isinstance(err, RateLimitedError):
+        return False
+    if isinstance(err, UnavailableError):
+        return err.maybe_sent
+    return not (err.status is not None and 400 <= err.status < 500)
+
+
+def _withdraw(client: AvochatoClient, new: ScheduledMessage, err: AvochatoError) -> str:
+    """The original could not be cancelled: cancel the new copy, so there are never two."""
+    try:
+        scheduled_svc.scheduled_cancel(client=client, message_id=new.id)
+    except AvochatoError as again:
+        return (
+            f"Both copies are pending now: the original could not be cancelled ({err.message}) and "
+            f"neither could the new one ({again.message}). Cancel one of them in the list."
+        )
+    return f"Not changed: the original could not be cancelled ({err.message}), so it stays as it was."
+
+
+def scheduled_reschedule(
+    *,
+    client: AvochatoClient,
+    actor,
+    inbox: str,
+    key: str,
+    original: ScheduledMessage,
+    text: str,
+    scheduled_for: datetime,
+    send_as_email: str | None,
+    ip: str | None = None,
+) -> RescheduleResult:
+    """Change a pending message's text or time. The API has no update: the new copy is
+    scheduled (`POST /v1/messages`), then the original cancelled (`DELETE /v1/messages/:id`).
+    A failed schedule leaves the original alone; a failed cancel withdraws the new copy, so
+    there are never two. At most once per draft `key` (a second submit reports the first);
+    one audit entry, `message.reschedule`, for the pair."""
+    claim = idem_claim(key=key, user=actor, inbox=inbox, action="message.schedule")
+    if not claim.fresh:
+        record = idem_wait(claim.record)
+        done = record.state == IdempotencyKey.SENT
+        text_done = "Already changed: this form was sent before." if done else "This form was already used."
+        return RescheduleResult(ok=done, message=text_done)
+    params = {"text": text, "scheduled_for": scheduled_for.isoformat(), "to": original.to_phone}
+    result, state = _replace(client, original, text, scheduled_for, send_as_email, params)
+    idem_finish(
+        claim,
+        state=state,
+        result={"message_id": result.new.id if result.new else "", "rescheduled_from": original.id},
+    )
+    audit_record(
+        actor=actor,
+        inbox=inbox,
+        action="message.reschedule",
+        target=original.id,
+        params=params,
+        outcome=AuditEntry.OK if result.ok else AuditEntry.FAILED,
+        error="" if result.ok else result.message,
+        ip=ip,
+    )
+    return result
+
+
+def _replace(client, original, text, scheduled_for, send_as_email, params) -> tuple[RescheduleResult, str]:
+    draft = message_svc.Draft(
+        phone=original.to_phone or "", text=text, media_url=original.media_url, send_as_email=send_as_email
+    )
+    try:
+        new = message_svc.message_schedule(client=client, draft=draft, scheduled_for=scheduled_for)
+    except AvochatoError as err:
+        if _maybe_reached(err):
+            why = f"Unknown whether the new copy was scheduled ({err.message}); the original is kept. "
+            return RescheduleResult(ok=False, message=why + "Check the list before trying again."), (
+                IdempotencyKey.UNKNOWN
+            )
+        return RescheduleResult(
+            ok=False, message=f"Not changed: {err.message} The original is kept."
+        ), IdempotencyKey.NOT_SENT
+    params["new"] = new.id
+    try:
+        scheduled_svc.scheduled_cancel(client=client, message_id=original.id)
+    except AvochatoError as err:
+        return RescheduleResult(ok=False, message=_withdraw(client, new, err)), IdempotencyKey.NOT_SENT
+    return RescheduleResult(ok=True, message=f"Changed: it now goes out {new.when_text}.", new=new), (
+        IdempotencyKey.SENT
+    )

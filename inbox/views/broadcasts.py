@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages as flash
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -22,6 +21,7 @@ from avodash.audit import audit_record, audited, client_ip
 from avodash.avochato import AvochatoError, NotFoundError
 from avodash.domain import broadcasts as broadcasts_svc
 from avodash.domain.broadcasts import FIELDS, MAX_LENGTH, Broadcast
+from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
 from avodash.models import AuditEntry
 from inbox.forms.broadcasts import NOW, AudienceForm, BroadcastForm, PublishForm

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages as flash
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from avodash.access import inbox_view
@@ -20,6 +19,7 @@ from avodash.avochato import AvochatoError
 from avodash.domain import campaigns as campaigns_svc
 from avodash.domain.campaigns import ALL, RECURSIVE, SEVERAL, CampaignStep
 from avodash.domain.contacts import contacts_get
+from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_region
 from inbox.forms.campaigns import CampaignCancelForm
 from inbox.forms.ids import ID_RE

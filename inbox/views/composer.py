@@ -15,13 +15,14 @@ from django.contrib import messages as flash
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from avodash.access import inbox_view
 from avodash.audit import client_ip
 from avodash.domain import phones
 from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
+from inbox.closing import close_and_move_on
 from inbox.composer import (
     compose_context,
     composer_for,
@@ -32,11 +33,11 @@ from inbox.composer import (
 )
 from inbox.forms.composer import REDRAFT, SCHEDULE, ComposeForm, MessageForm, ReplyForm
 from inbox.forms.ids import ID_RE
+from inbox.forms.queue import origin_querystring
 from inbox.idempotency import new_key, valid_key
 from inbox.pages import SEND, VIEW, ticket_id_or_404
 from inbox.services import sending
 from inbox.services.delivery import Outcome
-from inbox.services.presence import presence_others
 from inbox.services.recipients import ticket_contact_quietly
 from inbox.services.sending import Attempt, SubmitResult
 
@@ -61,7 +62,7 @@ def _attempt(request: InboxRequest, form: MessageForm, ticket_id: str | None) ->
 
 
 def _submit(
-    request: InboxRequest, form: MessageForm, *, check_url: str, ticket_id: str | None = None, others=None
+    request: InboxRequest, form: MessageForm, *, check_url: str, ticket_id: str | None = None
 ) -> SubmitResult:
     """Replay a known key, check the form, then hand the draft to the sending service."""
     key = request.POST.get("idempotency_key", "")
@@ -80,8 +81,6 @@ def _submit(
         detail = " ".join(form.errors.get("idempotency_key", []))
         outcome = Outcome(kind="invalid", title=invalid_title(form), detail=detail)
         return SubmitResult(outcome=outcome, keep_key=valid_key(key))
-    if others and form.cleaned_data.get("confirm_others"):
-        others = None
     scheduling = form.cleaned_data.get("action") == SCHEDULE
     return sending.message_submit(
         client=request.avochato,
@@ -92,7 +91,6 @@ def _submit(
         scheduled_for=form.cleaned_data["scheduled_for"] if scheduling else None,
         ticket_id=ticket_id,
         shown_contact_id=form.cleaned_data.get("contact_id") or "",
-        others=others,
         check_url=check_url,
         ip=client_ip(request),
     )
@@ -140,6 +138,27 @@ def _reply_without_js(request: InboxRequest, ticket_id: str, result: SubmitResul
     return redirect(ticket_url + "#composer")
 
 
+def _close_after_send(request: InboxRequest, ticket_id: str, result: SubmitResult) -> HttpResponse:
+    """Send and close: the message went; close the ticket and go on as closing does (the
+    next ticket, with Undo). Closing needs its own permission."""
+    flash.success(request, f"{result.outcome.title} {result.outcome.detail}".strip())
+    if not request.user.has_perm("avodash.change_ticket_status"):
+        flash.error(request, "Not closed: your role does not allow closing tickets.")
+        url = reverse("inbox:ticket", args=[request.inbox.subdomain, ticket_id])
+    else:
+        contact = result.contact
+        landing = close_and_move_on(
+            request,
+            ticket_id=ticket_id,
+            origin=origin_querystring(request.POST.get("from", "")),
+            name=contact.display_name if contact else "",
+        )
+        if landing.error:
+            flash.error(request, landing.error)
+        url = landing.url
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
 @require_POST
 @inbox_view(perm=SEND)
 def send(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
@@ -147,11 +166,12 @@ def send(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
     ticket page (PRG, with the draft kept in the session on failure)."""
     ticket_id_or_404(ticket_id)
     check_url = reverse("inbox:ticket", args=[subdomain, ticket_id]) + "#stream-scroll"
-    others = presence_others(subdomain=subdomain, ticket_id=ticket_id, user_id=request.user.pk)
-    result = _submit(
-        request, ReplyForm(request.POST), check_url=check_url, ticket_id=ticket_id, others=others
-    )
+    # Someone else having the ticket open is shown in the page's header (one notice, never
+    # a question): it does not hold the reply back.
+    result = _submit(request, ReplyForm(request.POST), check_url=check_url, ticket_id=ticket_id)
     next_form = _next_reply_form(request, result)
+    if result.outcome.ok and not result.scheduled and request.POST.get("and_close"):
+        return _close_after_send(request, ticket_id, result)
     if not request.htmx:
         return _reply_without_js(request, ticket_id, result, next_form)
     contact, keep_open = result.contact, False
@@ -169,7 +189,6 @@ def send(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
         form=next_form,
         outcome=result.outcome,
         send_as=result.send_as,
-        others=others,
     )
     response = render_fragment(
         request, "inbox/_composer.html", "composer", {"composer": composer}, status=_status(result)

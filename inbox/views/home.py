@@ -1,4 +1,5 @@
-"""The inbox home: counts at a glance (each a link into the queue) and two small charts."""
+"""The inbox home: counts at a glance (each a link into the queue), the team's load, and two
+small charts."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from django.views.decorators.http import require_GET
 
 from avodash.access import inbox_view
 from avodash.avochato import parallel
+from avodash.domain import users as user_svc
 from avodash.hosts import reverse
 from avodash.http import InboxRequest, render_fragment, render_region
 from inbox.pages import VIEW
 from inbox.services import events as event_svc
 from inbox.services import tickets as ticket_svc
+from inbox.services import workload
 
 CHART_DAYS = 14
 
@@ -115,11 +118,40 @@ def inbox_home(request: InboxRequest, subdomain: str) -> HttpResponse:
         "queue_url": _queue_url(subdomain),
         "chart_days": CHART_DAYS,
     }
+    if request.GET.get("load") == "1":  # without JavaScript: the team load inline, on request
+        ctx["load_rows"] = _load_rows(request)
     if request.GET.get("charts") == "1":  # without JavaScript: the chart inline, on request
         ctx["chart"] = _message_chart(
             event_svc.message_stats(client=client, days=CHART_DAYS, tz=timezone.get_current_timezone())
         )
     return render_region(request, "inbox/home.html", None, ctx)
+
+
+def _load_rows(request: InboxRequest) -> list[dict]:
+    sub = request.inbox.subdomain
+    people = user_svc.owner_choices(client=request.avochato)
+    rows = []
+    for p in workload.team_load(client=request.avochato, people=people):
+        rows.append(
+            {
+                "load": p,
+                "queue_url": _queue_url(sub, owner=p.user.id),
+                "unaddressed_url": _queue_url(
+                    sub, owner=p.user.id, unaddressed="on", order="oldest_activity"
+                ),
+                "oldest_url": reverse("inbox:ticket", args=[sub, p.oldest_ticket_id])
+                if p.oldest_ticket_id
+                else "",
+            }
+        )
+    return rows
+
+
+@require_GET
+@inbox_view(perm=VIEW)
+def inbox_load(request: InboxRequest, subdomain: str) -> HttpResponse:
+    """Team load (open, unaddressed, longest wait per person), loaded after the page."""
+    return render_fragment(request, "inbox/home.html", "team_load", {"load_rows": _load_rows(request)})
 
 
 @require_GET

@@ -5,6 +5,8 @@ Works as a plain page first; with htmx the queue region (`tickets.html#queue`) i
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -17,19 +19,23 @@ from avodash.avochato import AvochatoError
 from avodash.domain import contacts as contact_read
 from avodash.domain import tickets as ticket_write
 from avodash.domain import users as user_svc
+from avodash.domain.errors import ActionError
 from avodash.domain.tickets import STATUSES
 from avodash.domain.users import InboxUser
 from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
+from inbox.closing import undo_toast
 from inbox.forms.queue import (
     OWNER_ME,
     OWNER_NONE,
     ActivityQueryForm,
+    AssignMeForm,
     BulkForm,
     QueueFilterForm,
     filter_form_from_querystring,
 )
 from inbox.pages import VIEW, owner_label, perms
+from inbox.services import assigning
 from inbox.services import events as event_svc
 from inbox.services import tickets as ticket_svc
 
@@ -121,6 +127,8 @@ def _queue_context(
         "filter_messages": [*form.notes.values(), *(e for errs in form.errors.values() for e in errs)],
         "quick_views": _quick_views(subdomain, form, me),
         "filter_qs": filter_qs,
+        # Ticket links carry the queue, for "← Tickets" and the next ticket after closing.
+        "from_suffix": "?" + urlencode({"from": filter_qs}) if filter_qs else "",
         "unaddressed_view": bool(d.get("unaddressed")),
         "page_n": n,
         "first_index": first,
@@ -140,6 +148,7 @@ def tickets(request: InboxRequest, subdomain: str) -> HttpResponse:
     form = QueueFilterForm(request.GET)
     ctx, status = _queue_context(request, form)
     ctx["bulk_result"] = request.session.pop("bulk_result", None)
+    ctx["undo"] = undo_toast(request)
     region = "queue" if request.htmx and request.htmx.target == "queue" else None
     response = render_region(request, TEMPLATE, region, ctx, status=status)
     if region and status == 200:
@@ -251,10 +260,46 @@ def tickets_bulk(request: InboxRequest, subdomain: str) -> HttpResponse:
     return _after_bulk(request, filter_form, users, result)
 
 
-def _after_bulk(request: InboxRequest, filter_form, users, result) -> HttpResponse:
-    summary = (
-        _bulk_result_dict(result, _outcome_names(request.avochato, result)) if result is not None else None
-    )
+@require_POST
+@inbox_view(perm=VIEW)
+def tickets_assign_me(request: InboxRequest, subdomain: str) -> HttpResponse:
+    """Assign to me from the queue (the ticked tickets, or the current row with `m`)."""
+    may_reassign = request.user.has_perm("avodash.assign_tickets")
+    if not may_reassign:
+        require_perm(request, "avodash.change_ticket_status")
+    client = request.avochato
+    users = user_svc.inbox_users(client=client)
+    form = AssignMeForm(request.POST)
+    filter_form = filter_form_from_querystring(request.POST.get("filter", ""))
+    if not form.is_valid():
+        text = " ".join(e for errs in form.errors.values() for e in errs)
+        return _after_bulk(request, filter_form, users, None, _refused(f"Not assigned: {text}"))
+    ids = form.ticket_ids
+    try:
+        me = assigning.taker_for(users=users, email=request.user.email)
+    except ActionError as err:
+        return _after_bulk(request, filter_form, users, None, _refused(f"Not assigned: {err.message}"))
+    params = {"user_id": me.id, "count": len(ids)}
+    with audited(request, action="ticket.owner", target=ids, params=params) as audit:
+        result = assigning.tickets_take(
+            client=client, ticket_ids=ids, me=me, users=users, may_reassign=may_reassign
+        )
+        audit.extra.update(result.audit_extra())
+        if result.failed:
+            audit.fail(result.summary)
+    return _after_bulk(request, filter_form, users, result)
+
+
+def _refused(text: str) -> dict:
+    """A refusal before anything ran, shown where a bulk result would be."""
+    return {"summary": text, "ok": False, "requested": 0, "updated": 0, "failures": [], "notes": []}
+
+
+def _after_bulk(
+    request: InboxRequest, filter_form, users, result, summary: dict | None = None
+) -> HttpResponse:
+    if result is not None:
+        summary = _bulk_result_dict(result, _outcome_names(request.avochato, result))
     if request.htmx:
         ctx, status = _queue_context(request, filter_form, users=users)
         ctx["bulk_result"] = summary

@@ -1,4 +1,5 @@
-"""Scheduled messages: the inbox's queue of messages waiting to go out, and cancelling them.
+"""Scheduled messages: the inbox's queue of messages waiting to go out, cancelling them, and
+changing one (text or time: a new copy, then the original cancelled).
 
 Who may cancel what is `inbox.services.scheduled`'s rule (`cancellable_ids`), checked again on
 every POST. Cancelling always asks first, naming each message (its text, recipient, and time
@@ -12,8 +13,9 @@ from urllib.parse import urlencode
 
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
@@ -25,8 +27,11 @@ from avodash.domain.users import inbox_users
 from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
 from inbox.composer import ticket_scheduled_for
-from inbox.forms.scheduled import CancelForm, ScheduledFilterForm
+from inbox.forms.ids import ID_RE
+from inbox.forms.scheduled import CancelForm, RescheduleForm, ScheduledFilterForm
+from inbox.idempotency import new_key
 from inbox.pages import SEND, VIEW
+from inbox.services import messages as message_svc
 from inbox.services.scheduled import (
     MANAGE,
     cancel_rule,
@@ -35,6 +40,7 @@ from inbox.services.scheduled import (
     scheduled_by,
     scheduled_cancel_recorded,
     scheduled_get_many,
+    scheduled_reschedule,
 )
 
 TEMPLATE = "inbox/scheduled.html"
@@ -187,3 +193,64 @@ def scheduled_cancel(request: InboxRequest, subdomain: str) -> HttpResponse:
     if error:
         flash.error(request, error)
     return redirect(_return_url(subdomain, ticket, back))
+
+
+# --- change (reschedule, edit) ---------------------------------------------------------------------
+def _changeable(request: InboxRequest, message_id: str) -> ScheduledMessage:
+    """The pending message, if this person may change it (the cancel rule: a change cancels)."""
+    if not ID_RE.match(message_id or ""):
+        raise Http404("No such scheduled message.")
+    found = scheduled_get_many(client=request.avochato, message_ids=[message_id])
+    if not found or not found[0].is_pending:
+        raise Http404("This message is no longer pending.")
+    if message_id not in cancellable_ids(user=request.user, inbox=request.inbox.subdomain, messages=found):
+        raise PermissionDenied("You may change only the messages you may cancel.")
+    return found[0]
+
+
+def _change_page(
+    request: InboxRequest, message: ScheduledMessage, form, *, status: int = 200, error: str = ""
+):
+    ctx = {
+        "message": message,
+        "form": form,
+        "error": error,
+        "back_url": _return_url(request.inbox.subdomain, "", form["back"].value() or ""),
+    }
+    return render_region(request, "inbox/scheduled_change.html", None, ctx, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@inbox_view(perm=SEND)
+def scheduled_change(request: InboxRequest, subdomain: str, message_id: str) -> HttpResponse:
+    """Change a pending message's text or time: a new copy, then the original cancelled
+    (`inbox.services.scheduled.scheduled_reschedule`), at most once per form."""
+    message = _changeable(request, message_id)
+    if request.method == "GET":
+        initial = {
+            "idempotency_key": new_key(),
+            "text": message.body,
+            "scheduled_at": timezone.localtime(message.scheduled_for) if message.scheduled_for else None,
+            "back": _back_qs(request.GET.get("back", "")),
+        }
+        return _change_page(request, message, RescheduleForm(initial=initial))
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        return _change_page(request, message, form, status=FORM_ERROR)
+    d = form.cleaned_data
+    send_as = message_svc.send_as_for(client=request.avochato, email=request.user.email)
+    result = scheduled_reschedule(
+        client=request.avochato,
+        actor=request.user,
+        inbox=subdomain,
+        key=d["idempotency_key"],
+        original=message,
+        text=d["text"],
+        scheduled_for=d["scheduled_at"],
+        send_as_email=send_as.email,
+        ip=client_ip(request),
+    )
+    if not result.ok:
+        return _change_page(request, message, form, status=FORM_ERROR, error=result.message)
+    flash.success(request, result.message)
+    return redirect(_return_url(subdomain, "", d.get("back") or ""))

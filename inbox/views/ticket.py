@@ -22,12 +22,17 @@ from avodash.domain import scheduled as scheduled_read
 from avodash.domain import tickets as ticket_write
 from avodash.domain import users as user_svc
 from avodash.domain.contacts import Contact
+from avodash.domain.errors import ActionError
 from avodash.domain.tickets import STATUSES, Ticket
 from avodash.domain.users import InboxUser
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
+from inbox.closing import queue_url, undo_toast
 from inbox.composer import composer_context
+from inbox.forms.queue import origin_querystring
 from inbox.forms.ticket import CustomEventForm, StreamQueryForm, TagForm, TicketUpdateForm
+from inbox.models import Preference, after_close_for
 from inbox.pages import VIEW, display_name, owner_label, perms, ticket_id_or_404
+from inbox.services import assigning
 from inbox.services import contacts as contact_svc
 from inbox.services import events as event_svc
 from inbox.services import presence as presence_svc
@@ -125,6 +130,15 @@ def _stream_marks(events) -> dict:
     return {"newest_ts": max(times) if times else 0, "oldest_ts": min(times) if times else None}
 
 
+def _ts(event) -> float:
+    return event.at.timestamp() if event.at else 0.0
+
+
+def state_digest(ticket: Ticket) -> str:
+    """The header's facts in one word, carried by the poll: a change means refresh the header."""
+    return f"{ticket.status}.{ticket.owner_id or '-'}.{int(ticket.unaddressed)}"
+
+
 def _bare(ticket_id: str) -> Ticket:
     """The ticket as the regions that only need its id know it (no API call)."""
     return Ticket(id=ticket_id, contact_id=None, status="")
@@ -159,6 +173,12 @@ def ticket(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpRespons
         **composer_context(
             request, ticket=data["ticket"], contact=data["contact"], scheduled=data.pop("scheduled")
         ),
+        "origin": _origin(request),
+        "state": state_digest(data["ticket"]),
+        "back_url": queue_url(subdomain, _origin(request)),
+        "undo": undo_toast(request),
+        "after_close": after_close_for(request.user),
+        "after_close_choices": Preference.AFTER_CLOSE,
     }
     return render_region(request, TEMPLATE, None, ctx)
 
@@ -194,13 +214,34 @@ def ticket_stream(request: InboxRequest, subdomain: str, ticket_id: str) -> Http
             oldest_ts=marks["oldest_ts"] or d.get("before"),
         )
         return render_fragment(request, TEMPLATE, "older", ctx)
-    after = d.get("after") or 0.0
-    events = event_svc.ticket_events_since(client=client, ticket_id=ticket_id, after=after)
-    _attach_people(request, ticket_id, events, users)
-    ctx.update(new_events=events, newest_ts=max(_stream_marks(events)["newest_ts"], after))
+    return _poll(request, ticket_id, ctx, after=d.get("after") or 0.0, shown_state=d.get("state") or "")
+
+
+def _poll(
+    request: InboxRequest, ticket_id: str, ctx: dict, *, after: float, shown_state: str
+) -> HttpResponse:
+    """New events, the delivery states of messages shown as not final (`pending`, swapped out
+    of band), and the header refreshed when the ticket changed elsewhere (another tab, a
+    colleague): one round of two calls in parallel."""
+    client = request.avochato
+    (events, read), ticket = parallel(
+        [
+            lambda: event_svc.ticket_poll(client=client, ticket_id=ticket_id, after=after),
+            lambda: ticket_svc.ticket_get(client=client, ticket_id=ticket_id),
+        ]
+    )
+    pending = set(request.GET.get("pending", "").split(",")[:50]) - {""}
+    updated = [e for e in read if e.id in pending and e.kind == "message_out" and _ts(e) <= after]
+    _attach_people(request, ticket_id, [*events, *updated], user_svc.inbox_users(client=client))
+    ctx.update(
+        ticket=ticket,
+        state=state_digest(ticket),
+        new_events=events,
+        updated_events=updated,
+        newest_ts=max(_stream_marks(events)["newest_ts"], after),
+    )
     response = render_fragment(request, TEMPLATE, "poll", ctx)
-    if any(e.kind in ("status_change", "owner_change", "message_in", "message_out") for e in events):
-        # The header (status, owner, addressed) may have changed with them.
+    if shown_state and shown_state != state_digest(ticket):
         trigger_client_event(response, "ticketChanged")
     return response
 
@@ -218,9 +259,18 @@ def ticket_presence(request: InboxRequest, subdomain: str, ticket_id: str) -> Ht
 
 
 # --- the header controls -------------------------------------------------------------------------
+def _origin(request: InboxRequest) -> str:
+    """The queue the ticket was opened from (`from`, in the address or a form)."""
+    return origin_querystring(request.GET.get("from") or request.POST.get("from") or "")
+
+
 def _state_context(request: InboxRequest, ticket: Ticket, users: list[InboxUser], **extra) -> dict:
     ticket_svc.attach_people(tickets=[ticket], contacts={}, users=users)
     return {
+        "origin": _origin(request),
+        "after_close": after_close_for(request.user),
+        "after_close_choices": Preference.AFTER_CLOSE,
+        "me": user_svc.user_for_email(users, request.user.email),
         "ticket": ticket,
         "users": users,
         "owner_choices": user_svc.owner_choices(client=request.avochato),
@@ -280,6 +330,32 @@ def ticket_update(request: InboxRequest, subdomain: str, ticket_id: str) -> Http
         return _state_response(request, ticket_id, users, ticket=outcome.ticket, note=note)
     error = f"Not changed: {outcome.message}."
     return _state_response(request, ticket_id, users, ticket=outcome.ticket, error=error)
+
+
+@require_POST
+@inbox_view(perm=VIEW)
+def ticket_assign_me(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
+    """Assign to me (key `m`): a lead takes any ticket, an agent one that nobody owns."""
+    ticket_id_or_404(ticket_id)
+    may_reassign = request.user.has_perm("avodash.assign_tickets")
+    if not may_reassign:
+        require_perm(request, "avodash.change_ticket_status")
+    client = request.avochato
+    users = user_svc.inbox_users(client=client)
+    try:
+        me = assigning.taker_for(users=users, email=request.user.email)
+        with audited(request, action="ticket.owner", target=ticket_id, params={"user_id": me.id}) as audit:
+            result = assigning.tickets_take(
+                client=client, ticket_ids=[ticket_id], me=me, users=users, may_reassign=may_reassign
+            )
+            if result.failed:
+                audit.fail(result.failed[0].message)
+    except (ActionError, AvochatoError) as err:
+        return _state_response(request, ticket_id, users, error=f"Not assigned: {err.message}")
+    if result.failed:
+        return _state_response(request, ticket_id, users, error=f"Not assigned: {result.failed[0].message}.")
+    ticket = result.updated[0].ticket if result.updated else None
+    return _state_response(request, ticket_id, users, ticket=ticket, note="Assigned to you.")
 
 
 def _change_text(change: ticket_write.TicketChange, users: list[InboxUser]) -> str:

@@ -75,10 +75,16 @@
     close.type = "button"; close.className = "flash-close"; close.setAttribute("aria-label", "Dismiss");
     close.setAttribute("data-dismiss", ""); close.textContent = "×";
     box.appendChild(close);
-    region.appendChild(box);
+    // The same failure twice is one banner, not a stack.
+    var same = Array.prototype.some.call(region.querySelectorAll(".flash-error"), function (f) {
+      return f.firstChild && f.firstChild.textContent === box.firstChild.textContent;
+    });
+    if (!same) { region.appendChild(box); }
   }
   document.addEventListener("htmx:beforeSwap", function (ev) {
     var d = ev.detail;
+    // A form sent back to be corrected carries its own message at the field: swap it, never a banner.
+    if (d.xhr.status === 422) { d.shouldSwap = true; d.isError = false; return; }
     if (d.xhr.status < 400 || d.shouldSwap) { return; }
     var elt = d.requestConfig && d.requestConfig.elt;
     if (elt && elt.closest && elt.closest("[data-background]")) { return; }

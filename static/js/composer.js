@@ -1,5 +1,5 @@
-// avodash messaging: live character count, schedule quick picks, "someone else is viewing"
-// confirmation, phone fix-ups, scheduled-list selection. Every form works without this file.
+// avodash messaging: live character count, schedule quick picks, phone fix-ups,
+// scheduled-list selection. Every form works without this file.
 (function () {
   "use strict";
   if (window.avodashComposer) { return; }
@@ -37,11 +37,43 @@
     counter.querySelector("[data-encoding]").textContent = e.unicode ? "(Unicode: 70 per segment)" : "";
     counter.classList.toggle("over", e.chars > max);
     counter.classList.toggle("near", e.chars <= max && e.chars > max - 100);
+    // Over the limit: say by how much (the server refuses it; nothing is cut).
+    var over = box.querySelector("[data-over]");
+    if (over) {
+      var by = Math.max(0, e.chars - max);
+      over.hidden = by === 0;
+      over.querySelector("[data-over-by]").textContent = by.toLocaleString("en-US");
+      over.querySelector("[data-over-plural]").textContent = by === 1 ? "" : "s";
+    }
   }
+
+  // A new message is being written: the last "Not sent" no longer applies. (An "unknown"
+  // outcome stays: it tells the person to check before sending again.)
+  function clearRefusal(area) {
+    var form = area.closest("form");
+    if (!form) { return; }
+    form.querySelectorAll(".composer-outcome.outcome-bad").forEach(function (o) { o.remove(); });
+    var field = area.closest(".field");
+    if (field && field.classList.contains("has-error")) {
+      field.classList.remove("has-error");
+      field.querySelectorAll(".errorlist").forEach(function (e) { e.remove(); });
+    }
+  }
+
+  // While scheduling, Schedule is the main button, not Send now.
+  document.addEventListener("toggle", function (ev) {
+    var d = ev.target;
+    if (!d.matches || !d.matches("[data-composer-schedule]")) { return; }
+    var form = d.closest("form");
+    var send = form && form.querySelector(".composer-send");
+    var schedule = form && form.querySelector(".composer-schedule-btn");
+    if (send) { send.classList.toggle("btn-primary", !d.open); }
+    if (schedule) { schedule.classList.toggle("btn-primary", d.open); }
+  }, true);
 
   document.addEventListener("input", function (ev) {
     var t = ev.target;
-    if (t.matches && t.matches("[data-composer-text]")) { updateCount(t); }
+    if (t.matches && t.matches("[data-composer-text]")) { updateCount(t); clearRefusal(t); filterPicks(t); }
     if (t.matches && t.matches('[data-composer] input[name="scheduled_at"]')) {
       var custom = t.closest("form").querySelector('input[name="when"][value="custom"]');
       if (custom) { custom.checked = true; }
@@ -73,8 +105,60 @@
     if (label) { label.textContent = n ? n + " selected" : "Select messages to cancel several at once"; }
   }
 
+  // Saved replies: a click on one, or "/name" then Tab, puts its (filled-in) text in the box.
+  function insertText(area, text, from, to) {
+    var start = from === undefined ? area.selectionStart : from;
+    var end = to === undefined ? area.selectionEnd : to;
+    area.value = area.value.slice(0, start) + text + area.value.slice(end);
+    area.selectionStart = area.selectionEnd = start + text.length;
+    area.focus();
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  function slashWord(area) {
+    var m = area.value.slice(0, area.selectionStart).match(/(^|\s)\/([a-z0-9-]*)$/);
+    return m ? { name: m[2], at: area.selectionStart - m[2].length - 1 } : null;
+  }
+  function picks(area) {
+    var box = area.closest("form").querySelector("[data-saved-replies]");
+    return box ? Array.prototype.slice.call(box.querySelectorAll("[data-reply-name]")) : [];
+  }
+  function filterPicks(area) {
+    var box = area.closest("form").querySelector("[data-saved-replies]");
+    if (!box) { return; }
+    var w = slashWord(area);
+    picks(area).forEach(function (p) {
+      p.closest("li").hidden = !!w && p.getAttribute("data-reply-name").indexOf(w.name) !== 0;
+    });
+    if (w && w.name) { box.open = true; }
+  }
+  document.addEventListener("click", function (ev) {
+    var pick = ev.target.closest && ev.target.closest("[data-reply-text]");
+    if (!pick) { return; }
+    var area = pick.closest("form").querySelector("[data-composer-text]");
+    if (!area) { return; }
+    ev.preventDefault();
+    var w = slashWord(area);
+    if (w) { insertText(area, pick.getAttribute("data-reply-text"), w.at, area.selectionStart); }
+    else { insertText(area, pick.getAttribute("data-reply-text")); }
+    filterPicks(area);
+  });
+
   document.addEventListener("keydown", function (ev) {
     var t = ev.target;
+    if (ev.key === "Tab" && !ev.shiftKey && t.matches && t.matches("[data-composer-text]")) {
+      var w = slashWord(t);
+      if (w && w.name) {
+        var list = picks(t).filter(function (p) { return p.getAttribute("data-reply-name").indexOf(w.name) === 0; });
+        var exact = list.filter(function (p) { return p.getAttribute("data-reply-name") === w.name; })[0];
+        var chosen = exact || (list.length === 1 ? list[0] : null);
+        if (chosen) {
+          ev.preventDefault();
+          insertText(t, chosen.getAttribute("data-reply-text"), w.at, t.selectionStart);
+          filterPicks(t);
+          return;
+        }
+      }
+    }
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && t.matches && t.matches("[data-composer-text]")) {
       ev.preventDefault();
       var send = t.closest("form").querySelector(".composer-send");
@@ -99,22 +183,6 @@
     }
   });
 
-  // Someone else has the ticket open: ask before sending over them. (Without JS the server
-  // asks instead: the composer comes back with a "Send anyway" box to tick.)
-  document.addEventListener("submit", function (ev) {
-    var form = ev.target;
-    if (!form.matches || !form.matches(".composer-form[data-others]")) { return; }
-    var action = ev.submitter && ev.submitter.value;
-    if (action === "redraft") { return; }
-    var box = form.querySelector("[data-confirm-others]");
-    if (!box || box.checked) { return; }
-    var verb = action === "schedule" ? "Schedule" : "Send";
-    if (window.confirm(form.getAttribute("data-others") + " this ticket open too and may be replying.\n\n" + verb + " anyway?")) {
-      box.checked = true;
-    } else {
-      ev.preventDefault(); ev.stopImmediatePropagation();
-    }
-  }, true);
 
   document.addEventListener("htmx:afterSwap", function (ev) {
     var t = ev.detail.target;

@@ -96,7 +96,30 @@
     }
   });
 
+  // Messages shown with a delivery state that may still change (queued, sent...): the
+  // polling asks for their state now (static/js is the only place that knows what is shown).
+  var FINAL = ["delivered", "failed", "undelivered", "received", "read"];
+  window.avodashPending = function () {
+    return $all("#timeline li[data-dstatus]").filter(function (li) {
+      return FINAL.indexOf(li.getAttribute("data-dstatus")) === -1;
+    }).slice(-50).map(function (li) { return li.id.replace(/^ev-/, ""); }).join(",");
+  };
+
+  // The Undo toast after closing: counts down, then goes (the server refuses a late Undo too).
+  function undoCountdown() {
+    var toast = $("#undo-toast");
+    if (!toast) { return; }
+    var left = parseInt(toast.getAttribute("data-undo-seconds"), 10) || 0;
+    var label = toast.querySelector("[data-undo-left]");
+    var timer = setInterval(function () {
+      left -= 1;
+      if (left <= 0) { clearInterval(timer); toast.remove(); return; }
+      if (label) { label.textContent = left; }
+    }, 1000);
+  }
+
   function init() {
+    undoCountdown();
     var box = streamBox();
     if (box && !location.search.match(/pages=/)) { box.scrollTop = box.scrollHeight; }
     var page = $("#select-page");
@@ -145,6 +168,19 @@
         if (search) { ev.preventDefault(); search.focus(); search.select(); }
         return;
       }
+      if (key === "m") {
+        // Assign to me: the ticked tickets, else the current row.
+        var tickedForMe = boxes().filter(function (b) { return b.checked; });
+        var bulkMe = $("#bulk-assign-me");
+        if (tickedForMe.length && bulkMe) { ev.preventDefault(); bulkMe.click(); return; }
+        var meForm = $("#assign-me-form");
+        if (meForm && current >= 0 && list[current]) {
+          ev.preventDefault();
+          meForm.querySelector('[name="ticket"]').value = list[current].getAttribute("data-ticket");
+          if (meForm.requestSubmit) { meForm.requestSubmit(); } else { meForm.submit(); }
+        }
+        return;
+      }
       if (key === "e" || key === "a") {
         var form = $("#bulk");
         if (!form) { return; }
@@ -171,6 +207,9 @@
     if (key === "e") {
       var close = $("#close-ticket");
       if (close) { ev.preventDefault(); close.click(); }
+    } else if (key === "m") {
+      var mine = $("#assign-me");
+      if (mine) { ev.preventDefault(); mine.click(); }
     } else if (key === "a") {
       var sel = $("#owner-select");
       if (sel) { ev.preventDefault(); sel.focus(); }

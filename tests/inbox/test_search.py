@@ -201,7 +201,7 @@ def test_htmx_gets_the_results_region(client_agent, sandbox):
     page = text_of(r)
     assert r.status_code == 200 and page.lstrip().startswith('<div id="message-results"')
     bad = client_agent.get(URL + "?status=lost", **HTMX)
-    assert bad.status_code == 422 and "That search is not valid." in text_of(bad)
+    assert bad.status_code == 422 and "That search is not valid:" in text_of(bad)
 
 
 def test_message_bodies_are_escaped(client_agent, sandbox):
@@ -367,7 +367,8 @@ def test_what_is_neither_a_phone_nor_an_id_is_refused_before_any_call(client_age
     r = client_agent.get(URL, {"contact": typed})
     page = html.unescape(text_of(r))
     assert r.status_code == 422
-    assert "Contact (phone or id):" in page and says in page
+    field_errors = page[page.index('id="id_contact-errors"') :]
+    assert says in field_errors[: field_errors.index("</ul>")]  # at the field
     assert contact_lookups(sandbox) == [] and searches(sandbox) == []
 
 

@@ -31,6 +31,7 @@ from avodash.domain.directory.rows import (
     member,
     memberships,
     memberships_of,
+    names,
     person_memberships,
     store,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "memberships",
     "memberships_of",
     "person_memberships",
+    "names",
     "refresh_now",
     "store",
     "sync_inbox",

@@ -221,6 +221,14 @@ def memberships(*, subdomains: Iterable[str]) -> dict[str, list[InboxUser]]:
     return {s: by_name(users) for s, users in out.items()}
 
 
+def names(*, user_ids: Iterable[str]) -> dict[str, str]:
+    """Names of Avochato users by id, from the directory in one query (unknown ids left out)."""
+    rows = DirectoryUser.objects.filter(avochato_id__in=list(dict.fromkeys(user_ids))).values_list(
+        "avochato_id", "name", "email"
+    )
+    return {uid: name or email or uid for uid, name, email in rows}
+
+
 def memberships_of(*, user_id: str) -> list[UserInbox]:
     """The inboxes (already listed) one user belongs to, with their membership there."""
     rows = (
