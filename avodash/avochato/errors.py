@@ -23,6 +23,14 @@ class AvochatoError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r}, status={self.status!r})"
 
+    @property
+    def may_have_applied(self) -> bool:
+        """Whether the write that failed this way may have gone through anyway: not for a 429
+        (the API ignores the request; also our own limiter), any other 4xx, or a request that
+        never left; yes for everything else (5xx, an unreadable answer, a timeout after
+        sending). Such a write is reported as unknown, never blindly sent again."""
+        return not (self.status is not None and 400 <= self.status < 500)
+
 
 class AuthError(AvochatoError):
     """401: the credentials are wrong, deleted, or their user left the inbox."""
@@ -65,6 +73,10 @@ class RateLimitedError(AvochatoError):
         self.retry_after = retry_after
         super().__init__(message, status=status)
 
+    @property
+    def may_have_applied(self) -> bool:
+        return False  # the API ignores a request it refuses with 429; ours never left
+
 
 class ServerError(AvochatoError):
     """5xx: Avochato (or a proxy in front of it) failed."""
@@ -87,6 +99,10 @@ class UnavailableError(AvochatoError):
     ) -> None:
         self.maybe_sent = maybe_sent
         super().__init__(message, status=status)
+
+    @property
+    def may_have_applied(self) -> bool:
+        return self.maybe_sent
 
 
 class BadResponseError(AvochatoError):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from avodash.audit import audit_record
-from avodash.avochato import AvochatoClient, AvochatoError, RateLimitedError, UnavailableError
+from avodash.avochato import AvochatoClient, AvochatoError
 from avodash.domain import broadcasts as broadcasts_svc
 from avodash.domain.errors import ActionError
 from avodash.domain.scheduled import local_when
@@ -35,14 +35,6 @@ class PublishOutcome:
     @property
     def ok(self) -> bool:
         return self.kind in ("published", "duplicate")
-
-
-def _maybe_sent(err: AvochatoError) -> bool:
-    if isinstance(err, RateLimitedError):
-        return False
-    if isinstance(err, UnavailableError):
-        return err.maybe_sent
-    return not (err.status is not None and 400 <= err.status < 500)
 
 
 def _replay(record: IdempotencyKey) -> PublishOutcome:
@@ -127,7 +119,7 @@ def broadcast_publish_once(
             client=client, broadcast_id=broadcast_id, scheduled_for=scheduled_for
         )
     except AvochatoError as err:
-        if _maybe_sent(err):
+        if err.may_have_applied:
             detail = f"{err.message} Look at the broadcast's status before publishing again."
             idem_finish(claim, state=IdempotencyKey.UNKNOWN, result={"detail": detail})
             record(AuditEntry.FAILED, err.message, delivery="unknown")

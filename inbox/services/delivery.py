@@ -19,7 +19,7 @@ UNKNOWN_ADVICE = (
 class Outcome:
     """What happened to a submitted draft, in words for the person who sent it.
 
-    kind: sent | scheduled | duplicate | not_sent | unknown | invalid | refused | others | redraft
+    kind: sent | scheduled | duplicate | not_sent | unknown | invalid | refused | redraft
     """
 
     kind: str
@@ -35,7 +35,7 @@ class Outcome:
     def level(self) -> str:
         if self.ok:
             return "ok"
-        return "warn" if self.kind in ("unknown", "others", "redraft") else "bad"
+        return "warn" if self.kind in ("unknown", "redraft") else "bad"
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "title": self.title, "detail": self.detail, "check_url": self.check_url}

@@ -20,8 +20,6 @@ from avodash.avochato import (
     AvochatoClient,
     AvochatoError,
     NotFoundError,
-    RateLimitedError,
-    UnavailableError,
     parallel,
 )
 from avodash.domain import scheduled as scheduled_svc
@@ -135,15 +133,6 @@ class RescheduleResult:
     new: ScheduledMessage | None = None
 
 
-def _maybe_reached(err: AvochatoError) -> bool:
-    """Whether a failed POST may have created the message anyway (as sending judges it)."""
-    if isinstance(err, RateLimitedError):
-        return False
-    if isinstance(err, UnavailableError):
-        return err.maybe_sent
-    return not (err.status is not None and 400 <= err.status < 500)
-
-
 def _withdraw(client: AvochatoClient, new: ScheduledMessage, err: AvochatoError) -> str:
     """The original could not be cancelled: cancel the new copy, so there are never two."""
     try:
@@ -206,7 +195,7 @@ def _replace(client, original, text, scheduled_for, send_as_email, params) -> tu
     try:
         new = message_svc.message_schedule(client=client, draft=draft, scheduled_for=scheduled_for)
     except AvochatoError as err:
-        if _maybe_reached(err):
+        if err.may_have_applied:
             why = f"Unknown whether the new copy was scheduled ({err.message}); the original is kept. "
             return RescheduleResult(ok=False, message=why + "Check the list before trying again."), (
                 IdempotencyKey.UNKNOWN

@@ -38,8 +38,6 @@ from avodash.audit import audit_record
 from avodash.avochato import (
     AvochatoClient,
     AvochatoError,
-    RateLimitedError,
-    UnavailableError,
 )
 from avodash.domain import phones
 from avodash.domain.contacts import Contact
@@ -91,16 +89,6 @@ def redraft_result() -> SubmitResult:
         ),
         keep_key=False,
     )
-
-
-def _is_unknown(err: AvochatoError) -> bool:
-    """Whether a failed send/schedule POST may have gone through: not for 429 (also our own
-    limiter), any other 4xx, or a request that never left; yes for everything else."""
-    if isinstance(err, RateLimitedError):
-        return False
-    if isinstance(err, UnavailableError):
-        return err.maybe_sent
-    return not (err.status is not None and 400 <= err.status < 500)
 
 
 def _key_conflict() -> SubmitResult:
@@ -211,17 +199,6 @@ def message_replay(
 
 
 # --- the submit ------------------------------------------------------------------------------------
-def _others_result(others: list[str]) -> SubmitResult:
-    names = ", ".join(others)
-    return SubmitResult(
-        outcome=Outcome(
-            kind="others",
-            title=f"{names} {'has' if len(others) == 1 else 'have'} this ticket open too.",
-            detail="They may be replying right now. Nothing was sent: tick “Send anyway” to send it regardless.",
-        )
-    )
-
-
 def _audit_params(draft: Draft, attempt: Attempt, contact: Contact | None) -> dict:
     return {
         "to": draft.phone,
@@ -246,7 +223,7 @@ def _post(client: AvochatoClient, draft: Draft, scheduled_for: datetime | None):
 
 def _failed(err: AvochatoError, claim, check_url: str) -> SubmitResult:
     """The message request failed: unknown (may have gone out, the key stays) or not sent."""
-    if _is_unknown(err):
+    if err.may_have_applied:
         outcome = unknown_outcome(check_url, err=err)
         idem_finish(
             claim, state=IdempotencyKey.UNKNOWN, result={"detail": outcome.detail, "error": err.message}
@@ -317,7 +294,7 @@ def _send_once(
     try:
         sent = _post(client, draft, attempt.scheduled_for if attempt.scheduling else None)
     except AvochatoError as err:
-        params["delivery"] = "unknown" if _is_unknown(err) else "not sent"
+        params["delivery"] = "unknown" if err.may_have_applied else "not sent"
         audit_record(
             actor=actor,
             inbox=inbox,
@@ -370,7 +347,6 @@ def message_submit(
     scheduled_for: datetime | None = None,
     ticket_id: str | None = None,
     shown_contact_id: str = "",
-    others: list[str] | None = None,
     check_url: str,
     ip: str | None = None,
 ) -> SubmitResult:
@@ -378,7 +354,7 @@ def message_submit(
 
     `ticket_id`: a reply on that ticket, to its own contact (`shown_contact_id`, the contact
     the page showed, must be that one; `draft.phone` is ignored); otherwise a new message to
-    `draft.phone`. `others`: who else has the ticket open (non-empty: ask first). `actor`: the
+    `draft.phone`. `actor`: the
     dashboard user, who owns the key, is in the audit trail and sends as themselves when
     their email is a user of the inbox. `check_url`: where to look when the outcome is unknown.
     """
@@ -390,8 +366,6 @@ def message_submit(
         scheduling=scheduled_for is not None,
         scheduled_for=scheduled_for,
     )
-    if others:
-        return _others_result(others)
     found: dict = {}
     try:
         recipient = resolve_recipient(

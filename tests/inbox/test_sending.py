@@ -80,12 +80,6 @@ def test_an_opted_out_contact_is_refused_before_any_post(agent, sandbox):
     assert entry.outcome == AuditEntry.FAILED and entry.params["refused"] == "opted out"
 
 
-def test_someone_else_viewing_asks_first(agent, sandbox):
-    result = submit(agent, sandbox, new_key(), others=["Lead Tester"])
-    assert result.outcome.kind == "others" and "Lead Tester has this ticket open too." == result.outcome.title
-    assert message_posts(sandbox) == [] and not AuditEntry.objects.exists()
-
-
 def test_a_timeout_after_sending_is_unknown_and_keeps_the_key(agent, sandbox):
     sandbox.faults.add("/v1/messages", method="POST", status=502)
     key = new_key()
