@@ -14,6 +14,7 @@ from avodash.domain import phones
 from avodash.domain.broadcasts import FIELDS, MAX_LENGTH, Audience
 from avodash.domain.tags import clean_tag
 from inbox.forms.ids import ID_RE
+from inbox.forms.message import media_url, message_text
 from inbox.idempotency import valid_key
 
 MAX_TAGS = 20
@@ -129,7 +130,7 @@ class BroadcastForm(AudienceForm):
     message = forms.CharField(
         strip=False,
         label="Message",
-        widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_LENGTH, "data-composer-text": ""}),
+        widget=forms.Textarea(attrs={"rows": 4, "data-composer-text": ""}),
         help_text="$first_name and other contact variables are filled in per contact.",
     )
     media_url = forms.URLField(
@@ -141,21 +142,10 @@ class BroadcastForm(AudienceForm):
     )
 
     def clean_message(self) -> str:
-        text = (self.cleaned_data.get("message") or "").replace("\r\n", "\n")
-        if not text.strip():
-            raise forms.ValidationError("Write the message.")
-        if len(text) > MAX_LENGTH:
-            raise forms.ValidationError(
-                f"The message is {len(text):,} characters; the limit is {MAX_LENGTH:,}. "
-                f"Shorten it by {len(text) - MAX_LENGTH:,}."
-            )
-        return text
+        return message_text(self.cleaned_data.get("message"), required=True, limit=MAX_LENGTH)
 
     def clean_media_url(self) -> str:
-        url = self.cleaned_data.get("media_url") or ""
-        if url and not url.lower().startswith(("https://", "http://")):
-            raise forms.ValidationError("The media URL must be a web address starting with https://.")
-        return url
+        return media_url(self.cleaned_data.get("media_url"))
 
 
 class PublishForm(forms.Form):

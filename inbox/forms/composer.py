@@ -13,9 +13,10 @@ from django.utils import timezone
 from avodash.domain import phones
 from avodash.domain.tags import clean_tag
 from inbox.forms.ids import id_validator
+from inbox.forms.message import media_url, message_text
 from inbox.idempotency import valid_key
 from inbox.replies import placeholders_left
-from inbox.services.messages import MAX_LENGTH, Draft, schedule_presets, schedule_window
+from inbox.services.messages import Draft, schedule_presets, schedule_window
 
 SEND, SCHEDULE, REDRAFT = "send", "schedule", "redraft"
 
@@ -104,13 +105,7 @@ class MessageForm(forms.Form):
         return key
 
     def clean_text(self) -> str:
-        # Browsers send line breaks as CRLF; count them as the person sees them.
-        text = (self.cleaned_data.get("text") or "").replace("\r\n", "\n")
-        if len(text) > MAX_LENGTH:
-            raise forms.ValidationError(
-                f"The message is {len(text):,} characters; the limit is {MAX_LENGTH:,}. "
-                f"Shorten it by {len(text) - MAX_LENGTH:,}."
-            )
+        text = message_text(self.cleaned_data.get("text"))
         if left := placeholders_left(text):
             raise forms.ValidationError(
                 f"The message still has {', '.join(left)}: replace it with the words to send "
@@ -119,10 +114,7 @@ class MessageForm(forms.Form):
         return text
 
     def clean_media_url(self) -> str:
-        url = self.cleaned_data.get("media_url") or ""
-        if url and not url.lower().startswith(("https://", "http://")):
-            raise forms.ValidationError("The media URL must be a web address starting with https://.")
-        return url
+        return media_url(self.cleaned_data.get("media_url"))
 
     def clean_tags(self) -> tuple[str, ...]:
         raw = self.cleaned_data.get("tags") or ""

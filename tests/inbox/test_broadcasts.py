@@ -268,3 +268,9 @@ def test_writes_are_refused_for_agents_and_stale_forms(client_agent, client_lead
 def test_an_unknown_broadcast_is_404(client_lead):
     assert client_lead.get(url("nope")).status_code == 404
     assert client_lead.get(url("bad.id")).status_code == 404
+
+
+def test_the_broadcast_message_box_does_not_cut_a_long_paste(client_lead, sandbox):
+    page = client_lead.get(f"/i/{INBOX}/broadcasts/new/").content.decode()
+    box = page[page.index("<textarea") :].split(">", 1)[0]
+    assert "maxlength" not in box
