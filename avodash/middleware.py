@@ -179,12 +179,17 @@ def content_security_policy() -> str:
     (MMS media), no framing, and forms that post only to avodash (or to the SSO provider)."""
     if settings.CONTENT_SECURITY_POLICY:
         return settings.CONTENT_SECURITY_POLICY
+    # A form's redirect counts too: sign-in may land on an inbox's own host, or at the IdP.
+    targets = ""
+    if domain := getattr(settings, "INBOX_HOST_DOMAIN", ""):
+        targets += f" {domain}:* *.{domain}:*"
     issuer = urlsplit(getattr(settings, "SSO_ISSUER_URL", "") or "")
-    sso = f" {issuer.scheme}://{issuer.netloc}" if issuer.scheme and issuer.netloc else ""
+    if issuer.scheme and issuer.netloc:
+        targets += f" {issuer.scheme}://{issuer.netloc}"
     return (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data: https:; font-src 'self'; connect-src 'self'; object-src 'none'; "
-        f"base-uri 'self'; frame-ancestors 'none'; form-action 'self'{sso}"
+        f"base-uri 'self'; frame-ancestors 'none'; form-action 'self'{targets}"
     )
 
 

@@ -52,6 +52,9 @@
   // message goes to the flash area, except for background requests (polling, presence,
   // deferred parts: marked data-background), which simply try again later.
   if (window.htmx) {
+    // No eval: the Content-Security-Policy allows no 'unsafe-eval' (no `[...]` trigger filters,
+    // no `js:` values; the two listeners below do what they did).
+    window.htmx.config.allowEval = false;
     window.htmx.config.responseHandling = [
       { code: "204", swap: false },
       { code: "[23]..", swap: true },
@@ -60,6 +63,20 @@
       { code: "...", swap: false }
     ];
   }
+  // Polling (data-poll-visible) waits while the tab is hidden: nobody is looking.
+  document.body.addEventListener("htmx:beforeRequest", function (ev) {
+    var elt = ev.detail && ev.detail.elt;
+    if (elt && elt.hasAttribute && elt.hasAttribute("data-poll-visible") && document.visibilityState !== "visible") {
+      ev.preventDefault();
+    }
+  });
+  // The ticket's poll (data-poll-pending) asks for the delivery state of messages still on their way.
+  document.body.addEventListener("htmx:configRequest", function (ev) {
+    var elt = ev.detail && ev.detail.elt;
+    if (elt && elt.hasAttribute && elt.hasAttribute("data-poll-pending") && window.avodashPending) {
+      ev.detail.parameters.pending = window.avodashPending();
+    }
+  });
   function flashError(html, text) {
     var region = document.getElementById("flash");
     if (!region) { return; }

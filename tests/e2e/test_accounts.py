@@ -106,6 +106,8 @@ def _sso_sign_in(page, live_server, login="alice") -> bool:
         page.get_by_role("button", name=re.compile("Sign-in", re.I)).click()
         page.get_by_role("button", name=re.compile("Continue", re.I)).click()
         page.wait_for_url(back)
+    # The landing redirects on to an inbox; let it settle before the test navigates itself.
+    page.wait_for_load_state("networkidle")
     return asked
 
 
@@ -126,6 +128,7 @@ def test_sso_signs_in_with_the_mapped_role_and_inboxes_and_a_removed_group_ends_
     assert list(user.inbox_grants.values_list("subdomain", flat=True)) == ["acme-support"]
     assert user.account_state.last_method == "sso"
 
+    page.wait_for_load_state("networkidle")  # the switcher's counts, asked for on opening it
     # The IdP takes alice out of every avodash group: her open session ends at the next request.
     sso.set_groups("alice", ["marketing"])
     page.goto(f"{live_server.url}/i/{INBOX}/")
