@@ -9,10 +9,10 @@ from avodash.sandbox.seed_catalog import DAY, HOUR
 from avodash.sandbox.state import Broadcast, Campaign, Contact, Inbox, PendingMessage
 
 if TYPE_CHECKING:
-    from avodash.sandbox.seed import _Builder
+    from avodash.sandbox.seed_builder import Builder
 
 
-def add_pending(b: _Builder, inbox: Inbox, ticketed: list[Contact]) -> None:
+def add_pending(b: Builder, inbox: Inbox, ticketed: list[Contact]) -> None:
     st, rng, now = b.state, b.rng, b.now
     senders = [uid for uid, m in inbox.members.items() if m.enabled and not st.users[uid].is_api]
     admin = b.user_ids["admin"]
@@ -46,7 +46,7 @@ def add_pending(b: _Builder, inbox: Inbox, ticketed: list[Contact]) -> None:
         inbox.pending[pm.event_id] = pm
 
 
-def add_campaigns(b: _Builder, inbox: Inbox, contacts: list[Contact]) -> None:
+def add_campaigns(b: Builder, inbox: Inbox, contacts: list[Contact]) -> None:
     st, rng = b.state, b.rng
     specs = {
         "acme-support": [
@@ -137,7 +137,7 @@ def add_campaigns(b: _Builder, inbox: Inbox, contacts: list[Contact]) -> None:
                 inbox.pending[pm.event_id] = pm
 
 
-def add_broadcasts(b: _Builder, inbox: Inbox, contacts: list[Contact]) -> None:
+def add_broadcasts(b: Builder, inbox: Inbox, contacts: list[Contact]) -> None:
     st, rng, now = b.state, b.rng, b.now
     owner = next(
         uid for uid, m in inbox.members.items() if m.role in ("owner", "manager") and not st.users[uid].is_api

@@ -25,7 +25,7 @@ from avodash.sandbox.serialize import iso
 from avodash.sandbox.state import Contact, Inbox, Membership, PendingMessage, Tag, Ticket, User
 
 if TYPE_CHECKING:
-    from avodash.sandbox.seed import _Builder
+    from avodash.sandbox.seed_builder import Builder
 
 # subdomain, name, phone, email domain of its people, conversation scripts
 SCALE_INBOXES: list[tuple[str, str, str, str, list[list[tuple[str, str]]]]] = [
@@ -54,7 +54,7 @@ TICKETS_PER_USER = 2
 PENDING_EVERY = 8  # one scheduled message for about this many new tickets
 
 
-def scale_up(b: _Builder, n: int, only: str | None = None) -> list[str]:
+def scale_up(b: Builder, n: int, only: str | None = None) -> list[str]:
     """Add `n` users (and their inboxes' share of contacts and tickets); returns their ids."""
     if n <= 0:
         return []
@@ -77,7 +77,7 @@ def scale_up(b: _Builder, n: int, only: str | None = None) -> list[str]:
     return new_ids
 
 
-def _ensure_scale_inboxes(b: _Builder) -> None:
+def _ensure_scale_inboxes(b: Builder) -> None:
     st = b.state
     api_ids = [uid for uid, u in st.users.items() if u.is_api]
     for n, (sub, name, phone, _domain, _scripts) in enumerate(SCALE_INBOXES):
@@ -114,7 +114,7 @@ def _unique_email(first: str, last: str, domain: str, emails: set[str]) -> str:
     return email
 
 
-def _new_user(b: _Builder, k: int, home: str, targets: list[str], emails: set[str]) -> str:
+def _new_user(b: Builder, k: int, home: str, targets: list[str], emails: set[str]) -> str:
     st, rng, now = b.state, b.rng, b.now
     first, last = rng.choice(words.FIRST_NAMES), rng.choice(words.LAST_NAMES)
     user = User(
@@ -145,7 +145,7 @@ def _new_user(b: _Builder, k: int, home: str, targets: list[str], emails: set[st
     return user.id
 
 
-def _join(b: _Builder, user: User, inbox: Inbox, *, first_inbox: bool) -> None:
+def _join(b: Builder, user: User, inbox: Inbox, *, first_inbox: bool) -> None:
     rng, now = b.rng, b.now
     has_owner = any(m.role == "owner" and not b.state.users[uid].is_api for uid, m in inbox.members.items())
     draw = rng.random()
@@ -160,7 +160,7 @@ def _join(b: _Builder, user: User, inbox: Inbox, *, first_inbox: bool) -> None:
     )
 
 
-def _fill(b: _Builder, inbox: Inbox, users: int) -> None:
+def _fill(b: Builder, inbox: Inbox, users: int) -> None:
     """Contacts, tickets (with conversations) and scheduled messages for `users` new users."""
     st, rng = b.state, b.rng
     tags = list(inbox.tags) or _SCALE_TAGS
@@ -186,7 +186,7 @@ def _fill(b: _Builder, inbox: Inbox, users: int) -> None:
     _pending(b, inbox, tickets[::PENDING_EVERY], enabled_staff)
 
 
-def _pending(b: _Builder, inbox: Inbox, tickets: list[tuple[Contact, Ticket]], senders: list[str]) -> None:
+def _pending(b: Builder, inbox: Inbox, tickets: list[tuple[Contact, Ticket]], senders: list[str]) -> None:
     st, rng, now = b.state, b.rng, b.now
     for contact, ticket in tickets:
         if not senders:
