@@ -3,6 +3,7 @@ API credential really reaches (the local directory), never free text."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
@@ -13,9 +14,13 @@ from django.db import transaction
 from accounts.mfa import SECOND_FACTORS
 from accounts.models import AccountState
 from avodash.avochato import AvochatoError
+from avodash.avochato.django import get_client
+from avodash.domain import directory
 from avodash.domain.inboxes import Inbox, inboxes_all
 from avodash.models import ALL_INBOXES, InboxGrant
 from avodash.roles import AGENT, IT_ADMIN, LEAD, role_name
+
+SUBDOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$", re.IGNORECASE)
 
 ROLES = [AGENT, LEAD, IT_ADMIN]
 EVERY_INBOX_LABEL = "Every inbox"
@@ -29,6 +34,16 @@ def known_inboxes() -> tuple[list[Inbox], str]:
         return [], err.message
 
 
+def _reachable_now(subdomain: str) -> bool:
+    """An inbox created since the directory's last look: ask Avochato about that one."""
+    if not SUBDOMAIN_RE.match(subdomain):
+        return False
+    try:
+        return directory.inbox_reachable(client=get_client(None), subdomain=subdomain)
+    except AvochatoError:
+        return False
+
+
 def validate_subdomain(subdomain: str, known: list[Inbox] | None = None) -> None:
     """Refuse a grant for an inbox the credential does not reach (a typo like `acme-suport`)."""
     if subdomain == ALL_INBOXES:
@@ -37,7 +52,7 @@ def validate_subdomain(subdomain: str, known: list[Inbox] | None = None) -> None
         known, error = known_inboxes()
         if error:
             raise ValidationError(f"The inbox list cannot be read now ({error}); try again in a moment.")
-    if subdomain not in {i.subdomain for i in known}:
+    if subdomain not in {i.subdomain for i in known} and not _reachable_now(subdomain):
         names = ", ".join(sorted(i.subdomain for i in known)) or "none"
         raise ValidationError(
             f"No inbox “{subdomain}” is reachable with avodash's API credential. Known: {names}."

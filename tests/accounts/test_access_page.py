@@ -125,3 +125,21 @@ def test_the_django_admin_refuses_a_typo_in_a_grant(client_admin, agent):
     r = client_admin.post("/admin/avodash/inboxgrant/add/", {"user": agent.pk, "subdomain": "acme-sales"})
     assert r.status_code == 302
     assert InboxGrant.objects.filter(user=agent, subdomain="acme-sales").exists()
+
+
+def test_an_inbox_the_directory_does_not_know_yet_is_checked_with_avochato(sandbox):
+    from django.core.exceptions import ValidationError
+
+    from accounts.grants import validate_subdomain
+    from avodash.domain.inboxes import inboxes_all
+    from avodash.models import DirectoryInbox
+    from tests.helpers import api_calls
+
+    inboxes_all()  # the directory's accounts pass
+    DirectoryInbox.objects.filter(subdomain="globex-help").delete()  # created in Avochato since
+    sandbox.clear_log()
+    validate_subdomain("globex-help")  # no error: Avochato says it exists
+    assert [c["path"] for c in api_calls(sandbox, "GET", "/v1/accounts/")] == ["/v1/accounts/globex-help"]
+    assert DirectoryInbox.objects.filter(subdomain="globex-help", present=True).exists()
+    with pytest.raises(ValidationError, match="No inbox “acme-suport”"):
+        validate_subdomain("acme-suport")

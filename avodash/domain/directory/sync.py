@@ -15,7 +15,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
-from avodash.avochato import AvochatoClient, AvochatoError, parallel
+from avodash.avochato import AvochatoClient, AvochatoError, NotFoundError, parallel
 from avodash.avochato.django import get_client
 from avodash.domain.directory.rows import (
     LIST_FIELDS,
@@ -71,6 +71,29 @@ def inboxes_sync(*, client: AvochatoClient) -> None:
             },
         )
     DirectoryInbox.objects.exclude(subdomain__in=seen).update(present=False)
+
+
+def inbox_reachable(*, client: AvochatoClient, subdomain: str) -> bool:
+    """Whether the credential reaches this one inbox now (`GET /v1/accounts/:ids`), for an inbox
+    the directory does not know yet (created after its last accounts pass): when it does, it
+    joins the directory at once. False for a subdomain Avochato does not know."""
+    try:
+        found = client.get(("accounts", subdomain))
+    except NotFoundError:
+        return False
+    for a in (found.get("data") or {}).get("accounts") or []:
+        if isinstance(a, dict) and str(a.get("subdomain") or "").strip() == subdomain:
+            DirectoryInbox.objects.update_or_create(
+                subdomain=subdomain,
+                defaults={
+                    "name": str(a.get("name") or subdomain)[:200],
+                    "phone": str(a.get("phone") or "")[:40],
+                    "present": True,
+                    "seen_at": timezone.now(),
+                },
+            )
+            return True
+    return False
 
 
 def inboxes_present() -> list[DirectoryInbox]:
