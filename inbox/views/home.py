@@ -151,7 +151,7 @@ def _load_rows(request: InboxRequest) -> list[dict]:
 @inbox_view(perm=VIEW)
 def inbox_load(request: InboxRequest, subdomain: str) -> HttpResponse:
     """Team load (open, unaddressed, longest wait per person), loaded after the page."""
-    return render_fragment(request, "inbox/home.html", "team_load", {"load_rows": _load_rows(request)})
+    return render_fragment(request, "inbox/_team_load.html", "team_load", {"load_rows": _load_rows(request)})
 
 
 @require_GET

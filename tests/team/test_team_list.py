@@ -240,3 +240,10 @@ def test_team_csv_escapes_id_and_role_directly():
 def test_it_says_when_the_team_was_read_from_avochato(client_lead, sandbox):
     html = _rows(client_lead.get(team_url()))
     assert "Read from Avochato" in html and "as of <time" in html
+
+
+def test_the_team_page_shows_each_persons_load_after_the_page(client_lead, sandbox):
+    page = client_lead.get(team_url()).content.decode()
+    assert 'id="team-load-title"' in page and f'hx-get="/i/{INBOX}/load/"' in page
+    load = client_lead.get(f"/i/{INBOX}/load/", HTTP_HX_REQUEST="true").content.decode()
+    assert "Longest wait" in load and "Aisha Khan" in load
