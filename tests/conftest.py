@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -25,6 +26,20 @@ from avodash.sandbox import SandboxServer
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SECRET = "sandbox-secret"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """SQLite's test database in a temporary file, not in memory: in memory, Django shares one
+    cache between the live server's threads, and two requests at once (a page and its deferred
+    parts) fail with "database table is locked" instead of waiting their turn, as they do on a
+    real SQLite file or PostgreSQL."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        folder = tempfile.mkdtemp(prefix="avodash-test-db-")
+        db.setdefault("TEST", {})["NAME"] = os.path.join(folder, "test.sqlite3")
 
 
 @pytest.fixture(scope="session")

@@ -38,7 +38,7 @@ def test_disabled_and_offboarded_people_leave_the_owner_lists(page, live_server,
 
     # Disable Jordan on the team page; the very next page load no longer offers them.
     page.goto(f"{live_server.url}/i/{INBOX}/team/")
-    page.get_by_role("link", name=JORDAN).click()
+    page.locator("#team-results").get_by_role("link", name=JORDAN).click()
     page.get_by_role("link", name="Disable…").click()
     page.locator("#confirm-region").get_by_role("button", name=f"Disable {JORDAN}").click()
     expect(page.locator("#flash")).to_contain_text(f"{JORDAN} is disabled in Acme Support")

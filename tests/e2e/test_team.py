@@ -38,7 +38,7 @@ def test_an_it_admin_changes_role_disables_re_enables_and_resets_password(
     expect(page.locator("#team-results")).not_to_contain_text(JORDAN)
     expect(page).to_have_url(re.compile(r"role=owner"))
     page.get_by_role("link", name="Clear").click()
-    page.get_by_role("link", name="Jordan Lee").click()
+    page.locator("#team-results").get_by_role("link", name="Jordan Lee").click()
     expect(page.get_by_role("heading", name=re.compile("Jordan Lee"))).to_be_visible()
 
     # change the role

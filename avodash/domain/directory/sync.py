@@ -253,11 +253,13 @@ def ensure_listed(*, clients: dict[str, AvochatoClient]) -> None:
             _kick_if_due(sub)
     if not new:
         return
+    # The lists count against the first fill's time too: with many inboxes the details wait
+    # for the background (the pages say how far it got) rather than the person.
+    deadline = time.monotonic() + first_fill_seconds()
     lists = parallel([lambda c=clients[s]: _list_users(c) for s in new], max_workers=FIRST_FILL_WORKERS)
     for sub, users in zip(new, lists, strict=True):
         _apply_list(sub, users)
     pending = [(s, u.id) for s, users in zip(new, lists, strict=True) for u in users]
-    deadline = time.monotonic() + first_fill_seconds()
     for start in range(0, len(pending), FIRST_FILL_WORKERS):
         if time.monotonic() > deadline:
             break
