@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import QueryDict
 
-from avodash.domain.tickets import AUTOASSIGN, STATUSES, UNASSIGN, TicketChange
+from avodash.domain.tickets import STATUSES
+from inbox.forms.change import TicketChangeForm
 from inbox.forms.ids import CONTROL_RE, ID_RE
 from inbox.services.tickets import ANY_STATUS, ORDERS, SELECT_ALL_CAP, TicketFilters
 
@@ -166,8 +167,10 @@ def origin_querystring(text: str) -> str:
     return form.querystring()
 
 
-class BulkForm(forms.Form):
+class BulkForm(TicketChangeForm):
     """Bulk action on selected tickets, or on every ticket matching the filter (capped)."""
+
+    ADDRESSED_FIELD, UNADDRESSED = "addressed", "unaddressed"
 
     ids = forms.CharField(required=False, max_length=SELECT_ALL_CAP * 70)
     select_all = forms.BooleanField(required=False)
@@ -182,10 +185,6 @@ class BulkForm(forms.Form):
         label="Addressed",
         choices=[("", "No change"), ("addressed", "Mark addressed"), ("unaddressed", "Mark unaddressed")],
     )
-
-    def __init__(self, data=None, *, user_ids: set[str] = frozenset(), **kwargs):
-        super().__init__(data, **kwargs)
-        self.user_ids = user_ids
 
     def clean_ids(self) -> list[str]:
         # Checkboxes post `ids` several times; a script may post one comma-separated value.
@@ -206,12 +205,6 @@ class BulkForm(forms.Form):
             raise forms.ValidationError(f"Select at most {SELECT_ALL_CAP} tickets at a time.")
         return ids
 
-    def clean_owner(self) -> str:
-        owner = self.cleaned_data.get("owner") or ""
-        if owner and owner not in (UNASSIGN, AUTOASSIGN) and owner not in self.user_ids:
-            raise forms.ValidationError("Choose an owner from the list.")
-        return owner
-
     def clean(self):
         data = super().clean()
         if self.errors:
@@ -221,15 +214,6 @@ class BulkForm(forms.Form):
         if self.change().empty:
             raise forms.ValidationError("Choose what to change: a status, an owner or the addressed state.")
         return data
-
-    def change(self) -> TicketChange:
-        d = self.cleaned_data
-        addressed = d.get("addressed")
-        return TicketChange(
-            status=d.get("status") or None,
-            owner=d.get("owner") or None,
-            unaddressed=None if not addressed else addressed == "unaddressed",
-        )
 
     @property
     def changes_owner(self) -> bool:

@@ -7,25 +7,17 @@ from decimal import Decimal
 
 from django import forms
 
-from avodash.domain.tickets import AUTOASSIGN, STATUSES, UNASSIGN, TicketChange
+from avodash.domain.tags import clean_tag
+from avodash.domain.tickets import STATUSES
+from inbox.forms.change import TicketChangeForm
 
 
-class TicketUpdateForm(forms.Form):
+class TicketUpdateForm(TicketChangeForm):
     """One control of the ticket header: status, owner, or addressed."""
 
     status = forms.ChoiceField(required=False, choices=[("", "—"), *((s, s) for s in STATUSES)])
     owner = forms.CharField(required=False, max_length=64)
     unaddressed = forms.ChoiceField(required=False, choices=[("", "—"), ("true", "true"), ("false", "false")])
-
-    def __init__(self, data=None, *, user_ids: set[str] = frozenset(), **kwargs):
-        super().__init__(data, **kwargs)
-        self.user_ids = user_ids
-
-    def clean_owner(self) -> str:
-        owner = self.cleaned_data.get("owner") or ""
-        if owner and owner not in (UNASSIGN, AUTOASSIGN) and owner not in self.user_ids:
-            raise forms.ValidationError("Choose an owner from the list.")
-        return owner
 
     def clean(self):
         data = super().clean()
@@ -33,27 +25,16 @@ class TicketUpdateForm(forms.Form):
             raise forms.ValidationError("Nothing to change.")
         return data
 
-    def change(self) -> TicketChange:
-        d = self.cleaned_data
-        un = d.get("unaddressed")
-        return TicketChange(
-            status=d.get("status") or None,
-            owner=d.get("owner") or None,
-            unaddressed=None if not un else un == "true",
-        )
-
 
 class TagForm(forms.Form):
     tag = forms.CharField(max_length=64, label="Tag")
     op = forms.ChoiceField(choices=[("add", "Add"), ("remove", "Remove")], initial="add")
 
     def clean_tag(self) -> str:
-        tag = " ".join(self.cleaned_data["tag"].split())
-        if not tag:
-            raise forms.ValidationError("Enter a tag.")
-        if "," in tag:
-            raise forms.ValidationError("A tag cannot contain a comma.")
-        return tag
+        try:
+            return clean_tag(self.cleaned_data["tag"])  # the one tag rule (avodash.domain.tags)
+        except ValueError as err:
+            raise forms.ValidationError(str(err)) from None
 
 
 class CustomEventForm(forms.Form):
