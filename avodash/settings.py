@@ -43,6 +43,9 @@ DIRECTORY_LIST_SECONDS: float = env.float("DIRECTORY_LIST_SECONDS", default=60.0
 DIRECTORY_REFRESH_SECONDS: float = env.float("DIRECTORY_REFRESH_SECONDS", default=900.0)
 DIRECTORY_ACCOUNTS_SECONDS: float = env.float("DIRECTORY_ACCOUNTS_SECONDS", default=300.0)
 DIRECTORY_FIRST_FILL_SECONDS: float = env.float("DIRECTORY_FIRST_FILL_SECONDS", default=3.0)
+# Lifecycle jobs (team.jobs): a running job whose runner has not beaten its heartbeat for this
+# many seconds is orphaned (its worker died) and a worker takes it up again by itself.
+TEAM_JOB_LEASE: float = env.float("TEAM_JOB_LEASE", default=30.0)
 # Requests per second per credential the whole deployment allows itself (a moving window,
 # shared through Redis when the cache is Redis); the API allows 20. Background work (jobs,
 # directory sync) may use this share of it, and only while pages leave the rest free.

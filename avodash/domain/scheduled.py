@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils import timezone as djtz
 
-from avodash.avochato import AvochatoClient, AvochatoError, BadResponseError, parallel
+from avodash.avochato import AvochatoClient, AvochatoError, BadResponseError, NotFoundError, parallel
 from avodash.domain import phones
 from avodash.domain.contacts import Contact, contacts_get
 from avodash.domain.parse import api_str, epoch, safe_web_url
@@ -272,6 +272,16 @@ def scheduled_by_sender(*, client: AvochatoClient, user_id: str) -> list[Schedul
             break
     found.sort(key=lambda m: m.scheduled_for or datetime.max.replace(tzinfo=UTC))
     return found
+
+
+def scheduled_state(*, client: AvochatoClient, message_id: str) -> str:
+    """What became of one scheduled message, read now (`GET /v1/messages/:id`): "pending",
+    "cancelled", "sent", or "gone" when Avochato no longer knows it. How a cancel whose answer
+    was lost is checked."""
+    try:
+        return scheduled_from_api(one_message(client.get(("messages", message_id)))).state
+    except NotFoundError:
+        return "gone"
 
 
 # --- writes -------------------------------------------------------------------------------------

@@ -128,16 +128,22 @@ def inbox_user(*, client: AvochatoClient, user: str) -> InboxUser:
     return directory.store(subdomain=_inbox_of(client), user=found)
 
 
-def member_by_email(*, client: AvochatoClient, email: str) -> InboxUser | None:
-    """The inbox's user with this email, or None when they are not a member (read from the API:
-    the on/offboarding steps act on what is true now)."""
+def user_state(*, client: AvochatoClient, user: str) -> InboxUser | None:
+    """The inbox's user (by id or email) as the API has it now (`GET /v1/users/:id`, or
+    `/v1/users/_?email=`), or None when they are not a member: what on/offboarding steps act
+    on, and how they read a write back when its answer was lost. The directory is updated."""
     try:
-        path, params = addressed(email)
+        path, params = addressed(user)
         found = user_of(client.get(path, params))
     except NotFoundError:
-        directory.forget(subdomain=_inbox_of(client), user=email)
+        directory.forget(subdomain=_inbox_of(client), user=user)
         return None
     return directory.store(subdomain=_inbox_of(client), user=found)
+
+
+def member_by_email(*, client: AvochatoClient, email: str) -> InboxUser | None:
+    """The inbox's user with this email, or None when they are not a member (read from the API)."""
+    return user_state(client=client, user=email)
 
 
 def user_inboxes(*, client: AvochatoClient, user: str) -> list[UserInbox]:

@@ -50,7 +50,7 @@ def _job_context(job: Job) -> dict:
         counts[s.status] += 1
         s.inbox_name = names.get(s.inbox, s.inbox)
     total = len(steps) or 1
-    bad = counts[JobStep.FAILED] + counts[JobStep.BLOCKED]
+    bad = counts[JobStep.FAILED] + counts[JobStep.UNKNOWN] + counts[JobStep.BLOCKED]
     settled = counts[JobStep.DONE] + bad + counts[JobStep.CANCELLED]
     return {
         "job": job,
