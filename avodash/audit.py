@@ -3,9 +3,12 @@
     with audited(request, action="ticket.status", target=ids, params={"status": "Closed"}):
         ticket_update(...)
 
-records `ok` when the block finishes and `failed` with the error text when it raises
-(the exception goes on). Background jobs, which have no request, call `audit_record`
-with the operator as actor.
+records the attempt as `pending` before the block's first API call (write-ahead: a crash
+leaves that row, shown as "outcome unknown"), then `ok` when the block finishes, or
+`failed`/`unknown` with the error text when it raises (the exception goes on). A block that
+read the target back after an unclear answer says what is true with `handle.settle(...)`.
+Background jobs, which have no request, call `audit_begin` / `audit_finish` with the
+operator as actor; `audit_record` is for what is recorded after the fact.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from avodash.avochato import without_nul
 from avodash.models import AuditEntry
@@ -123,6 +127,18 @@ def actor_display(user) -> str:
     return f"{full} ({user.username})" if full else user.username
 
 
+def _entry_fields(*, actor, inbox, action, target, params, ip, actor_name) -> dict[str, Any]:
+    return {
+        "actor": actor if actor is not None and actor.is_authenticated else None,
+        "actor_name": without_nul(actor_name or actor_display(actor)),
+        "ip": ip,
+        "inbox": without_nul(inbox or ""),
+        "action": action,
+        "target": without_nul(_target_text(target)),
+        "params": without_nul(_clean(params)),
+    }
+
+
 def audit_record(
     *,
     actor,
@@ -135,30 +151,76 @@ def audit_record(
     ip: str | None = None,
     actor_name: str | None = None,
 ) -> AuditEntry:
+    """One finished attempt, recorded after the fact (for what makes no API call, or sign-in events)."""
+    fields = _entry_fields(
+        actor=actor, inbox=inbox, action=action, target=target, params=params, ip=ip, actor_name=actor_name
+    )
     return AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_name=without_nul(actor_name or actor_display(actor)),
-        ip=ip,
-        inbox=without_nul(inbox or ""),
-        action=action,
-        target=without_nul(_target_text(target)),
-        params=without_nul(_clean(params)),
-        outcome=outcome,
-        error=without_nul(error[:2000]),
+        **fields, outcome=outcome, error=without_nul(error[:2000]), finished_at=timezone.now()
     )
 
 
+def audit_begin(
+    *,
+    actor,
+    inbox: str,
+    action: str,
+    target: Any = "",
+    params: dict[str, Any] | None = None,
+    ip: str | None = None,
+    actor_name: str | None = None,
+) -> AuditEntry:
+    """Write-ahead: the attempt is recorded as pending before its first API call (lookups
+    included), committed at once, so a crash leaves a row the audit page shows as unknown."""
+    fields = _entry_fields(
+        actor=actor, inbox=inbox, action=action, target=target, params=params, ip=ip, actor_name=actor_name
+    )
+    return AuditEntry.objects.create(**fields, outcome=AuditEntry.PENDING)
+
+
+def audit_finish(
+    entry: AuditEntry, *, outcome: str, error: str = "", params: dict[str, Any] | None = None
+) -> AuditEntry:
+    """The attempt's true outcome: ok, failed, or unknown (never left pending once it ended)."""
+    entry.outcome = outcome
+    entry.error = without_nul(error[:2000])
+    entry.finished_at = timezone.now()
+    update = ["outcome", "error", "finished_at"]
+    if params:
+        entry.params = without_nul(_clean({**entry.params, **params}))
+        update.append("params")
+    entry.save(update_fields=update)
+    return entry
+
+
+def outcome_of_error(err: BaseException) -> str:
+    """failed when the write cannot have gone through; unknown when it may have (a 5xx, an
+    unreadable answer, a timeout after sending), until someone reads the target back."""
+    return AuditEntry.UNKNOWN if getattr(err, "may_have_applied", False) else AuditEntry.FAILED
+
+
 class AuditHandle:
-    """Lets the block refine what gets recorded (for example a partial failure)."""
+    """Lets the block say what really happened (a partial failure, a read-back's answer)."""
 
     def __init__(self) -> None:
         self.outcome = AuditEntry.OK
         self.error = ""
         self.extra: dict[str, Any] = {}
+        self.settled = False  # the block decided the outcome of an error itself
 
     def fail(self, error: str) -> None:
         self.outcome = AuditEntry.FAILED
         self.error = error
+
+    def unknown(self, error: str) -> None:
+        self.outcome = AuditEntry.UNKNOWN
+        self.error = error
+
+    def settle(self, truth: str, error: str = "") -> None:
+        """After a read-back: `truth` is an AuditEntry outcome (ok = the write is in place)."""
+        self.outcome = truth
+        self.error = "" if truth == AuditEntry.OK else error
+        self.settled = True
 
 
 @contextmanager
@@ -170,30 +232,19 @@ def audited(
     params: dict[str, Any] | None = None,
     inbox: str | None = None,
 ) -> Iterator[AuditHandle]:
+    """Records the attempt as pending before the block runs, then its outcome: the handle's
+    (ok unless the block said otherwise), or, when the block raises, failed or unknown by
+    the error (see `outcome_of_error`). The exception goes on."""
     handle = AuditHandle()
     inbox = inbox if inbox is not None else getattr(getattr(request, "inbox", None), "subdomain", "")
+    entry = audit_begin(
+        actor=request.user, inbox=inbox, action=action, target=target, params=params, ip=client_ip(request)
+    )
     try:
         yield handle
-    except Exception as err:
+    except BaseException as err:
         message = getattr(err, "message", None) or err.__class__.__name__
-        audit_record(
-            actor=request.user,
-            inbox=inbox,
-            action=action,
-            target=target,
-            params={**(params or {}), **handle.extra},
-            outcome=AuditEntry.FAILED,
-            error=str(message),
-            ip=client_ip(request),
-        )
+        outcome = handle.outcome if handle.settled else outcome_of_error(err)
+        audit_finish(entry, outcome=outcome, error=str(message), params=handle.extra)
         raise
-    audit_record(
-        actor=request.user,
-        inbox=inbox,
-        action=action,
-        target=target,
-        params={**(params or {}), **handle.extra},
-        outcome=handle.outcome,
-        error=handle.error,
-        ip=client_ip(request),
-    )
+    audit_finish(entry, outcome=handle.outcome, error=handle.error, params=handle.extra)

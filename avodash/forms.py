@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from avodash.models import AuditEntry
@@ -19,6 +20,16 @@ def date_in_range(value):
     if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
         raise forms.ValidationError(f"Enter a date between the years {MIN_YEAR} and {MAX_YEAR}.")
     return value
+
+
+def _outcome_q(outcome: str) -> Q:
+    """A pending entry older than AuditEntry.PENDING_STALE_AFTER is an attempt that died: unknown."""
+    stale = Q(outcome=AuditEntry.PENDING, created_at__lt=timezone.now() - AuditEntry.PENDING_STALE_AFTER)
+    if outcome == AuditEntry.UNKNOWN:
+        return Q(outcome=AuditEntry.UNKNOWN) | stale
+    if outcome == AuditEntry.PENDING:
+        return Q(outcome=AuditEntry.PENDING) & ~stale
+    return Q(outcome=outcome)
 
 
 class AuditFilterForm(forms.Form):
@@ -53,7 +64,7 @@ class AuditFilterForm(forms.Form):
         if d.get("action"):
             qs = qs.filter(action=d["action"])
         if d.get("outcome"):
-            qs = qs.filter(outcome=d["outcome"])
+            qs = qs.filter(_outcome_q(d["outcome"]))
         if d.get("since"):
             qs = qs.filter(created_at__gte=datetime.combine(d["since"], time.min, tzinfo=tz))
         if d.get("until"):

@@ -6,8 +6,11 @@ dashboard itself must remember.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 ALL_INBOXES = "*"
 
@@ -64,7 +67,12 @@ class AuditEntry(models.Model):
 
     OK = "ok"
     FAILED = "failed"
-    OUTCOMES = [(OK, "ok"), (FAILED, "failed")]
+    UNKNOWN = "unknown"  # the answer could not tell whether the write went through
+    PENDING = "pending"  # recorded before the first API call; still so after a crash
+    OUTCOMES = [(OK, "ok"), (FAILED, "failed"), (UNKNOWN, "outcome unknown"), (PENDING, "in progress")]
+    # A pending entry older than this belongs to an attempt that ended without saying how
+    # (a killed worker or process): the audit page shows it as "outcome unknown".
+    PENDING_STALE_AFTER = timedelta(minutes=2)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -76,6 +84,7 @@ class AuditEntry(models.Model):
     params = models.JSONField(default=dict, blank=True)
     outcome = models.CharField(max_length=8, choices=OUTCOMES, db_index=True)
     error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -83,6 +92,13 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.outcome}"
+
+    @property
+    def shown_outcome(self) -> str:
+        """What the audit page says: a pending entry whose attempt died reads as unknown."""
+        if self.outcome == self.PENDING and timezone.now() - self.created_at > self.PENDING_STALE_AFTER:
+            return self.UNKNOWN
+        return self.outcome
 
 
 class IdempotencyKey(models.Model):

@@ -110,7 +110,7 @@ def audit_csv(entries) -> StreamingHttpResponse:
             e.action,
             e.target,
             json.dumps(e.params, ensure_ascii=False),
-            e.outcome,
+            e.shown_outcome,
             e.error,
         ]
         for e in entries.iterator()

@@ -396,7 +396,7 @@ class AvochatoClient:
             msg += " The request may have gone through: check before trying again."
         else:
             msg += " Try again in a moment."
-        err = UnavailableError(msg, maybe_sent=maybe_sent)
+        err = UnavailableError(msg, maybe_sent=maybe_sent, sent=sent)
         err._transient = transient  # type: ignore[attr-defined]
         err._nothing_sent = not sent  # type: ignore[attr-defined]
         return err

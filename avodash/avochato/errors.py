@@ -95,14 +95,22 @@ class UnavailableError(AvochatoError):
     default_message = "Avochato could not be reached; try again in a moment."
 
     def __init__(
-        self, message: str | None = None, *, status: int | None = None, maybe_sent: bool = False
+        self,
+        message: str | None = None,
+        *,
+        status: int | None = None,
+        maybe_sent: bool = False,
+        sent: bool | None = None,
     ) -> None:
         self.maybe_sent = maybe_sent
+        # Whether the request reached the server at all: an idempotent write (PUT) that timed
+        # out after sending is never blindly re-sent by a person either, but may have applied.
+        self.sent = maybe_sent if sent is None else sent
         super().__init__(message, status=status)
 
     @property
     def may_have_applied(self) -> bool:
-        return self.maybe_sent
+        return self.sent
 
 
 class BadResponseError(AvochatoError):

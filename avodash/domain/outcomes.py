@@ -1,0 +1,81 @@
+"""The truth about a write whose answer did not say: read the target back, then tell it.
+
+    try:
+        ticket_update(client, ...)
+    except AvochatoError as err:
+        truth = settle(err, lambda: ticket_get(client, tid).status == "closed")
+        audit.settle(truth.outcome, err.message)
+        messages.info(request, truth.message("The ticket was closed", "The ticket was not closed"))
+
+A write that failed in a way that cannot have gone through (a 4xx, our own limiter, a
+request that never left) is `NOT_APPLIED` without a read-back. One that may have (a 5xx,
+an unreadable answer, a timeout after sending) is read back: `APPLIED` when the target
+shows the change, `NOT_APPLIED` when it verifiably does not, `UNKNOWN` when the read-back
+fails too. Callers never send a write again on their own; a verified no-op may be retried
+by the person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from avodash.avochato import AvochatoError
+
+APPLIED = "applied"
+NOT_APPLIED = "not_applied"
+UNKNOWN = "unknown"
+
+_AUDIT_OUTCOME = {APPLIED: "ok", NOT_APPLIED: "failed", UNKNOWN: "unknown"}
+
+
+@dataclass(frozen=True)
+class Truth:
+    state: str  # APPLIED, NOT_APPLIED or UNKNOWN
+    error: str = ""  # what the API (or the read-back) said
+
+    @property
+    def applied(self) -> bool:
+        return self.state == APPLIED
+
+    @property
+    def known(self) -> bool:
+        return self.state != UNKNOWN
+
+    @property
+    def outcome(self) -> str:
+        """The audit outcome (`AuditEntry.OK`, `FAILED` or `UNKNOWN`)."""
+        return _AUDIT_OUTCOME[self.state]
+
+    def message(self, applied: str, not_applied: str, unknown: str | None = None) -> str:
+        """Words for the person, by what is true."""
+        if self.state == APPLIED:
+            return f"{applied} (Avochato's answer was unclear; checked: it went through)."
+        if self.state == NOT_APPLIED:
+            return f"{not_applied}: {self.error}" if self.error else f"{not_applied}."
+        return unknown or (
+            "Avochato did not say whether the change went through, and it could not be checked. "
+            "Check before trying again."
+        )
+
+
+def settle(err: AvochatoError, is_applied: Callable[[], bool]) -> Truth:
+    """What is true after `err`: read back with `is_applied` only when the write may have gone through."""
+    if not err.may_have_applied:
+        return Truth(NOT_APPLIED, err.message)
+    try:
+        done = is_applied()
+    except AvochatoError:
+        return Truth(UNKNOWN, err.message)
+    return Truth(APPLIED if done else NOT_APPLIED, "" if done else err.message)
+
+
+def settle_many(err: AvochatoError, ids: list[str], applied_ids: Callable[[], set[str]]) -> dict[str, Truth]:
+    """Per-item truth for a write to many targets (a bulk update, a handover)."""
+    if not err.may_have_applied:
+        return {i: Truth(NOT_APPLIED, err.message) for i in ids}
+    try:
+        done = applied_ids()
+    except AvochatoError:
+        return {i: Truth(UNKNOWN, err.message) for i in ids}
+    return {i: Truth(APPLIED) if i in done else Truth(NOT_APPLIED, err.message) for i in ids}
