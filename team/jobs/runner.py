@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from avodash.audit import audit_record
+from avodash.audit import audit_begin, audit_finish, audit_record
 from avodash.avochato import AvochatoError, RateLimitedError
 from avodash.avochato.django import get_client
 from avodash.domain.errors import ActionError
@@ -40,7 +40,11 @@ AUDIT_ACTIONS = {
     JobStep.DISABLE_USER: "team.user_disable",
     JobStep.REMOVE_USER: "team.user_remove",
 }
-OUTCOMES = {JobStep.DONE: AuditEntry.OK, JobStep.FAILED: AuditEntry.FAILED}
+OUTCOMES = {
+    JobStep.DONE: AuditEntry.OK,
+    JobStep.FAILED: AuditEntry.FAILED,
+    JobStep.UNKNOWN: AuditEntry.UNKNOWN,
+}
 
 
 def job_run(*, job_id: int, task_id: str = "") -> dict:
@@ -99,12 +103,34 @@ def _held_back(job: Job, step: JobStep) -> bool:
     return True
 
 
+def _begin(job: Job, step: JobStep) -> None:
+    """Mark the step running and its audit row begun, together, before any API call. A step
+    found running was interrupted: it finishes the row its first attempt began."""
+    interrupted = step.status == JobStep.RUNNING
+    entry = step.audit_entry if interrupted else None
+    with transaction.atomic():
+        if entry is None or entry.outcome != AuditEntry.PENDING:
+            entry = audit_begin(
+                actor=job.run_by if job.run_by_id else None,
+                actor_name=job.run_by_name or job.created_by_name,
+                inbox=step.inbox,
+                action=AUDIT_ACTIONS[step.action],
+                target=step.target,
+                params={"job": job.pk, "step": step.position, **_audit_params(step)},
+            )
+        JobStep.objects.filter(pk=step.pk).update(
+            status=JobStep.RUNNING,
+            attempts=F("attempts") + 1,
+            started_at=timezone.now(),
+            error="",
+            audit_entry=entry,
+        )
+    step.refresh_from_db()
+
+
 def _run_step(job: Job, step: JobStep, heart: Heartbeat) -> None:
     interrupted = step.status == JobStep.RUNNING  # a crash happened in the middle of it
-    JobStep.objects.filter(pk=step.pk).update(
-        status=JobStep.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now(), error=""
-    )
-    step.refresh_from_db()
+    _begin(job, step)
     run = None
     try:
         _check_operator(job, step)
@@ -183,15 +209,11 @@ def _finish(
     actor = job.run_by if job.run_by_id else None
     with transaction.atomic():
         step.save(update_fields=["status", "outcome", "error", "result", "finished_at"])
-        audit_record(
-            actor=actor,
-            actor_name=job.run_by_name or job.created_by_name,
-            inbox=step.inbox,
-            action=AUDIT_ACTIONS[step.action],
-            target=step.target,
-            params={"job": job.pk, "step": step.position, "outcome": step.outcome, **_audit_params(step)},
-            outcome=OUTCOMES.get(status, AuditEntry.FAILED),
+        audit_finish(
+            step.audit_entry,
+            outcome=OUTCOMES[status],
             error=error,
+            params={"outcome": step.outcome, **_audit_params(step)},
         )
         if step.action == JobStep.REASSIGN_TICKETS and result:  # what this attempt moved
             audit_handed_over(
