@@ -19,7 +19,7 @@ import uuid
 
 from django.db import connection
 from django.utils import timezone
-from django_tasks import default_task_backend
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 from team.models import Job, job_lease
 
@@ -93,7 +93,7 @@ def queue_in_database() -> bool:
     """Whether tasks go through django-tasks-db (a worker process that can die), not inline."""
     from django_tasks_db import DatabaseBackend
 
-    return isinstance(default_task_backend, DatabaseBackend)
+    return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
 
 
 def task_row_abandon(task_id: str, *, why: str) -> bool:
