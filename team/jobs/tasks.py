@@ -38,6 +38,9 @@ def run_job(context, job_id: int) -> dict:
     return job_run(job_id=job_id, task_id=str(context.task_result.id))
 
 
+RUN_JOB_PATHS = (run_job.module_path, LEGACY_RUN_JOB)
+
+
 @task()
 def watch_jobs() -> dict:
     """Take up the jobs of dead workers; queue the next look while jobs are live."""
@@ -58,12 +61,15 @@ def enqueue_run(job: Job) -> None:
 
 
 def watch_next() -> None:
-    """Queue a watch half a lease from now, unless one is waiting or no job is live."""
-    if not queue_in_database() or not Job.objects.filter(status__in=(Job.QUEUED, Job.RUNNING)).exists():
+    """Queue a watch half a lease from now, unless one is waiting, or there is nothing to watch:
+    no job queued or running, and no row of ours left RUNNING (but the watch running now)."""
+    if not queue_in_database() or waiting_rows(watch_jobs.module_path):
         return
-    if waiting_rows(watch_jobs.module_path):
-        return
-    watch_jobs.using(run_after=timezone.now() + job_lease() / 2).enqueue()
+    live = Job.objects.filter(status__in=(Job.QUEUED, Job.RUNNING)).exists()
+    earlier = timezone.now() - timedelta(seconds=1)
+    left = any(running_rows(p, started_before=earlier) for p in (*RUN_JOB_PATHS, watch_jobs.module_path))
+    if live or left:
+        watch_jobs.using(run_after=timezone.now() + job_lease() / 2).enqueue()
 
 
 def job_requeue(job: Job, *, user=None) -> bool:
@@ -109,7 +115,7 @@ def jobs_reclaim() -> list[int]:
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     )
     taken = [job.pk for job in stale if job_requeue(job)]
-    for path in (run_job.module_path, LEGACY_RUN_JOB):
+    for path in RUN_JOB_PATHS:
         for row in running_rows(path, started_before=cutoff):
             _close_dead_run(row)
     # A watch takes well under a second: one still RUNNING after a lease lost its worker.

@@ -161,3 +161,24 @@ def test_the_watch_stops_when_no_job_is_live(client_itadmin, sandbox):
     assert DBTaskResult.objects.filter(
         task_path=watch_jobs.module_path, status=TaskResultStatus.SUCCESSFUL
     ).exists()
+
+
+def test_a_watch_whose_worker_died_is_closed_and_the_chain_then_ends(client_itadmin, sandbox, settings):
+    settings.TEAM_JOB_LEASE = 30
+    job = _plan(client_itadmin, sandbox)
+    run_worker()
+    assert_job(job, Job.DONE)
+    # A worker killed while it ran a watch: that row stays RUNNING, nothing else is live.
+    dead = watch_jobs.enqueue()
+    then = timezone.now() - timedelta(seconds=32)
+    DBTaskResult.objects.filter(pk=dead.id).update(status=TaskResultStatus.RUNNING, started_at=then)
+    _make_watch_due()
+    run_worker()
+    row = DBTaskResult.objects.get(pk=dead.id)
+    assert row.status == TaskResultStatus.FAILED and row.exception_class_path == WORKER_LOST
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
+    _make_watch_due()
+    run_worker()
+    assert not DBTaskResult.objects.filter(
+        task_path=watch_jobs.module_path, status=TaskResultStatus.READY
+    ).exists()
