@@ -122,3 +122,16 @@ def test_password_reset_and_delete_return_the_apis_message(client, sandbox):
     assert "tom.becker@acme.example" in services.user_password_reset(client=client, user=tom)
     assert "removed" in services.user_delete(client=client, user=tom)
     assert tom not in sandbox.state.inbox(INBOX).members
+
+
+def test_user_state_reads_the_api_now_and_says_none_for_a_non_member(client, sandbox):
+    sam = uid(sandbox, "sam.rivera@acme.example")
+    services.inbox_users(client=client)  # the directory knows him
+    sandbox.state.inbox(INBOX).members[sam].enabled = False  # changed outside avodash
+    sandbox.clear_log()
+    now = services.user_state(client=client, user=sam)
+    assert now is not None and now.enabled is False
+    assert len(api_calls(sandbox, "GET", f"/v1/users/{sam}")) == 1  # read now, not the directory
+    del sandbox.state.inbox(INBOX).members[sam]
+    assert services.user_state(client=client, user=sam) is None
+    assert directory.member(subdomain=INBOX, user=sam) is None  # and forgotten
