@@ -116,7 +116,7 @@ def _begin(job: Job, step: JobStep) -> None:
                 inbox=step.inbox,
                 action=AUDIT_ACTIONS[step.action],
                 target=step.target,
-                params={"job": job.pk, "step": step.position, **_audit_params(step)},
+                params={"job": job.pk, "step": step.position, **_audit_params(step, results=False)},
             )
         JobStep.objects.filter(pk=step.pk).update(
             status=JobStep.RUNNING,
@@ -158,15 +158,12 @@ def _run_step(job: Job, step: JobStep, heart: Heartbeat) -> None:
         _finish(job, step, heart, JobStep.FAILED, outcome="failed", error=str(err))
     except Exception:  # a bug must not leave the job half-recorded
         log.exception("job %s step %s crashed", job.pk, step.pk)
-        status = JobStep.UNKNOWN if run is not None and run.wrote else JobStep.FAILED
-        _finish(
-            job,
-            step,
-            heart,
-            status,
-            outcome="failed",
-            error="Unexpected error in avodash (see the server log).",
-        )
+        error = "Unexpected error in avodash (see the server log)."
+        if run is not None and run.wrote:
+            error += " It came after a write: check in Avochato; a retry checks first."
+            _finish(job, step, heart, JobStep.UNKNOWN, outcome="outcome unknown", error=error)
+        else:
+            _finish(job, step, heart, JobStep.FAILED, outcome="failed", error=error)
     else:
         _finish(job, step, heart, JobStep.DONE, outcome=outcome, result=result)
 
@@ -177,6 +174,7 @@ def _execute(run: StepRun) -> tuple[str, dict]:
     first = run.recheck
     for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
         run.recheck = first or attempt > 1
+        run.wrote = False  # what an earlier attempt wrote, this one re-reads first
         try:
             return EXECUTORS[run.step.action](run)
         except RateLimitedError as err:
@@ -253,12 +251,13 @@ def audit_handed_over(*, actor, actor_name: str, inbox: str, ticket_ids: list[st
         )
 
 
-def _audit_params(step: JobStep) -> dict:
+def _audit_params(step: JobStep, *, results: bool = True) -> dict:
+    """What the audit row shows of the step: what it was asked to do (and what it did)."""
     p = step.params
     keep = {k: p[k] for k in ("role", "name", "to", "to_name", "user_id") if p.get(k)}
     if p.get("phone"):
         keep["phone"] = "set"
-    for k in ("tickets", "messages"):
+    for k in ("tickets", "messages") if results else ():
         if step.result.get(k):
             keep[k] = step.result[k]
     return keep
