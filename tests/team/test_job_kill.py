@@ -22,12 +22,21 @@ from django_tasks_db.models import DBTaskResult, TaskResultStatus
 from team.models import Job, JobStep
 from tests.team.support import assert_job, last_job, user_id
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("db_tasks", "no_rate_limit")]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("db_tasks", "no_rate_limit", "short_lease"),
+]
 
 SAM = "sam.rivera@acme.example"
 MAYA = "maya.patel@acme.example"
 BOTH = ("acme-support", "acme-sales")
 LEASE = 2  # seconds: the new worker takes the job up within a few
+
+
+@pytest.fixture
+def short_lease(settings):
+    """The dashboard (which queues the first watch) and the workers share the lease, as in production."""
+    settings.TEAM_JOB_LEASE = LEASE
 
 
 def _database_url() -> str:
@@ -149,3 +158,36 @@ def test_kill_9_mid_offboarding_then_a_new_worker_finishes_it_writing_everything
         disables = [r for r in writes if r["path"] == f"/v1/users/{sam}/disable" and r["subdomain"] == sub]
         assert len(disables) == 1
         assert inbox.members[sam].enabled is False
+
+
+def test_a_step_slower_than_the_lease_keeps_its_job_while_another_worker_watches(
+    client_itadmin, sandbox, tmp_path
+):
+    """The heartbeat thread beats during a long API call: a second, idle worker running the
+    watch never takes the job away from a live one."""
+    from avodash.models import AuditEntry
+
+    sam = user_id(sandbox, SAM)
+    form = {"email": SAM, "action": "disable", "scheduled": "keep", "when": "now", "confirm": "yes"}
+    form |= {"in_acme-support": "on", "to_acme-support": user_id(sandbox, MAYA)}
+    assert client_itadmin.post("/team/offboard/", form).status_code == 302
+    job = last_job()
+    sandbox.clear_log()
+    sandbox.faults.add(f"/v1/users/{sam}/disable", method="POST", latency_ms=LEASE * 2500)
+    workers = [_worker(sandbox, "worker-a", tmp_path), _worker(sandbox, "worker-b", tmp_path)]
+    try:
+        _wait(
+            "the job to finish",
+            lambda: Job.objects.get(pk=job.pk).status in (Job.DONE, Job.FAILED),
+            60,
+            tmp_path,
+        )
+    finally:
+        for proc in workers:
+            _stop(proc)
+    assert_job(job, Job.DONE)
+    assert len([r for r in sandbox.requests if r["path"] == f"/v1/users/{sam}/disable"]) == 1
+    assert not AuditEntry.objects.filter(action="team.job_resume").exists()
+    assert DBTaskResult.objects.filter(
+        task_path__endswith="watch_jobs", status=TaskResultStatus.SUCCESSFUL
+    ).exists()
