@@ -16,6 +16,8 @@ Each API call goes: path check (empty, `.` and `..` segments are refused) -> fau
 forced status) -> route (404/405) -> credentials (401) -> `subdomain` scope (403) -> rate
 limit per credential (429 + Retry-After) -> due scheduled messages delivered -> handler ->
 (hang / mangled body faults) -> answer, logged. A global `latency_ms` delays every API call.
+Every answer, errors included, carries the reference's `X-Request-Id` and `X-Runtime`; a client
+that drops its connection is no error worth a traceback (`_HTTPServer.handle_error`).
 
 The control API lives under `/_sandbox/` (no credentials; the server binds 127.0.0.1 only):
 `GET /_sandbox` (summary and credentials), `GET|DELETE /_sandbox/requests`,
