@@ -480,4 +480,14 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's own refusals (a malformed request line, an unknown method) answer like
+        the API too: a JSON error with the same headers, then the connection is closed."""
+        self.close_connection = True
+        reason = message or self.responses.get(code, ("Error",))[0]
+        self._send(
+            Response({"status": code, "errors": [reason]}, code, {"Connection": "close"}),
+            started=time.perf_counter(),
+        )
+
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle

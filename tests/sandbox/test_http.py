@@ -57,6 +57,12 @@ def test_error_answers_carry_the_headers_too(srv: SandboxServer, api: Api, statu
     assert_rails_headers(resp)
 
 
+def test_a_method_the_api_does_not_know_answers_like_the_api(srv: SandboxServer) -> None:
+    resp = http.request("OPTIONS", f"{srv.url}/v1/whoami")
+    assert resp.status_code == 501 and resp.json()["status"] == 501 and resp.json()["errors"]
+    assert_rails_headers(resp)
+
+
 def test_the_rate_limit_answer_carries_the_headers(srv: SandboxServer, api: Api) -> None:
     srv.set_rate_limit(2)
     answers = [api.get("/v1/whoami") for _ in range(4)]
