@@ -160,7 +160,10 @@ def _step_cancel_scheduled(run: StepRun) -> tuple[str, dict]:
     """Cancel every pending scheduled message of the user (re-queried now)."""
     client = run.client
     cancelled: list[str] = []
-    for message in scheduled_svc.scheduled_by_sender(client=client, user_id=run.step.params["user_id"]):
+    params = run.step.params
+    for message in scheduled_svc.scheduled_by_sender(
+        client=client, user_id=params["user_id"], email=run.step.target
+    ):
         run.writing()
         try:
             scheduled_svc.scheduled_cancel(client=client, message_id=message.id)
