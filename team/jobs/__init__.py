@@ -14,7 +14,7 @@ jobs of workers that died.
 
 from team.jobs.control import job_cancel, job_resume, job_retry, job_start, new_job
 from team.jobs.runner import audit_handed_over, job_run
-from team.jobs.tasks import jobs_reclaim, run_job, watch_jobs
+from team.jobs.tasks import jobs_reclaim, run_job, watch_jobs, watch_next
 
 __all__ = [
     "audit_handed_over",
@@ -27,4 +27,5 @@ __all__ = [
     "new_job",
     "run_job",
     "watch_jobs",
+    "watch_next",
 ]

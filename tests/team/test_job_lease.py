@@ -182,3 +182,15 @@ def test_a_watch_whose_worker_died_is_closed_and_the_chain_then_ends(client_itad
     assert not DBTaskResult.objects.filter(
         task_path=watch_jobs.module_path, status=TaskResultStatus.READY
     ).exists()
+
+
+def test_a_stalled_job_with_no_watch_queued_gets_one_when_its_page_is_seen(client_itadmin, sandbox, settings):
+    """A job orphaned with no watch waiting (a worker killed before this code was deployed)."""
+    settings.TEAM_JOB_LEASE = 30
+    job = _plan(client_itadmin, sandbox)
+    _die_mid_handover(job, sandbox, seconds_ago=31)
+    DBTaskResult.objects.filter(task_path=watch_jobs.module_path).delete()
+    assert "Stalled" in client_itadmin.get(f"/team/jobs/{job.pk}/").content.decode()
+    _make_watch_due()
+    run_worker()
+    assert_job(job, Job.DONE)
