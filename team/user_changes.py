@@ -29,7 +29,7 @@ from avodash.domain.users import InboxUser
 from team import mfa
 
 UNCLEAR = "Avochato's answer was unclear, so avodash read it back:"
-_NOTHING_CHANGED = "Avochato's answer was unclear; read back, nothing had changed."
+_NOTHING_CHANGED = "Avochato's answer was unclear, so avodash read it back: nothing had changed."
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,7 +97,7 @@ def _verify(client, found: InboxUser, err: AvochatoError, check: _Check, words: 
     if truth.state == APPLIED:
         return Change(truth=truth, message=f"{UNCLEAR} {words.done(now or found)}", user=now)
     if truth.state == NOT_APPLIED:
-        text = f"{words.not_done} ({_NOTHING_CHANGED}) {error}"
+        text = f"{words.not_done}. {_NOTHING_CHANGED} {error}"
         return Change(truth=Truth(NOT_APPLIED, err.message), message=text, user=now or found)
     if check is not None:
         users.user_doubt(client=client, user=found.id)
@@ -331,5 +331,5 @@ def _verify_add(client, err: AvochatoError, *, email: str, role: str, words: _Wo
         text = f"{UNCLEAR} {words.done(now)} Whether they got an invitation or a notice could not be told."
         return Change(truth=truth, message=text, user=now, extra={"user_id": now.id})
     if truth.state == NOT_APPLIED:
-        return Change(truth=truth, message=f"{words.not_done} ({_NOTHING_CHANGED}) {err.message}")
+        return Change(truth=truth, message=f"{words.not_done}. {_NOTHING_CHANGED} {err.message}")
     return Change(truth=truth, message=words.unknown)

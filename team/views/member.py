@@ -143,12 +143,11 @@ def _render_user(
     role_error: str = "",
     role_confirm: str = "",
     action_error: str = "",
-    mfa_draft: dict | None = None,
 ) -> HttpResponse:
     """The user page; after a write that did not go through (`status` not 200) it is shown even
     when Avochato cannot be read, with the form's input kept and the message."""
-    data = _load_user_page(request, user_ref, tolerant=status != 200 or bool(action_error))
-    draft = mfa_draft or request.session.pop(_mfa_draft_key(subdomain, user_ref), None) or {}
+    draft = request.session.pop(_mfa_draft_key(subdomain, user_ref), None) or {}
+    data = _load_user_page(request, user_ref, tolerant=status != 200 or bool(action_error or draft))
     user = data.user
     context = {
         "member": user,
