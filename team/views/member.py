@@ -143,9 +143,11 @@ def _render_user(
     role_error: str = "",
     role_confirm: str = "",
     action_error: str = "",
+    unknown: bool = False,
 ) -> HttpResponse:
     """The user page; after a write that did not go through (`status` not 200) it is shown even
-    when Avochato cannot be read, with the form's input kept and the message."""
+    when Avochato cannot be read, with the form's input kept and the message. `unknown`: the
+    write's outcome is not known, so the page offers to check (it reads the user again)."""
     draft = request.session.pop(_mfa_draft_key(subdomain, user_ref), None) or {}
     data = _load_user_page(request, user_ref, tolerant=status != 200 or bool(action_error or draft))
     user = data.user
@@ -167,6 +169,7 @@ def _render_user(
         "mfa_error": draft.get("error", ""),
         "mfa_suggestion": draft.get("suggestion", ""),
         "action_error": action_error,
+        "check_url": _user_url(subdomain, user.id) if unknown or draft.get("unknown") else "",
         "unreadable": data.unreadable,
         "reset_hours": inbox_users.PASSWORD_RESET_EXPIRY_HOURS,
     }
@@ -221,7 +224,13 @@ def user_role(request: InboxRequest, subdomain: str, user_id: str) -> HttpRespon
     if change.applied:
         return _outcome(request, subdomain, change)
     return _render_user(
-        request, subdomain, user_id, status=FORM_ERROR, role_form=form, role_error=change.message
+        request,
+        subdomain,
+        user_id,
+        status=FORM_ERROR,
+        role_form=form,
+        role_error=change.message,
+        unknown=change.unknown,
     )
 
 
@@ -233,7 +242,9 @@ def user_enable(request: InboxRequest, subdomain: str, user_id: str) -> HttpResp
         user_changes.settle_audit(audit, change)
     if change.applied:
         return _outcome(request, subdomain, change)
-    return _render_user(request, subdomain, user_id, status=FORM_ERROR, action_error=change.message)
+    return _render_user(
+        request, subdomain, user_id, status=FORM_ERROR, action_error=change.message, unknown=change.unknown
+    )
 
 
 @step_up
@@ -250,7 +261,9 @@ def user_password_reset(request: InboxRequest, subdomain: str, user_id: str) -> 
         user_changes.settle_audit(audit, change)
     if change.applied:
         return _outcome(request, subdomain, change)
-    return _render_user(request, subdomain, user_id, status=FORM_ERROR, action_error=change.message)
+    return _render_user(
+        request, subdomain, user_id, status=FORM_ERROR, action_error=change.message, unknown=change.unknown
+    )
 
 
 # --- MFA phone -----------------------------------------------------------------------------
@@ -269,20 +282,22 @@ def _mfa_problem(
     error: str,
     status: int,
     user: InboxUser | None = None,
+    unknown: bool = False,
 ) -> HttpResponse:
     """The MFA phone form again, with the error, the input kept and a "Did you mean" for a
     number typed the local way. htmx: the form's section alone; without JS: back to the user
     page (PRG), which shows the same from the session. The URL stays the user page's."""
     suggestion = phones.suggestion(phone, region=settings.PHONE_REGION)
-    draft = {"phone": phone, "error": error, "suggestion": suggestion}
+    draft = {"phone": phone, "error": error, "suggestion": suggestion, "unknown": unknown}
     if request.htmx:
         context = {
             "member": user
             or inbox_users.known_user(client=request.avochato, user=user_id)
-            or _member(request, user_id),
+            or InboxUser(id=user_id),
             "mfa_phone": phone,
             "mfa_error": error,
             "mfa_suggestion": suggestion,
+            "check_url": _user_url(subdomain, user_id) if unknown else "",
         }
         return render_fragment(request, "team/user.html", "mfa", context, status=status)
     request.session[_mfa_draft_key(subdomain, user_id)] = draft
@@ -316,6 +331,7 @@ def user_mfa_phone(request: InboxRequest, subdomain: str, user_id: str) -> HttpR
             error=change.message,
             status=FORM_ERROR,
             user=change.user,
+            unknown=change.unknown,
         )
     messages.success(request, change.message)
     if request.htmx:
@@ -346,7 +362,9 @@ def user_disable(request: InboxRequest, subdomain: str, user_id: str) -> HttpRes
         user_changes.settle_audit(audit, change)
     if change.applied:
         return _outcome(request, subdomain, change)
-    return _render_user(request, subdomain, user_id, status=FORM_ERROR, action_error=change.message)
+    return _render_user(
+        request, subdomain, user_id, status=FORM_ERROR, action_error=change.message, unknown=change.unknown
+    )
 
 
 def _handover(request: InboxRequest, user: InboxUser, colleague: InboxUser) -> tuple[str, str, int]:
@@ -424,7 +442,14 @@ def user_remove(request: InboxRequest, subdomain: str, user_id: str) -> HttpResp
         with audited(request, action="team.user_remove", target=user_id) as audit:
             change = user_changes.unread(err)
             user_changes.settle_audit(audit, change)
-        return _render_user(request, subdomain, user_id, status=FORM_ERROR, action_error=change.message)
+        return _render_user(
+            request,
+            subdomain,
+            user_id,
+            status=FORM_ERROR,
+            action_error=change.message,
+            unknown=change.unknown,
+        )
     if refused:
         return refused
     form = context["form"]
@@ -445,6 +470,7 @@ def user_remove(request: InboxRequest, subdomain: str, user_id: str) -> HttpResp
         user_changes.settle_audit(audit, change)
     if not change.applied:
         context["error"] = change.message + (f" (The handover already happened:{note})" if note else "")
+        context["check_url"] = _user_url(subdomain, user.id) if change.unknown else ""
         return _confirm(request, context, status=FORM_ERROR)
     open_tickets = context["open_tickets"]
     left = ""

@@ -122,8 +122,10 @@ def person_roles(request: HttpRequest, ref: str) -> HttpResponse:
     if _report(request, done):
         return _back(page)
     # Not all went through: the page again, every chosen role kept.
+    check = [m.inbox for (m, _old, _new), change in zip(changes, done, strict=True) if change.unknown]
     page = _person(request, ref)
-    return _render(request, page, FORM_ERROR, roles=PersonRolesForm(request.POST, person=page))
+    roles = PersonRolesForm(request.POST, person=page)
+    return _render(request, page, FORM_ERROR, roles=roles, check_inboxes=check)
 
 
 def _act_one(request: HttpRequest, page: person_svc.PersonPage, action: str, m, phone: str):
@@ -168,11 +170,12 @@ def person_act(request: HttpRequest, ref: str) -> HttpResponse:
     changes = [_act_one(request, page, action, m, form.cleaned_data["phone"]) for m in targets]
     if _report(request, changes):
         return _back(page)
+    check = [m.inbox for m, change in zip(targets, changes, strict=True) if change.unknown]
     # Not all went through: the page again with what was chosen and typed kept.
     page = _person(request, ref)
     data = request.POST.copy()
     data.pop("confirm", None)
-    return _render(request, page, FORM_ERROR, act=PersonActionForm(data, person=page))
+    return _render(request, page, FORM_ERROR, act=PersonActionForm(data, person=page), check_inboxes=check)
 
 
 @require_GET

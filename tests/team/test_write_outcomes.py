@@ -128,6 +128,7 @@ def test_a_password_reset_with_an_unclear_answer_is_unknown_never_failed(client_
     html = _text(r)
     assert "Unknown whether the password reset email reached sam.rivera@acme.example" in html
     assert "it may have been sent. Check with them before sending another." in html
+    assert f'<a href="{team_url(f"{sam}/")}">Check Sam Rivera\'s page now</a>' in html
     entry = _entry("team.user_password_reset")
     assert entry.outcome == "unknown" and "internal problem" in entry.error
     assert len(api_calls(sandbox, "POST", f"/v1/users/{sam}/password_reset")) == 1
@@ -145,6 +146,27 @@ def test_an_mfa_phone_with_an_unclear_answer_is_unknown_and_the_number_kept(clie
     assert "Unknown whether the MFA phone (415) 555-0142 was set for Grace Kim" in html
     assert 'value="+14155550142"' in html
     assert _entry("team.user_mfa_phone").outcome == "unknown"
+
+
+def test_when_the_read_back_fails_too_the_outcome_is_unknown_and_the_page_offers_to_check(
+    client_itadmin, sandbox
+):
+    jordan = uid(sandbox, JORDAN)
+    client_itadmin.get(team_url(f"{jordan}/"))  # the directory knows Jordan: no lookup call
+    sandbox.faults.add(f"/v1/users/{jordan}", method="PUT", status=500, apply=True)
+    sandbox.faults.add(f"/v1/users/{jordan}", method="GET", status=500)
+    r = post(client_itadmin, team_url(f"{jordan}/role/"), {"role": "manager"})
+    assert r.status_code == 422
+    html = _text(r)
+    assert "Avochato did not say whether Jordan Lee is now manager in Acme Support" in html
+    assert f'<a href="{team_url(f"{jordan}/")}">Check Jordan Lee\'s page now</a>' in html
+    assert '<option value="manager" selected>' in html
+    entry = _entry("team.user_role")
+    assert entry.outcome == "unknown" and "internal problem" in entry.error
+    assert len(api_calls(sandbox, "PUT")) == 1  # never sent again
+    sandbox.faults.clear()
+    page = client_itadmin.get(team_url(f"{jordan}/"))  # the check reads Avochato, not the old copy
+    assert page.context["member"].role == "manager"
 
 
 # --- not applied: the fault answered before anything changed -----------------------------------
@@ -300,6 +322,7 @@ def test_the_person_page_keeps_the_typed_phone_when_it_is_unknown(client_itadmin
     html = _text(r)
     assert "Unknown whether the MFA phone (415) 555-0142 was set for Grace Kim" in html
     assert 'value="+14155550142"' in html
+    assert "Check what it says now:" in html and f"/team/{grace}/" in html.split("Check what it says now:")[1]
     assert _entry("team.user_mfa_phone").outcome == "unknown"
 
 
