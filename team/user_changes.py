@@ -28,7 +28,7 @@ from avodash.domain.outcomes import APPLIED, NOT_APPLIED, UNKNOWN, Truth, settle
 from avodash.domain.users import InboxUser
 from team import mfa
 
-UNCLEAR = "Avochato's answer was unclear, so avodash read it back:"
+_UNCLEAR = "Avochato's answer was unclear, so avodash read it back:"
 _NOTHING_CHANGED = "Avochato's answer was unclear, so avodash read it back: nothing had changed."
 
 
@@ -95,7 +95,7 @@ def _verify(client, found: InboxUser, err: AvochatoError, check: _Check, words: 
     truth = settle(err, is_applied) if check is not None else Truth(UNKNOWN, err.message)
     now = seen[-1] if seen else None
     if truth.state == APPLIED:
-        return Change(truth=truth, message=f"{UNCLEAR} {words.done(now or found)}", user=now)
+        return Change(truth=truth, message=f"{_UNCLEAR} {words.done(now or found)}", user=now)
     if truth.state == NOT_APPLIED:
         text = f"{words.not_done}. {_NOTHING_CHANGED} {error}"
         return Change(truth=Truth(NOT_APPLIED, err.message), message=text, user=now or found)
@@ -158,12 +158,14 @@ def _not_the_credential_user(client, user: InboxUser, inbox_name: str) -> None:
 # --- the changes ------------------------------------------------------------------------------
 
 
-def role_set(*, client, user: str, role: str, inbox_name: str) -> Change:
-    """`PUT /v1/users/:id` with the role; read back: their role is `role`."""
+def role_set(*, client, user: str, role: str, inbox_name: str, was: str | None = None) -> Change:
+    """`PUT /v1/users/:id` with the role; read back: their role is `role`. `was`: the role the
+    person saw, named in the message."""
+    before = f" (was {was})" if was else ""
 
     def words(u: InboxUser) -> _Words:
         return _Words(
-            done=lambda after: f"{after.display_name} is now {after.role or role} in {inbox_name}.",
+            done=lambda after: f"{after.display_name} is now {after.role or role} in {inbox_name}{before}.",
             not_done="The role was not changed",
             unknown=f"Avochato did not say whether {u.display_name} is now {role} in {inbox_name}, and "
             f"reading it back failed. {_check_later(u.display_name)}",
@@ -328,7 +330,7 @@ def _verify_add(client, err: AvochatoError, *, email: str, role: str, words: _Wo
     truth = settle(err, is_applied)
     now = seen[-1] if seen else None
     if truth.state == APPLIED:
-        text = f"{UNCLEAR} {words.done(now)} Whether they got an invitation or a notice could not be told."
+        text = f"{_UNCLEAR} {words.done(now)} Whether they got an invitation or a notice could not be told."
         return Change(truth=truth, message=text, user=now, extra={"user_id": now.id})
     if truth.state == NOT_APPLIED:
         return Change(truth=truth, message=f"{words.not_done}. {_NOTHING_CHANGED} {err.message}")

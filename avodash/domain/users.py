@@ -323,7 +323,10 @@ def user_mfa_phone_set(*, client: AvochatoClient, user: str, phone: str) -> Inbo
     try:
         found = user_of(envelope)
     except NotFoundError:  # the answer carried only a message: read the user back
-        found = user_of(client.get(*addressed(user)))
+        try:
+            found = user_of(client.get(*addressed(user)))
+        except AvochatoError:  # the phone was set: only reading them failed
+            return directory.member(subdomain=_inbox_of(client), user=user) or InboxUser(id=user)
     return directory.store(subdomain=_inbox_of(client), user=found)
 
 

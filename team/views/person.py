@@ -113,11 +113,11 @@ def person_roles(request: HttpRequest, ref: str) -> HttpResponse:
             m,
             "team.user_role",
             {"role": new},
-            lambda c, m=m, new=new: user_changes.role_set(
-                client=c, user=page.id, role=new, inbox_name=m.inbox.name
+            lambda c, m=m, old=old, new=new: user_changes.role_set(
+                client=c, user=page.id, role=new, inbox_name=m.inbox.name, was=old
             ),
         )
-        for m, _old, new in changes
+        for m, old, new in changes
     ]
     if _report(request, done):
         return _back(page)
