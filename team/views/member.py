@@ -10,7 +10,6 @@ the inbox: a page of its own without JS, loaded inline with htmx.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -29,7 +28,6 @@ from avodash.domain import phones
 from avodash.domain import tickets as inbox_tickets
 from avodash.domain import users as inbox_users
 from avodash.domain.errors import ActionError
-from avodash.domain.inboxes import inboxes_for
 from avodash.domain.users import InboxUser
 from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
@@ -37,6 +35,7 @@ from avodash.middleware import api_error_status
 from team import jobs as job_control
 from team import mfa, user_changes
 from team.forms.member import ConfirmForm, MfaPhoneForm, RemoveForm, RoleForm, UserAddForm
+from team.member import member_page
 
 VIEW = "avodash.view_team"
 MANAGE = "avodash.manage_team"
@@ -66,56 +65,6 @@ def _status_for(err: AvochatoError | ActionError) -> int:
     if isinstance(err, (ActionError, ValidationError, ForbiddenError)):
         return FORM_ERROR
     return api_error_status(err)
-
-
-@dataclass
-class UserPage:
-    user: InboxUser
-    inboxes: list  # the member's inboxes the viewer is granted (avodash.domain.inboxes.Inbox)
-    other_inboxes: int  # how many more, not granted to the viewer: a count, never named
-    open_tickets: int | None  # None: could not be read
-    is_credential_user: bool
-    unreadable: str = ""  # why parts of the page could not be read (after a write: never raised)
-
-
-def _load_user_page(request: InboxRequest, user_ref: str, *, tolerant: bool = False) -> UserPage:
-    """The user (from the directory), then one parallel round: the inboxes they belong to,
-    their open ticket count here and who the API credential is.
-
-    An inbox the viewer has no grant for must look like one that does not exist: no name,
-    subdomain or phone, only a count. `tolerant` (the page shown again after a write): what
-    Avochato cannot answer now is left out and said, so the form and its message still show.
-    """
-    client = request.avochato
-    try:
-        user = inbox_users.inbox_user(client=client, user=user_ref)
-        member_of, count, api_user_id = parallel(
-            [
-                lambda: {i.subdomain for i in inbox_users.user_inboxes(client=client, user=user.id)},
-                lambda: inbox_tickets.user_open_ticket_count(client=client, user_id=user.id),
-                lambda: inbox_users.credential_user_id(client=client),
-            ]
-        )
-    except AvochatoError as err:
-        if not tolerant:
-            raise
-        known = inbox_users.known_user(client=client, user=user_ref)
-        return UserPage(
-            user=known or InboxUser(id=user_ref, email=user_ref if "@" in user_ref else None),
-            inboxes=[],
-            other_inboxes=0,
-            open_tickets=None,
-            is_credential_user=False,
-            unreadable=f"Parts of this page could not be read just now: {err.message}",
-        )
-    shown = [i for i in inboxes_for(request.user) if i.subdomain in member_of]
-    return UserPage(
-        user=user,
-        inboxes=shown,
-        other_inboxes=len(member_of) - len(shown),
-        open_tickets=count,
-        is_credential_user=user.id == api_user_id,
-    )
 
 
 def _refuse_credential_user(request: InboxRequest, subdomain: str, user: InboxUser) -> HttpResponse | None:
@@ -149,7 +98,12 @@ def _render_user(
     when Avochato cannot be read, with the form's input kept and the message. `unknown`: the
     write's outcome is not known, so the page offers to check (it reads the user again)."""
     draft = request.session.pop(_mfa_draft_key(subdomain, user_ref), None) or {}
-    data = _load_user_page(request, user_ref, tolerant=status != 200 or bool(action_error or draft))
+    data = member_page(
+        client=request.avochato,
+        viewer=request.user,
+        user=user_ref,
+        tolerant=status != 200 or bool(action_error or draft),
+    )
     user = data.user
     context = {
         "member": user,

@@ -145,6 +145,7 @@ def test_an_mfa_phone_with_an_unclear_answer_is_unknown_and_the_number_kept(clie
     assert r.status_code == (422 if htmx else 302)
     assert "Unknown whether the MFA phone (415) 555-0142 was set for Grace Kim" in html
     assert 'value="+14155550142"' in html
+    assert f'<a href="{team_url(f"{grace}/")}">Check Grace Kim\'s page now</a>' in html
     assert _entry("team.user_mfa_phone").outcome == "unknown"
 
 
