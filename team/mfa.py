@@ -127,6 +127,7 @@ class BulkItem:
     who: str
     ok: bool
     message: str
+    unknown: bool = False  # Avochato did not say, and it cannot be read back
 
 
 def _targets(rows: list, picked: Iterable[str], lines: list[PhoneLine]) -> tuple[dict, list[BulkItem]]:
@@ -189,5 +190,5 @@ def mfa_bulk(
         else:
             change = user_changes.password_reset(client=client, user=row.user.id)
         audit_finish(entry, outcome=change.outcome, error=change.error)
-        items.append(BulkItem(who=who, ok=change.applied, message=change.message))
+        items.append(BulkItem(who=who, ok=change.applied, message=change.message, unknown=change.unknown))
     return items

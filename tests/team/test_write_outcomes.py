@@ -337,3 +337,29 @@ def test_the_person_page_reads_a_disable_back_in_each_inbox(client_itadmin, sand
     assert membership(sandbox, "sam.rivera@acme.example").enabled is False
     assert f"{CHECKED} Sam Rivera is disabled in Acme Support" in _followed(client_itadmin, r)
     assert _entry("team.user_disable").outcome == "ok"
+
+
+# --- MFA compliance: bulk actions ---------------------------------------------------------------
+
+
+def test_bulk_password_resets_say_per_person_what_is_known(client_itadmin, sandbox):
+    """Elena's reset went through but the answer was a 502: unknown, never "not done". Grace's
+    was refused with a 429 before anything happened: not done. One audit entry each."""
+    elena, grace = uid(sandbox, "elena.rossi@globex.example"), uid(sandbox, "grace.kim@acme.example")
+    sandbox.faults.add(f"/v1/users/{elena}/password_reset", method="POST", status=502, apply=True)
+    sandbox.faults.add(f"/v1/users/{grace}/password_reset", method="POST", status=429)
+    r = client_itadmin.post(
+        "/team/compliance/act/",
+        {"action": "password_reset", "pick": [f"globex-help:{elena}", f"acme-support:{grace}"]},
+        follow=True,
+    )
+    results = {i.who: i for i in r.context["results"]}
+    assert sandbox.state.users[elena].password_reset_sent_at is not None
+    assert results["Elena Rossi"].unknown and not results["Elena Rossi"].ok
+    assert sandbox.state.users[grace].password_reset_sent_at is None
+    assert not results["Grace Kim"].ok and not results["Grace Kim"].unknown
+    html = _text(r)
+    assert "Elena Rossi</strong>: Unknown whether the password reset email reached" in html
+    assert "Grace Kim</strong>: not done, The password reset email was not sent" in html
+    outcomes = {e.target: e.outcome for e in AuditEntry.objects.filter(action="team.user_password_reset")}
+    assert outcomes == {elena: "unknown", grace: "failed"}
