@@ -270,6 +270,10 @@ def test_under_a_500_on_every_call_each_attempt_is_audited_once_as_failed(
     html = _text(r)
     assert "Nothing was changed: the user could not be read first." in html
     assert "Traceback" not in html and _writes(sandbox) == []
+    if action == "team.user_role":
+        assert '<option value="manager" selected>' in html  # the chosen role is kept
+    if action == "team.user_mfa_phone":
+        assert 'value="+14155550142"' in html  # the typed number is kept
     entry = _entry(action)
     assert entry.outcome == "failed" and "internal problem" in entry.error
     assert AuditEntry.objects.count() == 1
