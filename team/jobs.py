@@ -402,7 +402,7 @@ def _step_reassign(client, step: JobStep, recheck: bool) -> tuple[str, dict]:
 
 
 def _step_cancel_scheduled(client, step: JobStep, recheck: bool) -> tuple[str, dict]:
-    cancelled = _cancel_scheduled_of(client, user_id=step.params["user_id"])
+    cancelled = _cancel_scheduled_of(client, user_id=step.params["user_id"], email=step.target)
     if not cancelled:
         return "no pending scheduled messages left", {"messages": 0}
     return f"{len(cancelled)} scheduled message{'s' if len(cancelled) != 1 else ''} cancelled", {
@@ -426,10 +426,10 @@ def _step_remove(client, step: JobStep, recheck: bool) -> tuple[str, dict]:
     return "removed from the inbox", {}
 
 
-def _cancel_scheduled_of(client, *, user_id: str) -> list[str]:
+def _cancel_scheduled_of(client, *, user_id: str, email: str) -> list[str]:
     """Cancel every pending scheduled message of the user (re-queried now); the cancelled ids."""
     cancelled: list[str] = []
-    for message in scheduled_svc.scheduled_by_sender(client=client, user_id=user_id):
+    for message in scheduled_svc.scheduled_by_sender(client=client, user_id=user_id, email=email):
         try:
             scheduled_svc.scheduled_cancel(client=client, message_id=message.id)
         except NotFoundError:

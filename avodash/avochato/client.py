@@ -37,7 +37,7 @@ from .errors import (
 )
 from .ratelimit import RateLimiter
 from .redaction import SecretBody, SecretForms, SecretStr
-from .text import without_nul
+from .text import UNSTORABLE_ESCAPE, without_nul
 
 log = logging.getLogger("avodash.avochato")
 
@@ -423,7 +423,7 @@ class AvochatoClient:
             parsed: Any = json.loads(raw)
         except (ValueError, RecursionError):
             parsed = None
-        if b"\\u0000" in raw:  # a NUL, escaped as JSON must
+        if UNSTORABLE_ESCAPE.search(raw):  # a NUL or a lone surrogate, escaped as JSON must
             parsed = without_nul(parsed)
         if 200 <= status < 300 and isinstance(parsed, dict):
             inner = parsed.get("status", status)

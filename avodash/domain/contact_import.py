@@ -102,9 +102,10 @@ def contacts_csv_parse(data: bytes) -> list[ContactRow]:
 
 
 def contacts_update_many(*, client: AvochatoClient, rows: list[ContactRow]) -> list[ContactRow]:
-    """Send the valid rows: `POST /v1/contacts` with `contacts` (100 a call). A row is
-    "updated" when the API returns its phone, "failed" otherwise (a failed call fails its
-    chunk with the API's words). Empty cells are left alone (no `allow_empty_fields`)."""
+    """Send the valid rows: `POST /v1/contacts` with `contacts` (100 a call). The reference's
+    answer is 200 with `data.contact` (the last one written), so a 200 updates the whole chunk;
+    when an answer does list `contacts`, a row whose phone it leaves out is "failed". A failed
+    call fails its chunk with the API's words. Empty cells are left alone (no `allow_empty_fields`)."""
     valid = [r for r in rows if r.ok]
     for start in range(0, len(valid), PER_CALL):
         chunk = valid[start : start + PER_CALL]
@@ -116,9 +117,12 @@ def contacts_update_many(*, client: AvochatoClient, rows: list[ContactRow]) -> l
                 r.outcome, r.error = "failed", err.message
             continue
         contacts_changed(client=client)
-        returned = {
-            phones.stored_e164(c.get("phone")) for c in data.get("contacts") or [] if isinstance(c, dict)
-        }
+        listed = data.get("contacts")
+        if not isinstance(listed, list):
+            for r in chunk:
+                r.outcome, r.error = "updated", ""
+            continue
+        returned = {phones.stored_e164(c.get("phone")) for c in listed if isinstance(c, dict)}
         for r in chunk:
             r.outcome = "updated" if r.phone in returned else "failed"
             r.error = "" if r.outcome == "updated" else "The API did not return this contact."

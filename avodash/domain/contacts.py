@@ -176,11 +176,14 @@ def contacts_walk(
     first = contacts_search(client=client, query=query, limit=WALK_PAGE_SIZE)
 
     def rest() -> Iterator[Contact]:
-        page, pages = first, 1
+        page, pages, cursors = first, 1, set()
         while True:
             yield from page.contacts
-            if not page.next_cursor or (max_pages is not None and pages >= max_pages):
+            if not page.next_cursor or page.next_cursor in cursors:  # a repeated cursor: no loop
                 return
+            if max_pages is not None and pages >= max_pages:
+                return
+            cursors.add(page.next_cursor)
             page = contacts_search(client=client, query=query, after=page.next_cursor, limit=WALK_PAGE_SIZE)
             pages += 1
 
@@ -263,10 +266,17 @@ def contact_update(*, client: AvochatoClient, phone: str, changes: dict[str, Any
     return contact_from_api(raw)
 
 
+ALREADY_OPTED_OUT = "Already opted out: nothing is sent to this contact. Nothing was changed."
+
+
 def _opt(client: AvochatoClient, contact_id: str, verb: str) -> Contact:
     try:
         raw = client.post(("contacts", contact_id, verb))["data"].get("contact")
     except ValidationError as err:
+        # NOTES.md: a repeated opt-out answers 400 "<phone> is already opted out from
+        # receiving messages." (its phone in E.164: said in words here instead).
+        if verb == "opt_out" and "already opted out" in err.message.lower():
+            raise ActionError(ALREADY_OPTED_OUT) from None
         raise ActionError(err.message) from None
     contacts_changed(client=client)
     if not isinstance(raw, dict):
@@ -275,7 +285,8 @@ def _opt(client: AvochatoClient, contact_id: str, verb: str) -> Contact:
 
 
 def contact_opt_out(*, client: AvochatoClient, contact_id: str) -> Contact:
-    """Opt a contact out of messages: `POST /v1/contacts/:id/opt_out` (NOTES.md)."""
+    """Opt a contact out of messages: `POST /v1/contacts/:id/opt_out` (NOTES.md). A contact
+    already opted out is refused by the API (400): ActionError(ALREADY_OPTED_OUT)."""
     return _opt(client, contact_id, "opt_out")
 
 

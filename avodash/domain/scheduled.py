@@ -4,6 +4,10 @@ Used by the inbox's scheduled page and composer, and by offboarding (cancel a pe
 pending messages). API operations: `GET /v1/messages/scheduled` (query `aborted: false`
 leaves out cancelled ones; contact_id, ticket_id, sender_id, to, scheduled_for[from]/[to];
 25 a page) and `DELETE /v1/messages/:id`.
+
+A scheduled message, as the reference shows it, names its contact (`contact_id`) and its sender
+by login name (`sender`), not by user id and not by phone: the phone it goes to is the contact's
+(filled in with the contact), the sender the inbox user whose email starts with that login.
 """
 
 from __future__ import annotations
@@ -42,8 +46,6 @@ class ScheduledMessage:
     scheduled_for: datetime | None = None
     created_at: datetime | None = None
     sender_login: str | None = None  # the API's `sender`: a login name
-    sender_id: str | None = None
-    to_phone: str | None = None
     aborted: bool = False
     aborted_by: str | None = None
     abort_reason: str | None = None
@@ -62,6 +64,11 @@ class ScheduledMessage:
     @property
     def is_pending(self) -> bool:
         return self.state == "pending"
+
+    @property
+    def to_phone(self) -> str | None:
+        """The phone it goes to: its contact's (known once `contact` is filled in)."""
+        return self.contact.phone if self.contact else None
 
     @property
     def sender_name(self) -> str:
@@ -161,8 +168,6 @@ def scheduled_from_api(raw: dict[str, Any]) -> ScheduledMessage:
         scheduled_for=epoch(raw.get("scheduled_for")),
         created_at=epoch(raw.get("created_at")),
         sender_login=api_str(raw.get("sender")),
-        sender_id=api_str(raw.get("sender_id")),
-        to_phone=api_str(raw.get("to")),
         aborted=bool(raw.get("aborted")),
         aborted_by=api_str(raw.get("aborted_by")),
         abort_reason=api_str(raw.get("abort_reason")),
@@ -192,13 +197,14 @@ def attach_people(
     for m in messages:
         if m.contact_id:
             m.contact = contacts.get(m.contact_id)
-        if m.sender_id and m.sender_id in by_id:
-            m.sender = by_id[m.sender_id]
+        sender_id = getattr(m, "sender_id", None)  # sent messages name their sender by id
+        if sender_id and sender_id in by_id:
+            m.sender = by_id[sender_id]
         elif getattr(m, "sender_login", None):
             found = by_login.get(m.sender_login.lower()) or []
             m.sender = found[0] if len(found) == 1 else None
-        elif m.sender_id and getattr(m, "sender_type", None) == "User":
-            m.sender = unknown_user(m.sender_id)
+        elif sender_id and getattr(m, "sender_type", None) == "User":
+            m.sender = unknown_user(sender_id)
 
 
 def with_people(*, client: AvochatoClient, messages: Sequence[Any]) -> None:
@@ -258,16 +264,26 @@ def scheduled_for_ticket(
     return [m for m in page.messages if m.is_pending]
 
 
-def scheduled_by_sender(*, client: AvochatoClient, user_id: str) -> list[ScheduledMessage]:
+def scheduled_by_sender(
+    *, client: AvochatoClient, user_id: str, email: str | None = None
+) -> list[ScheduledMessage]:
     """Pending scheduled messages of one sender, soonest first, every page
-    (`GET /v1/messages/scheduled?sender_id=...&query=aborted: false`)."""
+    (`GET /v1/messages/scheduled?sender_id=...&query=aborted: false`: the documented filter).
+
+    The answer names senders by login only (`sender`); with the user's `email`, a message whose
+    login is another's is left out, so a server ignoring the filter never gets others' messages
+    cancelled. Without it, the filter alone decides."""
+    login = _login(email)
     found: list[ScheduledMessage] = []
     for page in range(1, MAX_SENDER_PAGES + 1):
         result = scheduled_search(
             client=client, filters=ScheduledFilters(sender_id=user_id), page=page, with_names=False
         )
-        # Defensive: a server ignoring the filter must not get others' messages cancelled.
-        found += [m for m in result.messages if m.is_pending and m.sender_id in (None, user_id)]
+        found += [
+            m
+            for m in result.messages
+            if m.is_pending and (login is None or (m.sender_login or login).lower() == login)
+        ]
         if not result.has_next:
             break
     found.sort(key=lambda m: m.scheduled_for or datetime.max.replace(tzinfo=UTC))

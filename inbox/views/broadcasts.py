@@ -27,7 +27,7 @@ from avodash.models import AuditEntry
 from inbox.forms.broadcasts import NOW, AudienceForm, BroadcastForm, PublishForm
 from inbox.forms.ids import ID_RE
 from inbox.idempotency import new_key
-from inbox.services.broadcasts import broadcast_history, broadcast_publish_once
+from inbox.services.broadcasts import broadcast_history, broadcast_publish_once, broadcasts_mark_publishing
 from inbox.services.messages import sms_segments
 
 PERM = "avodash.manage_broadcasts"
@@ -43,10 +43,13 @@ def _id_or_404(value: str) -> str:
 
 
 def _fetch(request: InboxRequest, broadcast_id: str) -> Broadcast:
+    """The broadcast, marked publishing when avodash published it and it is not out yet."""
     try:
-        return broadcasts_svc.broadcast_get(client=request.avochato, broadcast_id=broadcast_id)
+        broadcast = broadcasts_svc.broadcast_get(client=request.avochato, broadcast_id=broadcast_id)
     except NotFoundError:
         raise Http404("No such broadcast.") from None
+    broadcasts_mark_publishing(inbox=request.inbox.subdomain, broadcasts=[broadcast])
+    return broadcast
 
 
 def _composer_ctx(request: InboxRequest, form: BroadcastForm, broadcast: Broadcast | None, **extra) -> dict:
@@ -70,6 +73,7 @@ def broadcast_list(request: InboxRequest, subdomain: str) -> HttpResponse:
     except ValueError:
         page_no = 1
     page = broadcasts_svc.broadcasts_list(client=request.avochato, page=page_no)
+    broadcasts_mark_publishing(inbox=subdomain, broadcasts=page.broadcasts)
     return render_region(request, LIST, None, {"page": page})
 
 
@@ -133,12 +137,13 @@ def broadcast_page(request: InboxRequest, subdomain: str, broadcast_id: str) -> 
 def _page_ctx(
     request: InboxRequest, broadcast: Broadcast, form: BroadcastForm | None = None, **extra
 ) -> dict:
-    """The broadcast page; for a draft, its composer (`form`: a draft being corrected)."""
+    """The broadcast page; for a draft not yet published, its composer (`form`: a draft being
+    corrected)."""
     ctx = {
         "broadcast": broadcast,
         "history": broadcast_history(inbox=request.inbox.subdomain, broadcast_id=broadcast.id),
     }
-    if broadcast.is_draft:
+    if broadcast.is_editable:
         initial = {
             "name": broadcast.name or "",
             "message": broadcast.message,
