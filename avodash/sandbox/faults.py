@@ -7,6 +7,7 @@
     srv.faults.add("/v1/users", body="<html>oops</html>")           # non-JSON body
     srv.faults.add("/v1/tickets", truncate=True)                    # JSON cut in half
     srv.faults.add("/v1/tickets", status=429, retry_after="2.5", times=1)   # once only
+    srv.faults.add("/v1/users/*", method="PUT", status=500, apply=True)  # applied, then a 500
 
 `path` is a glob (fnmatch) over the request path without the query string, matched against
 both the raw and the percent-decoded path; `method` (optional) narrows it. Several matching
@@ -14,6 +15,8 @@ faults add up: latencies are summed; the first that fires a status decides it.
 
 * `status` (429/500/502/503/...): answered without touching the state, with an `errors` body;
   a 429 carries `Retry-After` (`retry_after`, default "1"; None leaves the header out).
+  With `apply`, the request is processed first and only the answer is the error: a write that
+  went through although the API (or a proxy) answered 5xx.
 * `error_rate` (0..1): the chance the fault fires (default 1 with a status, else 500 at that rate).
   Draws come from a seeded RNG, so a test run is repeatable.
 * `hang`: the request is processed, then the answer is withheld for `hang_seconds` (default
@@ -52,6 +55,7 @@ class Fault:
     body: str | None = None
     truncate: bool = False
     times: int | None = None
+    apply: bool = False
     id: int = 0
 
     def matches(self, method: str, paths: tuple[str, ...]) -> bool:
@@ -73,6 +77,7 @@ class FaultPlan:
     hang_seconds: float | None = None
     body: str | None = None
     truncate: bool = False
+    apply: bool = False  # process the request before answering with `status`
     fired: list[int] = field(default_factory=list)
 
 
@@ -100,6 +105,7 @@ class FaultSet:
         body: str | None = None,
         truncate: bool = False,
         times: int | None = None,
+        apply: bool = False,
     ) -> Fault:
         if status is not None and not 100 <= int(status) <= 599:
             raise ValueError(f"status {status} is not an HTTP status")
@@ -119,6 +125,7 @@ class FaultSet:
                 body=body,
                 truncate=bool(truncate),
                 times=times,
+                apply=bool(apply),
                 id=self._next_id,
             )
             self._faults.append(fault)
@@ -158,6 +165,7 @@ class FaultSet:
                 if status is not None and plan.status is None:
                     plan.status = status
                     plan.retry_after = fault.retry_after if status == 429 else None
+                    plan.apply = fault.apply
                 if fault.hang and plan.hang_seconds is None:
                     plan.hang_seconds = fault.hang_seconds
                 if fault.body is not None and plan.body is None:
@@ -192,19 +200,19 @@ def parse_spec(spec: str) -> dict[str, Any]:
     """`'[METHOD] PATH key=value ...'` -> keyword arguments for `FaultSet.add`.
 
     Keys: status, latency_ms (or latency), error_rate (or rate), retry_after, hang (a bare word,
-    or hang=SECONDS), hang_seconds, body, truncate (a bare word), times. Examples:
-    `POST /v1/messages status=500`, `/v1/tickets* latency_ms=300`, `GET /v1/users body=<html>`,
+    or hang=SECONDS), hang_seconds, body, truncate and apply (bare words), times. Examples:
+    `POST /v1/messages status=500`, `PUT /v1/users/* status=502 apply`, `/v1/tickets* latency_ms=300`, `GET /v1/users body=<html>`,
     `/v1/tickets status=503 error_rate=0.5`, `POST /v1/messages hang=5`.
     """
     words = shlex.split(spec)
     kwargs: dict[str, Any] = {}
     if words and words[0].upper() in HTTP_METHODS:
         kwargs["method"] = words.pop(0).upper()
-    if words and "=" not in words[0] and words[0] not in ("hang", "truncate"):
+    if words and "=" not in words[0] and words[0] not in ("hang", "truncate", "apply"):
         kwargs["path"] = words.pop(0)
     aliases = {"latency": "latency_ms", "rate": "error_rate"}
     for word in words:
-        if word in ("hang", "truncate"):
+        if word in ("hang", "truncate", "apply"):
             kwargs[word] = True
             continue
         if "=" not in word:
@@ -224,6 +232,7 @@ def parse_spec(spec: str) -> dict[str, Any]:
             "hang_seconds",
             "truncate",
             "times",
+            "apply",
         ):
             kwargs[key] = _value(raw)
         else:

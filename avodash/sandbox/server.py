@@ -13,7 +13,7 @@
     srv.stop()
 
 Each API call goes: path check (empty, `.` and `..` segments are refused) -> faults (latency,
-forced status) -> route (404/405) -> credentials (401) -> `subdomain` scope (403) -> rate
+forced status, answered at once unless the fault says `apply`: then after the handler) -> route (404/405) -> credentials (401) -> `subdomain` scope (403) -> rate
 limit per credential (429 + Retry-After) -> due scheduled messages delivered -> handler ->
 (hang / mangled body faults) -> answer, logged. A global `latency_ms` delays every API call.
 Every answer, errors included, carries the reference's `X-Request-Id` and `X-Runtime`; a client
@@ -31,6 +31,7 @@ It is never part of the dashboard's request path.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import socket
@@ -260,6 +261,9 @@ class SandboxServer:
             if delay > 0:
                 release.wait(delay)
             if plan.status is not None:
+                if plan.apply:  # the write goes through; only the answer is the error
+                    with contextlib.suppress(ApiError):
+                        self._dispatch(method, segments, params, entry)
                 headers = {"Retry-After": plan.retry_after} if plan.retry_after is not None else {}
                 raise ApiError(plan.status, [_REASONS.get(plan.status, "Error")], headers)
             response = self._dispatch(method, segments, params, entry)

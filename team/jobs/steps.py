@@ -204,7 +204,7 @@ def _step_cancel_scheduled(run: StepRun) -> tuple[str, dict]:
 
 def _rechecked_user(run: StepRun):
     """On a retry or after a crash: the user as Avochato has them now, read before writing."""
-    return user_svc.user_state(client=run.client, user=run.step.params["user_id"])
+    return user_svc.user_read_back(client=run.client, user=run.step.params["user_id"])
 
 
 def _step_disable(run: StepRun) -> tuple[str, dict]:
@@ -221,7 +221,7 @@ def _step_disable(run: StepRun) -> tuple[str, dict]:
     except AvochatoError as err:
         if not err.may_have_applied:
             raise
-        now = read_back("the user", err, lambda: user_svc.user_state(client=run.client, user=user_id))
+        now = read_back("the user", err, lambda: user_svc.user_read_back(client=run.client, user=user_id))
         if now is None:
             return "not a member any more (nothing to disable)", {"verified": True}
         if now.enabled is False:
@@ -238,13 +238,15 @@ def _step_remove(run: StepRun) -> tuple[str, dict]:
     try:
         user_svc.user_delete(client=run.client, user=user_id)
     except NotFoundError:
-        if user_svc.user_state(client=run.client, user=run.step.target) is None:
+        if user_svc.user_read_back(client=run.client, user=run.step.target) is None:
             return "removed (no longer a member)", {"already": True}
         raise
     except AvochatoError as err:
         if not err.may_have_applied:
             raise
-        now = read_back("the membership", err, lambda: user_svc.user_state(client=run.client, user=user_id))
+        now = read_back(
+            "the membership", err, lambda: user_svc.user_read_back(client=run.client, user=user_id)
+        )
         if now is None:
             return f"removed (confirmed by reading it back after: {err.message})", {"verified": True}
         raise StepFailed(f"{err.message} Checked: they are still a member; a retry removes them.") from err
