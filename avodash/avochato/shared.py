@@ -42,8 +42,6 @@ NO_INBOX = "-"  # reads without an inbox: moved by any write
 GENERATION_SECONDS = 24 * 3600
 POLL = 0.05  # seconds between looks for another process's result
 
-_flights: dict[str, _Flight] = {}
-_flights_lock = threading.Lock()
 
 
 class _Flight:
@@ -53,6 +51,17 @@ class _Flight:
         self.done = threading.Event()
         self.result: dict[str, Any] | None = None
         self.busy: RateLimitedError | None = None
+
+
+class Flights:
+    """The reads under way in one process, by key."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.by_key: dict[str, _Flight] = {}
+
+
+PROCESS_FLIGHTS = Flights()
 
 
 class SharedReads:
@@ -65,6 +74,7 @@ class SharedReads:
         *,
         ttl: float = 3.0,
         wait: float = 5.0,
+        flights: Flights = PROCESS_FLIGHTS,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -72,6 +82,7 @@ class SharedReads:
         self.credential = credential
         self.ttl = ttl
         self.wait = wait
+        self._flights = flights
         self._clock = clock
         self._sleep = sleep
 
@@ -99,11 +110,11 @@ class SharedReads:
             return fetch()
         if cached is not None:
             return cached
-        with _flights_lock:
-            flight = _flights.get(key)
+        with self._flights.lock:
+            flight = self._flights.by_key.get(key)
             leader = flight is None
             if leader:
-                flight = _flights[key] = _Flight()
+                flight = self._flights.by_key[key] = _Flight()
         if not leader:
             flight.done.wait(max(0.0, min(self.wait, max_wait)))
             if flight.result is not None:
@@ -119,8 +130,8 @@ class SharedReads:
                 flight.busy = err
             raise
         finally:
-            with _flights_lock:
-                _flights.pop(key, None)
+            with self._flights.lock:
+                self._flights.by_key.pop(key, None)
             flight.done.set()
 
     def written(self, subdomain: str | None) -> None:
