@@ -43,7 +43,6 @@ GENERATION_SECONDS = 24 * 3600
 POLL = 0.05  # seconds between looks for another process's result
 
 
-
 class _Flight:
     """One read under way in this process; followers wait on `done`."""
 
