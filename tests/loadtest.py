@@ -485,7 +485,9 @@ def main() -> int:
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
-        result = report(tally, run, elapsed, api_log(sandbox_url))
+        calls = api_log(sandbox_url)
+        (ROOT / "loadtest-api-log.json").write_text(json.dumps(calls))  # for a closer look
+        result = report(tally, run, elapsed, calls)
     finally:
         stop(children)
     RESULTS.write_text(json.dumps(result, indent=2))

@@ -318,12 +318,14 @@ class AvochatoClient:
         if self.rate_limiter is None:
             return
         max_wait = max(0.0, deadline - self._clock() - MIN_TIMEOUT)
-        if self.rate_wait is not None:
-            max_wait = min(max_wait, self.rate_wait.remaining)
-        started = self._clock()
-        acquired = self.rate_limiter.acquire(max_wait)
-        if self.rate_wait is not None:
-            self.rate_wait.spend(self._clock() - started)
+        if self.rate_wait is None:
+            acquired = self.rate_limiter.acquire(max_wait)
+        else:
+            self.rate_wait.begin()
+            try:
+                acquired = self.rate_limiter.acquire(min(max_wait, self.rate_wait.remaining))
+            finally:
+                self.rate_wait.end()
         if not acquired:
             raise RateLimitedError(
                 "Avochato is busy: the dashboard is holding its requests back to stay within "

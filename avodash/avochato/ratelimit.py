@@ -65,20 +65,35 @@ class RateLimiter(Protocol):
 class WaitAllowance:
     """How long one owner (a page), all its calls together, may wait for the limiter.
 
-    Parallel calls spend it together (overlapping waits count twice: never more than promised).
+    Wall time while at least one of its calls waits: calls waiting in parallel spend it together,
+    once (a page's five parallel calls waiting 0.4 s have spent 0.4 s, not 2 s).
     """
 
-    def __init__(self, seconds: float) -> None:
-        self._remaining = max(0.0, seconds)
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = max(0.0, seconds)
+        self._clock = clock
         self._lock = threading.Lock()
+        self._spent = 0.0
+        self._waiting = 0
+        self._since = 0.0
 
     @property
     def remaining(self) -> float:
-        return self._remaining
-
-    def spend(self, seconds: float) -> None:
         with self._lock:
-            self._remaining = max(0.0, self._remaining - max(0.0, seconds))
+            spent = self._spent + (self._clock() - self._since if self._waiting else 0.0)
+        return max(0.0, self.seconds - spent)
+
+    def begin(self) -> None:
+        with self._lock:
+            if not self._waiting:
+                self._since = self._clock()
+            self._waiting += 1
+
+    def end(self) -> None:
+        with self._lock:
+            self._waiting -= 1
+            if not self._waiting:
+                self._spent += self._clock() - self._since
 
 
 class SharedRateLimiter:

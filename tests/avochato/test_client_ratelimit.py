@@ -297,3 +297,40 @@ def test_the_client_gives_up_when_the_limiter_has_no_slot(api, make_client):
     with pytest.raises(RateLimitedError) as info:
         make_client(rate_limiter=Full()).get(("tickets",))
     assert info.value.status is None and api.requests == []
+
+
+def test_a_pages_calls_waiting_together_spend_its_wait_once():
+    from avodash.avochato.ratelimit import WaitAllowance
+
+    clock = Wall()
+    page = WaitAllowance(1.5, clock=clock.time)
+    page.begin()
+    page.begin()  # five parallel calls, say: waiting at the same time
+    clock.sleep(0.4)
+    assert page.remaining == pytest.approx(1.1)
+    page.end()
+    clock.sleep(0.2)
+    page.end()
+    clock.sleep(5.0)  # time not spent waiting does not count
+    assert page.remaining == pytest.approx(0.9)
+
+
+def test_a_page_waits_for_the_limiter_no_longer_than_its_allowance(api, make_client):
+    from avodash.avochato.ratelimit import WaitAllowance
+
+    class Full:
+        asked: list[float] = []
+
+        def acquire(self, max_wait: float) -> bool:
+            self.asked.append(max_wait)
+            return False
+
+        def pause(self, seconds: float | None) -> None:
+            raise AssertionError("nothing was sent")
+
+    limiter = Full()
+    with pytest.raises(RateLimitedError) as info:
+        make_client(rate_limiter=limiter, rate_wait=WaitAllowance(1.5), budget=15).get(("tickets",))
+    assert limiter.asked == [pytest.approx(1.5, abs=0.01)]  # not the page's 15 s budget
+    assert info.value.status is None and info.value.retry_after == 2.0
+    assert "Avochato is busy" in info.value.message and api.requests == []
