@@ -1,19 +1,21 @@
 """`make loadtest`: many people at once on the production path, bounded in time.
 
-Starts the sandbox standalone (`python -m avodash.sandbox`, its own process, 100 ms latency,
-its 20/s limit as the real API's), then PostgreSQL's `avodash_load` database (created if missing), Redis db 2 as the
-cache, `manage.py db_worker` and gunicorn (4 workers x 4 threads, gthread), as production runs
+Starts the sandbox standalone (`python -m avodash.sandbox`, its own process, 100 ms latency, its
+20/s limit as the real API's), then PostgreSQL's `avodash_load` database (created if missing),
+Redis db 2 as the cache, `manage.py db_worker` and gunicorn (4 workers x 4 threads, gthread), as production runs
 them behind a TLS proxy (the load sends X-Forwarded-Proto: https). It signs in N people (agents
 with a grant for acme-support) through the real login form, and each of them, for the run's
-length, loops over the inbox home, the queue, a ticket page, a message search and a reply,
-thinking between clicks. A page counts with the fragments it loads by itself (hx-trigger="load").
+length, goes round an agent's mix (10% inbox home, 20% queue, 40% ticket page, 10% message
+search, 20% reply on a ticket from the queue), thinking 0.5 to 1.5 x LOAD_THINK_S between clicks. A page counts with the fragments it loads by itself (hx-trigger="load").
 Every reply has a unique text, so duplicates are counted afterwards in the sandbox's record of
 the messages it accepted (its request log: every POST /v1/messages answered 2xx).
 
 It reports p50/p95/max per page kind and overall, 5xx answers, "busy" answers, duplicate sends,
 page views per second, the upstream calls per page view and the capacity this gives at the
-API's allowance (18 calls/s). Figures go to loadtest-results.json. Exit status 1 if any 5xx
-("busy" included), any duplicate send, or an overall p95 of 2 s or more.
+API's allowance (18 calls/s). Figures go to loadtest-results.json (the sandbox's request log to
+loadtest-api-log.json, gunicorn's and the worker's output to loadtest-server.log). Exit status 1
+if any 5xx ("busy" included), any duplicate send, any reply confirmed that the sandbox never
+accepted, or an overall p95 of 2 s or more.
 
 Environment: LOAD_USERS (20), LOAD_SECONDS (60), LOAD_THINK_S (5), LOAD_LATENCY_MS (100),
 LOAD_DATABASE_URL (postgres://postgres@127.0.0.1:5432/avodash_load), LOAD_CACHE_URL
@@ -83,7 +85,7 @@ class Tally:
     hits: list[Hit] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     sent: list[str] = field(default_factory=list)  # reply texts the dashboard said it sent
-    refused: int = 0  # replies the dashboard did not confirm as sent (it said why)
+    refused: int = 0  # replies not confirmed on the landing page (refused, or that page was busy)
     errors: list[str] = field(default_factory=list)
 
     def add(self, hit: Hit) -> None:
@@ -407,9 +409,10 @@ def report(tally: Tally, run: str, seconds: float, calls: list[dict]) -> dict:
         "pages": {kind: summary(hits) for kind, hits in sorted(by_kind.items())},
         "overall": summary(tally.hits),
         "page_views_per_s": round(views / seconds, 2),
-        "replies_sent": len(tally.sent),
-        "replies_not_confirmed": tally.refused,
-        "replies_missing_in_sandbox": len(missing),
+        "replies_attempted": len(tally.sent) + tally.refused,
+        "replies_accepted_by_sandbox": sum(seen.values()),
+        "replies_confirmed_on_page": len(tally.sent),
+        "replies_confirmed_but_missing_in_sandbox": len(missing),
         "duplicate_sends": dup,
         "api_calls": api_calls,
         "api_429": api_429,
@@ -417,6 +420,7 @@ def report(tally: Tally, run: str, seconds: float, calls: list[dict]) -> dict:
         "api_calls_per_page_view": round(api_calls / views, 2) if views else None,
         "api_calls_by_path": dict(api_paths.most_common(12)),
         "transport_errors": tally.errors[:20],
+        "machine": f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end",
     }
     per_view = out["api_calls_per_page_view"]
     out["capacity_page_views_per_s_at_18_calls"] = round(API_ALLOWANCE / per_view, 1) if per_view else None
@@ -427,14 +431,17 @@ def print_report(r: dict) -> None:
     print(
         f"\n{r['users']} users x {r['seconds']:.0f} s, think {r['think_s']} s, API latency {r['latency_ms']} ms, {r['gunicorn']}"
     )
+    print(r["machine"])
     print(f"{'page':<14}{'count':>7}{'p50 s':>8}{'p95 s':>8}{'max s':>8}{'5xx':>6}{'busy':>6}")
     for kind, s in [*r["pages"].items(), ("overall", r["overall"])]:
         print(
             f"{kind:<14}{s['count']:>7}{s['p50_s']:>8.2f}{s['p95_s']:>8.2f}{s['max_s']:>8.2f}{s['5xx']:>6}{s['busy']:>6}"
         )
     print(
-        f"page views/s {r['page_views_per_s']}, replies sent {r['replies_sent']} (not confirmed {r['replies_not_confirmed']}, "
-        f"missing {r['replies_missing_in_sandbox']}), duplicate sends {r['duplicate_sends']}"
+        f"page views/s {r['page_views_per_s']}; replies: {r['replies_attempted']} attempted, "
+        f"{r['replies_accepted_by_sandbox']} accepted by the sandbox, {r['replies_confirmed_on_page']} confirmed "
+        f"on the page ({r['replies_confirmed_but_missing_in_sandbox']} of those missing); "
+        f"duplicate sends {r['duplicate_sends']}"
     )
     print(
         f"API calls {r['api_calls']} ({r['api_calls_per_s']}/s, {r['api_calls_per_page_view']} per page view, "
@@ -497,6 +504,8 @@ def main() -> int:
         failures.append(f"{result['overall']['5xx']} answers were 5xx (see loadtest-server.log)")
     if result["duplicate_sends"]:
         failures.append(f"{result['duplicate_sends']} duplicate sends")
+    if result["replies_confirmed_but_missing_in_sandbox"]:
+        failures.append("replies confirmed as sent that the sandbox never accepted")
     if (result["overall"]["p95_s"] or 0) >= P95_LIMIT_S:
         failures.append(f"p95 {result['overall']['p95_s']} s is not under {P95_LIMIT_S} s")
     for f in failures:
