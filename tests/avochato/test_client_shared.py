@@ -128,10 +128,10 @@ def test_failures_are_never_shared_or_kept(api, make_client, shared):
 
 
 def test_a_read_is_kept_only_for_the_ttl(api, make_client, shared):
-    client = make_client(shared_reads=shared(ttl=0.2))
+    client = make_client(shared_reads=shared(ttl=1.0))
     client.get(("tickets",))
     client.get(("tickets",))
-    time.sleep(0.25)
+    time.sleep(1.05)
     client.get(("tickets",))
     assert len(api.requests) == 2
 
@@ -158,7 +158,7 @@ def test_when_the_first_caller_gets_no_slot_the_others_are_told_busy_too(api, ma
 
         def acquire(self, max_wait: float) -> bool:
             self.asked += 1
-            time.sleep(0.2)  # the others join meanwhile
+            time.sleep(1.0)  # the others join meanwhile
             return False
 
         def pause(self, seconds: float | None) -> None:
@@ -181,6 +181,13 @@ def test_when_the_first_caller_gets_no_slot_the_others_are_told_busy_too(api, ma
     assert limiter.asked == 1 and api.requests == []
 
 
+def _until_asked(api) -> None:
+    """Wait until the first caller's request reached the API (it holds the lock)."""
+    deadline = time.monotonic() + 5
+    while not api.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def _two_processes(cache_a, cache_b) -> tuple[SharedReads, SharedReads]:
     """Two app servers: each its own flights and its own cache connection."""
     return (
@@ -195,7 +202,7 @@ def test_a_read_under_way_in_another_process_is_awaited(api, make_client, cache)
     results = []
     t = threading.Thread(target=lambda: results.append(make_client(shared_reads=first).get(("tickets",))))
     t.start()
-    time.sleep(0.1)  # the first one holds the lock
+    _until_asked(api)
     results.append(make_client(shared_reads=second, sleep=time.sleep).get(("tickets",)))
     t.join()
     assert results == [{"status": 200, "data": {"n": 1}}] * 2
@@ -211,7 +218,7 @@ def test_when_the_other_process_fails_the_waiter_asks_itself(api, make_client, c
         )
     )
     t.start()
-    time.sleep(0.1)
+    _until_asked(api)
     assert make_client(shared_reads=second, sleep=time.sleep).get(("tickets",)) == {
         "status": 200,
         "data": {"n": 2},
