@@ -188,34 +188,19 @@ def prepare(env: dict[str, str]) -> list[str]:
 
 
 def start(env: dict[str, str], port: int) -> list[subprocess.Popen]:
+    """gunicorn as production runs it, and a task worker; their output to loadtest-server.log."""
     python = sys.executable
     gunicorn = shutil.which("gunicorn", path=str(Path(python).parent)) or "gunicorn"
-    logs = ROOT / "loadtest-server.log"
-    out = logs.open("w")
-    worker = subprocess.Popen(  # noqa: S603 - our own manage.py
+    out = (ROOT / "loadtest-server.log").open("w")
+    commands = [
         [python, str(ROOT / "manage.py"), "db_worker", "--interval", "1", "--no-reload"],
-        env=env,
-        cwd=ROOT,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
-    web = subprocess.Popen(  # noqa: S603
-        [
-            gunicorn,
-            "avodash.wsgi:application",
-            f"--workers={WORKERS}",
-            f"--threads={THREADS}",
-            "--worker-class=gthread",
-            f"--bind=127.0.0.1:{port}",
-            "--timeout=60",
-            "--forwarded-allow-ips=127.0.0.1",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
-    return [web, worker]
+        [gunicorn, "avodash.wsgi:application", f"--workers={WORKERS}", f"--threads={THREADS}"]
+        + ["--worker-class=gthread", f"--bind=127.0.0.1:{port}", "--forwarded-allow-ips=127.0.0.1"],
+    ]
+    return [
+        subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+        for command in commands
+    ]
 
 
 def stop(children: list[subprocess.Popen]) -> None:
@@ -351,18 +336,8 @@ class Person:
     def run_until_stopped(self) -> None:
         # A support agent's day: mostly the queue and tickets, replies, now and then a search
         # and the inbox's overview (10% home, 20% queue, 40% ticket, 10% search, 20% reply).
-        steps = [
-            self.queue,
-            self.ticket,
-            self.reply,
-            self.ticket,
-            self.search,
-            self.queue,
-            self.ticket,
-            self.reply,
-            self.home,
-            self.ticket,
-        ]
+        steps = [self.queue, self.ticket, self.reply, self.ticket, self.search]
+        steps += [self.queue, self.ticket, self.reply, self.home, self.ticket]
         i = random.randrange(len(steps))
         time.sleep(random.uniform(0, THINK))  # people do not all click at the same instant
         while time.monotonic() < self.stop_at:
