@@ -112,6 +112,7 @@
     var cfg = d.requestConfig || {};
     if (retry > 0 && String(cfg.verb).toLowerCase() === "get" && elt && window.htmx) {
       flashError("", "Avochato is busy, retrying in " + retry + " seconds…", true);
+      elt.setAttribute("data-busy-retrying", "");
       setTimeout(function () {
         if (document.body.contains(elt)) { window.htmx.ajax("GET", cfg.path, { source: elt }); }
       }, retry * 1000);
@@ -122,8 +123,14 @@
                "That did not work (error " + d.xhr.status + "). Nothing was lost; try again.";
     flashError(d.xhr.responseText, text);
   });
-  document.addEventListener("htmx:afterSwap", function () {
-    document.querySelectorAll(".flash[data-busy]").forEach(function (f) { f.remove(); });
+  // A region that was busy came back: its note goes.
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var elt = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
+    if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-busy-retrying")) { return; }
+    elt.removeAttribute("data-busy-retrying");
+    if (!document.querySelector("[data-busy-retrying]")) {
+      document.querySelectorAll(".flash[data-busy]").forEach(function (f) { f.remove(); });
+    }
   });
   document.addEventListener("htmx:sendError", function () {
     flashError("", "The dashboard could not be reached. Check your connection and try again.");
