@@ -7,6 +7,7 @@
     srv.faults.add("/v1/users", body="<html>oops</html>")           # non-JSON body
     srv.faults.add("/v1/tickets", truncate=True)                    # JSON cut in half
     srv.faults.add("/v1/tickets", status=429, retry_after="2.5", times=1)   # once only
+    srv.faults.add("/v1/tickets/*", method="PUT", status=500, apply=True)  # done, then a 500
 
 `path` is a glob (fnmatch) over the request path without the query string, matched against
 both the raw and the percent-decoded path; `method` (optional) narrows it. Several matching
@@ -21,6 +22,9 @@ faults add up: latencies are summed; the first that fires a status decides it.
   by closing the connection.
 * `body` replaces the answer's body (sent as text/html unless it looks like JSON); `truncate`
   cuts the JSON in half. The request is processed either way.
+* `apply` (with `status`): the request is processed first (the write goes through), then
+  answered with that status and an `errors` body: a server that did the work and failed to say
+  so. `body`, `truncate` and `hang` always process the request first.
 * `times`: the fault applies to the next N matching requests, then removes itself.
 
 From the command line: `--fault 'POST /v1/messages status=500'` (see `parse_spec`).
@@ -52,6 +56,7 @@ class Fault:
     body: str | None = None
     truncate: bool = False
     times: int | None = None
+    apply: bool = False
     id: int = 0
 
     def matches(self, method: str, paths: tuple[str, ...]) -> bool:
@@ -73,6 +78,7 @@ class FaultPlan:
     hang_seconds: float | None = None
     body: str | None = None
     truncate: bool = False
+    apply: bool = False  # process the request, then answer with `status`
     fired: list[int] = field(default_factory=list)
 
 
@@ -100,6 +106,7 @@ class FaultSet:
         body: str | None = None,
         truncate: bool = False,
         times: int | None = None,
+        apply: bool = False,
     ) -> Fault:
         if status is not None and not 100 <= int(status) <= 599:
             raise ValueError(f"status {status} is not an HTTP status")
@@ -119,6 +126,7 @@ class FaultSet:
                 body=body,
                 truncate=bool(truncate),
                 times=times,
+                apply=bool(apply),
                 id=self._next_id,
             )
             self._faults.append(fault)
@@ -158,6 +166,7 @@ class FaultSet:
                 if status is not None and plan.status is None:
                     plan.status = status
                     plan.retry_after = fault.retry_after if status == 429 else None
+                    plan.apply = fault.apply
                 if fault.hang and plan.hang_seconds is None:
                     plan.hang_seconds = fault.hang_seconds
                 if fault.body is not None and plan.body is None:
@@ -194,17 +203,17 @@ def parse_spec(spec: str) -> dict[str, Any]:
     Keys: status, latency_ms (or latency), error_rate (or rate), retry_after, hang (a bare word,
     or hang=SECONDS), hang_seconds, body, truncate (a bare word), times. Examples:
     `POST /v1/messages status=500`, `/v1/tickets* latency_ms=300`, `GET /v1/users body=<html>`,
-    `/v1/tickets status=503 error_rate=0.5`, `POST /v1/messages hang=5`.
+    `/v1/tickets status=503 error_rate=0.5`, `POST /v1/messages hang=5`, `PUT /v1/tickets/* status=500 apply`.
     """
     words = shlex.split(spec)
     kwargs: dict[str, Any] = {}
     if words and words[0].upper() in HTTP_METHODS:
         kwargs["method"] = words.pop(0).upper()
-    if words and "=" not in words[0] and words[0] not in ("hang", "truncate"):
+    if words and "=" not in words[0] and words[0] not in ("hang", "truncate", "apply"):
         kwargs["path"] = words.pop(0)
     aliases = {"latency": "latency_ms", "rate": "error_rate"}
     for word in words:
-        if word in ("hang", "truncate"):
+        if word in ("hang", "truncate", "apply"):
             kwargs[word] = True
             continue
         if "=" not in word:
@@ -223,6 +232,7 @@ def parse_spec(spec: str) -> dict[str, Any]:
             "hang",
             "hang_seconds",
             "truncate",
+            "apply",
             "times",
         ):
             kwargs[key] = _value(raw)
