@@ -216,6 +216,16 @@ class AuditHandle:
         self.outcome = AuditEntry.UNKNOWN
         self.error = error
 
+    @contextmanager
+    def lookup(self) -> Iterator[None]:
+        """Around what a write reads before it writes (users, the ticket, the contact): an
+        error there changed nothing, so the attempt is failed, not unknown."""
+        try:
+            yield
+        except BaseException as err:
+            self.settle(AuditEntry.FAILED, str(getattr(err, "message", None) or err.__class__.__name__))
+            raise
+
     def settle(self, truth: str, error: str = "") -> None:
         """After a read-back: `truth` is an AuditEntry outcome (ok = the write is in place)."""
         self.outcome = truth

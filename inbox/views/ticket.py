@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from avodash.access import inbox_view, require_perm
 from avodash.audit import audited
@@ -25,6 +25,7 @@ from avodash.domain.contacts import Contact
 from avodash.domain.errors import ActionError
 from avodash.domain.tickets import STATUSES, Ticket
 from avodash.domain.users import InboxUser
+from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
 from inbox.closing import queue_url, undo_toast
 from inbox.composer import composer_context
@@ -294,42 +295,60 @@ def ticket_state(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpR
 
 
 _ACTION_NAMES = {"status": "ticket.status", "owner": "ticket.owner", "unaddressed": "ticket.addressed"}
+UNCLEAR = " (Avochato's answer was unclear; the ticket was read back: the change is in place.)"
+UNKNOWN_TEXT = (
+    "Avochato did not say whether the change went through, and the ticket could not be read "
+    "back. Reload the ticket to check before trying again."
+)
+
+
+def _asked_field(post) -> str:
+    """Which header control was used (the form's own check comes later)."""
+    return "owner" if post.get("owner") else ("status" if post.get("status") else "unaddressed")
+
+
+def _outcome_words(outcome: ticket_write.TicketOutcome, done: str, audit) -> tuple[str, str]:
+    """(note, error) for one ticket's outcome; the audit row says the same."""
+    if outcome.unknown:
+        audit.unknown(outcome.message)
+        return "", UNKNOWN_TEXT
+    if not outcome.ok:
+        audit.fail(outcome.message)
+        return "", f"Not changed: {outcome.message}."
+    if outcome.checked:
+        return done.rstrip(".") + UNCLEAR, ""
+    return done + (f" ({outcome.message})" if outcome.message else ""), ""
 
 
 @require_POST
 @inbox_view(perm=VIEW)
 def ticket_update(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
-    """Change a ticket's status or addressed state (Agent) or owner (Lead)."""
+    """Change a ticket's status or addressed state (Agent) or owner (Lead). The audit row is
+    written first: the user lookups the change needs are part of the attempt."""
     ticket_id_or_404(ticket_id)
+    field = _asked_field(request.POST)
+    require_perm(request, "avodash.assign_tickets" if field == "owner" else "avodash.change_ticket_status")
     client = request.avochato
-    users = user_svc.inbox_users(client=client)
-    form = TicketUpdateForm(request.POST, user_ids={u.id for u in user_svc.owner_choices(client=client)})
-    if not form.is_valid():
-        return _state_response(request, ticket_id, users, error=_form_errors(form), status=FORM_ERROR)
-    change = form.change()
-    if change.owner is not None:
-        require_perm(request, "avodash.assign_tickets")
-    if change.status is not None or change.unaddressed is not None:
-        require_perm(request, "avodash.change_ticket_status")
-    field = (
-        "owner" if change.owner is not None else ("status" if change.status is not None else "unaddressed")
-    )
+    names = {"status": "status", "owner": "user_id", "unaddressed": "unaddressed"}  # the API's words
+    asked = {names[k]: request.POST[k][:64] for k in names if request.POST.get(k)}
+    users: list[InboxUser] = []
     try:
-        with audited(
-            request, action=_ACTION_NAMES[field], target=ticket_id, params=change.as_params()
-        ) as audit:
+        with audited(request, action=_ACTION_NAMES[field], target=ticket_id, params=asked) as audit:
+            with audit.lookup():
+                users = user_svc.inbox_users(client=client)
+                ids = {u.id for u in user_svc.owner_choices(client=client)}
+            form = TicketUpdateForm(request.POST, user_ids=ids)
+            if not form.is_valid():
+                audit.fail(_form_errors(form))
+                return _state_response(request, ticket_id, users, error=_form_errors(form), status=FORM_ERROR)
+            change = form.change()
             outcome = ticket_write.ticket_update(
                 client=client, ticket_id=ticket_id, change=change, users=users
             )
-            if not outcome.ok:
-                audit.fail(outcome.message)
-    except AvochatoError as err:
-        return _state_response(request, ticket_id, users, error=err.message)
-    if outcome.ok:
-        note = _change_text(change, users) + (f" ({outcome.message})" if outcome.message else "")
-        return _state_response(request, ticket_id, users, ticket=outcome.ticket, note=note)
-    error = f"Not changed: {outcome.message}."
-    return _state_response(request, ticket_id, users, ticket=outcome.ticket, error=error)
+            note, error = _outcome_words(outcome, _change_text(change, users), audit)
+    except (ActionError, AvochatoError) as err:
+        return _state_response(request, ticket_id, users, error=f"Not changed: {err.message}")
+    return _state_response(request, ticket_id, users, ticket=outcome.ticket, note=note, error=error)
 
 
 @require_POST
@@ -341,21 +360,23 @@ def ticket_assign_me(request: InboxRequest, subdomain: str, ticket_id: str) -> H
     if not may_reassign:
         require_perm(request, "avodash.change_ticket_status")
     client = request.avochato
-    users = user_svc.inbox_users(client=client)
+    users: list[InboxUser] = []
     try:
-        me = assigning.taker_for(users=users, email=request.user.email)
-        with audited(request, action="ticket.owner", target=ticket_id, params={"user_id": me.id}) as audit:
-            result = assigning.tickets_take(
-                client=client, ticket_ids=[ticket_id], me=me, users=users, may_reassign=may_reassign
-            )
-            if result.failed:
-                audit.fail(result.failed[0].message)
+        with audited(request, action="ticket.owner", target=ticket_id) as audit:
+            with audit.lookup():  # the write itself settles an unclear answer: what escapes wrote nothing
+                users = user_svc.inbox_users(client=client)
+                me = assigning.taker_for(users=users, email=request.user.email)
+                audit.extra["user_id"] = me.id
+                result = assigning.tickets_take(
+                    client=client, ticket_ids=[ticket_id], me=me, users=users, may_reassign=may_reassign
+                )
+            outcome = result.outcomes[0]
+            note, error = _outcome_words(outcome, "Assigned to you.", audit)
     except (ActionError, AvochatoError) as err:
         return _state_response(request, ticket_id, users, error=f"Not assigned: {err.message}")
-    if result.failed:
-        return _state_response(request, ticket_id, users, error=f"Not assigned: {result.failed[0].message}.")
-    ticket = result.updated[0].ticket if result.updated else None
-    return _state_response(request, ticket_id, users, ticket=ticket, note="Assigned to you.")
+    if error and not outcome.unknown:
+        error = f"Not assigned: {outcome.message}."
+    return _state_response(request, ticket_id, users, ticket=outcome.ticket, note=note, error=error)
 
 
 def _change_text(change: ticket_write.TicketChange, users: list[InboxUser]) -> str:
@@ -384,9 +405,19 @@ def _state_response(
         elif note:
             messages.success(request, note)
         return _back(request.inbox.subdomain, ticket_id)
-    if ticket is None:
-        ticket = ticket_svc.ticket_get(client=request.avochato, ticket_id=ticket_id)
-    ctx = _state_context(request, ticket, users, note=note, error=error)
+    try:
+        if ticket is None:
+            ticket = ticket_svc.ticket_get(client=request.avochato, ticket_id=ticket_id)
+        users = users or user_svc.inbox_users(client=request.avochato)
+        ctx = _state_context(request, ticket, users, note=note, error=error)
+    except AvochatoError:
+        # The header cannot be drawn now (the API is failing): the words still reach the
+        # person, on the ticket page they are sent back to.
+        if error:
+            messages.error(request, error)
+        elif note:
+            messages.success(request, note)
+        return HttpResponseClientRedirect(reverse("inbox:ticket", args=[request.inbox.subdomain, ticket_id]))
     response = render_region(request, TEMPLATE, "state", ctx, status=status)
     if note:
         trigger_client_event(response, "streamChanged")
