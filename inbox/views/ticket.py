@@ -339,7 +339,7 @@ def ticket_update(request: InboxRequest, subdomain: str, ticket_id: str) -> Http
                 ids = {u.id for u in user_svc.owner_choices(client=client)}
             form = TicketUpdateForm(request.POST, user_ids=ids)
             if not form.is_valid():
-                audit.fail(_form_errors(form))
+                audit.settle("failed", _form_errors(form))
                 return _state_response(request, ticket_id, users, error=_form_errors(form), status=FORM_ERROR)
             change = form.change()
             outcome = ticket_write.ticket_update(
