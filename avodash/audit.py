@@ -179,13 +179,22 @@ def audit_begin(
 
 
 def audit_finish(
-    entry: AuditEntry, *, outcome: str, error: str = "", params: dict[str, Any] | None = None
+    entry: AuditEntry,
+    *,
+    outcome: str,
+    error: str = "",
+    params: dict[str, Any] | None = None,
+    target: Any = None,
 ) -> AuditEntry:
-    """The attempt's true outcome: ok, failed, or unknown (never left pending once it ended)."""
+    """The attempt's true outcome: ok, failed, or unknown (never left pending once it ended).
+    `target` when the attempt learnt it on the way (a ticket's contact)."""
     entry.outcome = outcome
     entry.error = without_nul(error[:2000])
     entry.finished_at = timezone.now()
     update = ["outcome", "error", "finished_at"]
+    if target is not None:
+        entry.target = without_nul(_target_text(target))
+        update.append("target")
     if params:
         entry.params = without_nul(_clean({**entry.params, **params}))
         update.append("params")
@@ -206,6 +215,7 @@ class AuditHandle:
         self.outcome = AuditEntry.OK
         self.error = ""
         self.extra: dict[str, Any] = {}
+        self.target: Any = None  # set when the block learns what it acts on (recorded at the end)
         self.settled = False  # the block decided the outcome of an error itself
 
     def fail(self, error: str) -> None:
@@ -255,6 +265,6 @@ def audited(
     except BaseException as err:
         message = getattr(err, "message", None) or err.__class__.__name__
         outcome = handle.outcome if handle.settled else outcome_of_error(err)
-        audit_finish(entry, outcome=outcome, error=str(message), params=handle.extra)
+        audit_finish(entry, outcome=outcome, error=str(message), params=handle.extra, target=handle.target)
         raise
-    audit_finish(entry, outcome=handle.outcome, error=handle.error, params=handle.extra)
+    audit_finish(entry, outcome=handle.outcome, error=handle.error, params=handle.extra, target=handle.target)

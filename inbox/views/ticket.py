@@ -425,30 +425,33 @@ def _state_response(
 
 
 # --- the contact panel: tags -------------------------------------------------------------------------
-def _tag_write(request: InboxRequest, ticket: Ticket, tag: str, op: str) -> None:
-    """Add or remove the tag on the ticket's contact, in the audit trail."""
-    params = {"tag": tag, "ticket": ticket.id}
-    with audited(request, action=f"contact.tag_{op}", target=ticket.contact_id, params=params):
-        if op == "add":
-            contact_svc.contact_tag_add(client=request.avochato, contact_id=ticket.contact_id, tag=tag)
-        else:
-            contact_svc.contact_tag_remove(client=request.avochato, contact_id=ticket.contact_id, tag=tag)
-
-
-def _tag_apply(request: InboxRequest, ticket: Ticket, form: TagForm) -> dict:
-    """Apply a valid tag form: what to show next (form, note, error, contact when loaded)."""
+def _tag_apply(request: InboxRequest, ticket_id: str, form: TagForm) -> dict:
+    """Apply a valid tag form, in the audit trail from the ticket's lookup on: what to show
+    next (form, note, error, ticket, contact when loaded). The input stays on a failure."""
     tag, op = form.cleaned_data["tag"], form.cleaned_data["op"]
-    contact = _contact_or_none(request, ticket) if op == "add" else _UNLOADED
-    if op == "add" and contact is not None and tag in contact.tags:
-        # Adding a tag the contact has would change nothing: say so, write nothing.
-        note = f"{contact.display_name} already has the tag “{tag}”."
-        return {"form": TagForm(), "note": note, "unchanged": True, "contact": contact}
-    try:
-        _tag_write(request, ticket, tag, op)
-    except AvochatoError as err:
-        return {"form": form, "error": err.message, "contact": contact}
-    note = f"Tag “{tag}” {'added' if op == 'add' else 'removed'}."
-    return {"form": TagForm(), "note": note, "contact": _UNLOADED}  # changed: read it again
+    done: dict = {"form": form}
+    with audited(request, action=f"contact.tag_{op}", params={"tag": tag, "ticket": ticket_id}) as audit:
+        with audit.lookup():
+            ticket = done["ticket"] = ticket_svc.ticket_get(client=request.avochato, ticket_id=ticket_id)
+            if not ticket.contact_id:
+                audit.settle("failed", "no contact")
+                return {**done, "error": "This ticket has no contact to tag."}
+            audit.target = ticket.contact_id
+            contact = _contact_or_none(request, ticket) if op == "add" else _UNLOADED
+        if op == "add" and contact is not None and tag in contact.tags:
+            # Adding a tag the contact has changes nothing: say so, write nothing.
+            audit.extra["unchanged"] = True
+            note = f"{contact.display_name} already has the tag “{tag}”."
+            return {**done, "form": TagForm(), "note": note, "unchanged": True, "contact": contact}
+        truth = contact_svc.contact_tag_write(
+            client=request.avochato, contact_id=ticket.contact_id, tag=tag, add=op == "add"
+        )
+        if truth is not None:
+            audit.settle(truth.outcome, truth.error)
+    note, error = contact_svc.tag_words(truth, tag=tag, add=op == "add")
+    if error:
+        return {**done, "error": error, "contact": contact}
+    return {**done, "form": TagForm(), "note": note, "contact": _UNLOADED}  # changed: read it again
 
 
 @require_POST
@@ -456,12 +459,12 @@ def _tag_apply(request: InboxRequest, ticket: Ticket, form: TagForm) -> dict:
 def ticket_tag(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
     """Add or remove a tag on the ticket's contact."""
     ticket_id_or_404(ticket_id)
-    ticket = ticket_svc.ticket_get(client=request.avochato, ticket_id=ticket_id)
     form = TagForm(request.POST)
-    if not ticket.contact_id:
-        done = {"form": form, "error": "This ticket has no contact to tag."}
-    elif form.is_valid():
-        done = _tag_apply(request, ticket, form)
+    if form.is_valid():
+        try:
+            done = _tag_apply(request, ticket_id, form)
+        except AvochatoError as err:
+            done = {"form": form, "error": f"Tag not changed: {err.message}", "ticket": None}
     else:
         done = {"form": form, "error": _form_errors(form), "invalid": True}
     note, error = done.get("note", ""), done.get("error", "")
@@ -473,10 +476,16 @@ def ticket_tag(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpRes
         else:
             messages.success(request, note)
         return _back(subdomain, ticket_id)
-    contact = done.get("contact", _UNLOADED)
+    try:
+        ticket = done.get("ticket") or ticket_svc.ticket_get(client=request.avochato, ticket_id=ticket_id)
+        contact = done.get("contact", _UNLOADED)
+        contact = _contact_or_none(request, ticket) if contact is _UNLOADED else contact
+    except AvochatoError:
+        messages.error(request, error) if error else messages.success(request, note)
+        return HttpResponseClientRedirect(reverse("inbox:ticket", args=[subdomain, ticket_id]))
     ctx = {
         "ticket": ticket,
-        "contact": _contact_or_none(request, ticket) if contact is _UNLOADED else contact,
+        "contact": contact,
         "tag_form": done["form"],
         "tag_note": note,
         "tag_error": error,
