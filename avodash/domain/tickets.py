@@ -287,7 +287,8 @@ def _read_back(
         if state == APPLIED:
             out.append(TicketOutcome(ticket_id=tid, ok=True, ticket=seen[tid].ticket, checked=True))
         elif state == UNKNOWN:
-            out.append(TicketOutcome(ticket_id=tid, ok=False, message=err.message, unknown=True))
+            why = "Avochato's answer was unclear and the ticket could not be read back"
+            out.append(TicketOutcome(ticket_id=tid, ok=False, message=why, unknown=True))
         else:
             out.append(TicketOutcome(ticket_id=tid, ok=False, message=err.message, checked=tid in seen))
     return out
@@ -301,7 +302,9 @@ def _update_chunk(
     away_from: str | None,
 ) -> list[TicketOutcome]:
     try:
-        raw = client.put(("tickets", ",".join(chunk)), data=change.as_params())["data"].get("tickets") or []
+        # Retries of the PUT stop early enough to leave time to read the tickets back.
+        answer = client.leaving().put(("tickets", ",".join(chunk)), data=change.as_params())
+        raw = answer["data"].get("tickets") or []
     except AvochatoError as err:
         return _read_back(client, chunk, err, change, by_id, away_from)
     returned = {t.id: t for t in (ticket_from_api(r) for r in raw if isinstance(r, dict))}
@@ -367,7 +370,8 @@ def ticket_update(
         raise ActionError("Nothing to change.")
     by_id = {u.id: u for u in users}
     try:
-        items = client.put(("tickets", ticket_id), data=change.as_params())["data"].get("tickets") or []
+        answer = client.leaving().put(("tickets", ticket_id), data=change.as_params())
+        items = answer["data"].get("tickets") or []
     except AvochatoError as err:
         if not err.may_have_applied:
             raise
