@@ -261,6 +261,39 @@ def test_a_tag_refused_before_applying_keeps_the_text(client_agent, sandbox):
     assert only_row("contact.tag_add").outcome == AuditEntry.FAILED
 
 
+# --- one tag on many contacts ----------------------------------------------------------------------------
+TAGS = f"/i/{INBOX}/tags/apply/"
+
+
+@pytest.mark.parametrize("fault", [APPLIED["500-after-applying"], APPLIED["html-body"]], ids=["500", "html"])
+def test_tagging_many_that_went_through_is_done_for_each(client_agent, sandbox, fault):
+    ids = [c.id for c in list(box(sandbox).contacts.values())[:2]]
+    sandbox.faults.add("/v1/contacts/*/tags", method="POST", **fault)
+    r = post(client_agent, TAGS, {"tag": "picked", "op": "add", "source": "selection", "ids": ids})
+    assert all("picked" in box(sandbox).contacts[i].tags for i in ids)
+    assert "added to 2 of 2" in words(r) and "checked: done" in words(r)
+    entry = only_row("contacts.tag_add")
+    assert entry.outcome == AuditEntry.OK and entry.params["done"] == 2
+
+
+def test_tagging_many_refused_before_applying_keeps_the_input(client_agent, sandbox):
+    ids = [c.id for c in list(box(sandbox).contacts.values())[:2]]
+    sandbox.faults.add("/v1/contacts/*/tags", method="POST", status=500)
+    r = post(client_agent, TAGS, {"tag": "picked", "op": "add", "source": "selection", "ids": ids})
+    assert not any("picked" in box(sandbox).contacts[i].tags for i in ids)
+    assert "added to 0 of 2" in words(r) and 'value="picked"' in text_of(r)
+    entry = only_row("contacts.tag_add")
+    assert entry.outcome == AuditEntry.FAILED and set(entry.params["failed_items"]) == set(ids)
+
+
+def test_tagging_a_phone_that_cannot_be_checked_is_unknown(client_agent, sandbox):
+    sandbox.faults.add("/v1/tags", method="POST", status=500, apply=True)
+    sandbox.faults.add("/v1/contacts", method="GET", status=500, times=1)  # the read-back
+    r = post(client_agent, TAGS, {"tag": "spring", "op": "add", "source": "phones", "phones": BOB})
+    assert "Not known for 1" in words(r) and "Unknown" in words(r)
+    assert only_row("contacts.tag_add").outcome == AuditEntry.UNKNOWN
+
+
 # --- cancel a scheduled message -----------------------------------------------------------------------
 CANCEL = f"/i/{INBOX}/scheduled/cancel/"
 
