@@ -191,7 +191,13 @@ def _state_response(
         if ticket is None:
             ticket = ticket_svc.ticket_get(client=request.avochato, ticket_id=ticket_id)
         users = users or user_svc.inbox_users(client=request.avochato)
-        ctx = _state_context(request, ticket, users, note=note, error=error)
+        kept = {}
+        if error:  # what the person chose stays chosen, to try again
+            kept = {
+                "asked_status": request.POST.get("status", ""),
+                "asked_owner": request.POST.get("owner", ""),
+            }
+        ctx = _state_context(request, ticket, users, note=note, error=error, **kept)
     except AvochatoError:
         # The header cannot be drawn now (the API is failing): the words still reach the
         # person, on the ticket page they are sent back to.

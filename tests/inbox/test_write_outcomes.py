@@ -105,6 +105,7 @@ def test_a_status_change_refused_before_applying_is_not_changed_and_failed(clien
     assert t.status == "Open"
     assert "Not changed" in words(r) and "Status set to" not in words(r)
     assert 'badge-Open" id="ticket-status">Open<' in text_of(r)  # read back: still Open
+    assert '<option value="Pending" selected>' in text_of(r)  # the choice is kept, to try again
     assert only_row("ticket.status").outcome == AuditEntry.FAILED
 
 
@@ -147,6 +148,19 @@ def test_a_close_refused_before_applying_says_not_closed(client_agent, sandbox):
     r = post(client_agent, f"/i/{INBOX}/tickets/{t.id}/close/", {})
     assert t.status == "Open" and "Not closed" in flashes(r)
     assert only_row("ticket.status").outcome == AuditEntry.FAILED
+
+
+def test_an_undo_that_went_through_says_undone(client_agent, sandbox):
+    warm(client_agent)
+    (t,) = plain_open(sandbox)
+    post(client_agent, f"/i/{INBOX}/tickets/{t.id}/close/", {})
+    assert t.status == "Closed"
+    AuditEntry.objects.all().delete()
+    sandbox.faults.add(f"/v1/tickets/{t.id}", method="PUT", status=500, apply=True)
+    r = post(client_agent, f"/i/{INBOX}/tickets/{t.id}/undo-close/", {})
+    assert t.status == "Open"
+    assert "Close undone: the ticket is Open again" in flashes(r) and "read back" in flashes(r)
+    assert only_row("ticket.undo_close").outcome == AuditEntry.OK
 
 
 # --- bulk status and bulk assign --------------------------------------------------------------------
