@@ -393,3 +393,21 @@ def test_a_contact_edit_that_went_through_says_saved(client_lead, sandbox, fault
     assert c.name == "Robert B"
     assert "Saved: name" in flashes(r) and UNCLEAR in flashes(r)
     assert only_row("contact.update").outcome == AuditEntry.OK
+
+
+def test_an_opt_out_that_went_through_says_opted_out(client_lead, sandbox):
+    c = box(sandbox).contact_by_phone(BOB)
+    sandbox.faults.add(f"/v1/contacts/{c.id}/opt_out", method="POST", body=HTML_BODY)
+    r = post(client_lead, f"/i/{INBOX}/contacts/{c.id}/opt-out/", {"reason": "Asked by phone"})
+    assert c.opted_out
+    assert "The contact is opted out" in flashes(r) and UNCLEAR in flashes(r)
+    assert only_row("contact.opt_out").outcome == AuditEntry.OK
+
+
+def test_an_opt_out_refused_before_applying_keeps_the_reason(client_lead, sandbox):
+    c = box(sandbox).contact_by_phone(BOB)
+    sandbox.faults.add(f"/v1/contacts/{c.id}/opt_out", method="POST", status=500)
+    r = post(client_lead, f"/i/{INBOX}/contacts/{c.id}/opt-out/", {"reason": "Asked by phone"})
+    assert not c.opted_out and r.status_code == 422
+    assert "Not opted out" in words(r) and "Asked by phone" in words(r)
+    assert only_row("contact.opt_out").outcome == AuditEntry.FAILED
