@@ -319,7 +319,10 @@ def ticket_tag(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpRes
         contact = done.get("contact", _UNLOADED)
         contact = _contact_or_none(request, ticket) if contact is _UNLOADED else contact
     except AvochatoError:
-        messages.error(request, error) if error else messages.success(request, note)
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, note)
         return HttpResponseClientRedirect(reverse("inbox:ticket", args=[subdomain, ticket_id]))
     ctx = {
         "ticket": ticket,
