@@ -187,7 +187,8 @@ def audit_finish(
     target: Any = None,
 ) -> AuditEntry:
     """The attempt's true outcome: ok, failed, or unknown (never left pending once it ended).
-    `target`: what the attempt turned out to address (a user given by email: their id)."""
+    `target`: what the attempt turned out to address, learnt on the way (a user given by
+    email: their id; a ticket's contact)."""
     entry.outcome = outcome
     entry.error = without_nul(error[:2000])
     entry.finished_at = timezone.now()
@@ -225,6 +226,16 @@ class AuditHandle:
     def unknown(self, error: str) -> None:
         self.outcome = AuditEntry.UNKNOWN
         self.error = error
+
+    @contextmanager
+    def lookup(self) -> Iterator[None]:
+        """Around what a write reads before it writes (users, the ticket, the contact): an
+        error there changed nothing, so the attempt is failed, not unknown."""
+        try:
+            yield
+        except BaseException as err:
+            self.settle(AuditEntry.FAILED, str(getattr(err, "message", None) or err.__class__.__name__))
+            raise
 
     def settle(self, truth: str, error: str = "") -> None:
         """After a read-back: `truth` is an AuditEntry outcome (ok = the write is in place)."""

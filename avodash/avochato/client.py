@@ -147,6 +147,16 @@ class AvochatoClient:
             deadline=self.deadline,
         )
 
+    def leaving(self, share: float = 0.25, most: float = 3.0) -> AvochatoClient:
+        """The same client, giving up earlier: `share` of the time left (at most `most`
+        seconds) stays unspent for what must follow, e.g. reading back a write whose answer
+        did not come, instead of retrying it until the page's budget is gone."""
+        now = self._clock()
+        end = now + self.budget if self.deadline is None else min(self.deadline, now + self.budget)
+        copy = self.for_inbox(self.subdomain)  # type: ignore[arg-type]  # None: no inbox, as here
+        copy.deadline = end - min(most, max(0.0, end - now) * share)
+        return copy
+
     # --- the four verbs -------------------------------------------------------------
 
     def get(self, path: Sequence[str], params: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 
-from avodash.avochato import AvochatoClient, ValidationError, parallel
+from avodash.avochato import AvochatoClient, AvochatoError, ValidationError, parallel
 from avodash.domain import phones
 from avodash.domain.errors import ActionError
+from avodash.domain.outcomes import Truth, settle
 from avodash.domain.parse import api_list, api_str, epoch
 
 if TYPE_CHECKING:
@@ -267,6 +268,31 @@ def contact_update(*, client: AvochatoClient, phone: str, changes: dict[str, Any
 
 
 ALREADY_OPTED_OUT = "Already opted out: nothing is sent to this contact. Nothing was changed."
+
+
+def contact_shows(contact: Contact, changes: dict[str, Any]) -> bool:
+    """Whether the contact, as read, carries every one of `changes` (`contact_update`'s keys)."""
+    for key, wanted in changes.items():
+        have = contact.owner_id if key == "user_id" else getattr(contact, key, None)
+        if (have or "") != (wanted or ""):
+            return False
+    return True
+
+
+def contact_write_settled(
+    write: Callable[[], Contact], *, client: AvochatoClient, contact_id: str, shows: Callable[[Contact], bool]
+) -> tuple[Contact | None, Truth | None]:
+    """Run one contact write. (contact, None) when Avochato said it was done; else (None, the
+    truth): a refusal is not applied; an answer that did not say (a 5xx, an unreadable body, a
+    timeout after sending) is settled by reading the contact back (`GET /v1/contacts/:id`)
+    and asking `shows`. An ActionError (a refusal in the API's words) is raised as it is."""
+    try:
+        return write(), None
+    except AvochatoError as err:
+        truth = settle(err, lambda: shows(contact_get(client=client, contact_id=contact_id)))
+        if truth.applied:
+            contacts_changed(client=client)
+        return None, truth
 
 
 def _opt(client: AvochatoClient, contact_id: str, verb: str) -> Contact:

@@ -13,7 +13,7 @@ by login name (`sender`), not by user id and not by phone: the phone it goes to 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +23,7 @@ from django.utils import timezone as djtz
 from avodash.avochato import AvochatoClient, AvochatoError, BadResponseError, NotFoundError, parallel
 from avodash.domain import phones
 from avodash.domain.contacts import Contact, contacts_get
+from avodash.domain.outcomes import APPLIED, UNKNOWN, settle
 from avodash.domain.parse import api_str, epoch, safe_web_url
 from avodash.domain.users import InboxUser, inbox_users, unknown_user
 
@@ -109,10 +110,15 @@ class ScheduledFilters:
 
 @dataclass(kw_only=True)
 class CancelOutcome:
+    """`checked`: Avochato's answer was unclear and the message was read back to know.
+    `unknown`: it could not be read back either (then `ok` is False)."""
+
     message_id: str
     ok: bool
     error: str = ""
     message: ScheduledMessage | None = None
+    checked: bool = False
+    unknown: bool = False
 
 
 def local_when(value: datetime | None, now: datetime | None = None) -> str:
@@ -308,28 +314,43 @@ def scheduled_cancel(*, client: AvochatoClient, message_id: str) -> ScheduledMes
     return scheduled_from_api(one_message(client.delete(("messages", message_id))))
 
 
+def scheduled_get(*, client: AvochatoClient, message_id: str) -> ScheduledMessage:
+    """One scheduled message as it is now: `GET /v1/messages/:id`."""
+    return scheduled_from_api(one_message(client.get(("messages", message_id))))
+
+
+def scheduled_cancel_settled(*, client: AvochatoClient, message_id: str) -> CancelOutcome:
+    """Cancel one (`DELETE /v1/messages/:id`) and know what happened: when the answer did not
+    say (a 5xx, an unreadable body, a timeout after sending) the message is read back
+    (`GET /v1/messages/:id`): cancelled when it shows aborted, else not, or unknown."""
+    try:
+        return CancelOutcome(
+            message_id=message_id, ok=True, message=scheduled_cancel(client=client, message_id=message_id)
+        )
+    except AvochatoError as err:
+        seen: list[ScheduledMessage] = []
+
+        def aborted() -> bool:
+            seen.append(scheduled_get(client=client, message_id=message_id))
+            return seen[-1].aborted
+
+        truth = settle(err, aborted)
+    if truth.state == APPLIED:
+        return CancelOutcome(message_id=message_id, ok=True, message=seen[-1], checked=True)
+    return CancelOutcome(
+        message_id=message_id, ok=False, error=truth.error, unknown=truth.state == UNKNOWN, checked=bool(seen)
+    )
+
+
 def scheduled_cancel_many(
     *,
     client: AvochatoClient,
     message_ids: Sequence[str],
-    on_each: Callable[[CancelOutcome], None] | None = None,
 ) -> list[CancelOutcome]:
-    """Cancel several (`DELETE /v1/messages/:id` each, a few at once); one outcome per id,
-    in order. A failure of one does not stop the others."""
-
-    def cancel(mid: str) -> Callable[[], CancelOutcome]:
-        def run() -> CancelOutcome:
-            try:
-                return CancelOutcome(
-                    message_id=mid, ok=True, message=scheduled_cancel(client=client, message_id=mid)
-                )
-            except AvochatoError as err:
-                return CancelOutcome(message_id=mid, ok=False, error=err.message)
-
-        return run
-
-    outcomes = parallel([cancel(m) for m in dict.fromkeys(message_ids)], max_workers=4)
-    if on_each:
-        for outcome in outcomes:
-            on_each(outcome)
-    return outcomes
+    """Cancel several (`DELETE /v1/messages/:id` each, a few at once; each settled as in
+    `scheduled_cancel_settled`); one outcome per id, in order. A failure of one does not stop
+    the others."""
+    calls = [
+        lambda m=m: scheduled_cancel_settled(client=client, message_id=m) for m in dict.fromkeys(message_ids)
+    ]
+    return parallel(calls, max_workers=4)

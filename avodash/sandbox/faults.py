@@ -24,6 +24,7 @@ faults add up: latencies are summed; the first that fires a status decides it.
   by closing the connection.
 * `body` replaces the answer's body (sent as text/html unless it looks like JSON); `truncate`
   cuts the JSON in half. The request is processed either way.
+  `body`, `truncate` and `hang` always process the request first.
 * `times`: the fault applies to the next N matching requests, then removes itself.
 
 From the command line: `--fault 'POST /v1/messages status=500'` (see `parse_spec`).
@@ -231,8 +232,8 @@ def parse_spec(spec: str) -> dict[str, Any]:
             "hang",
             "hang_seconds",
             "truncate",
-            "times",
             "apply",
+            "times",
         ):
             kwargs[key] = _value(raw)
         else:

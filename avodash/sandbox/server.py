@@ -31,7 +31,6 @@ It is never part of the dashboard's request path.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import socket
@@ -260,13 +259,12 @@ class SandboxServer:
             delay = (self.latency_ms + plan.latency_ms) / 1000.0
             if delay > 0:
                 release.wait(delay)
-            if plan.status is not None:
-                if plan.apply:  # the write goes through; only the answer is the error
-                    with contextlib.suppress(ApiError):
-                        self._dispatch(method, segments, params, entry)
+            if plan.status is not None and not plan.apply:
                 headers = {"Retry-After": plan.retry_after} if plan.retry_after is not None else {}
                 raise ApiError(plan.status, [_REASONS.get(plan.status, "Error")], headers)
             response = self._dispatch(method, segments, params, entry)
+            if plan.status is not None:  # `apply`: the work is done, the answer says otherwise
+                raise ApiError(plan.status, [_REASONS.get(plan.status, "Error")])
         except ApiError as err:
             response = Response({"status": err.status, "errors": err.errors}, err.status, dict(err.headers))
         entry["status"] = response.status

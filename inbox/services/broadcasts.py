@@ -23,7 +23,7 @@ from datetime import datetime
 
 from django.utils import timezone as djtz
 
-from avodash.audit import audit_record
+from avodash.audit import audit_begin, audit_finish
 from avodash.avochato import AvochatoClient, AvochatoError
 from avodash.domain import broadcasts as broadcasts_svc
 from avodash.domain.errors import ActionError
@@ -116,17 +116,10 @@ def broadcast_publish_once(
         "key": key,
     }
 
+    entry = audit_begin(actor=actor, inbox=inbox, action=ACTION, target=broadcast_id, params=params, ip=ip)
+
     def record(outcome: str, error: str = "", **extra) -> None:
-        audit_record(
-            actor=actor,
-            inbox=inbox,
-            action=ACTION,
-            target=broadcast_id,
-            params={**params, **extra},
-            outcome=outcome,
-            error=error,
-            ip=ip,
-        )
+        audit_finish(entry, outcome=outcome, error=error, params=extra)
 
     try:
         claim = idem_claim(key=key, user=actor, inbox=inbox, action=ACTION)
@@ -141,32 +134,60 @@ def broadcast_publish_once(
         return outcome
     try:
         current = broadcasts_svc.broadcast_get(client=client, broadcast_id=broadcast_id)
-        broadcasts_mark_publishing(inbox=inbox, broadcasts=[current])
-        if not current.is_editable:
-            title = f"Not published: it is already {current.status_label.lower()}."
-            if current.publishing and current.scheduled_for:
-                title = f"Not published again: it is already publishing, to send at {clock_time(current.scheduled_for)}."
-            idem_finish(claim, state=IdempotencyKey.NOT_SENT, result={"title": title})
-            record(AuditEntry.FAILED, title, api_call=False)
-            return PublishOutcome(kind="not_published", title=title)
+    except AvochatoError as err:  # the lookup: nothing was published
+        title = f"Not published: {err.message}"
+        idem_finish(claim, state=IdempotencyKey.NOT_SENT, result={"title": title})
+        record(AuditEntry.FAILED, err.message, api_call=False)
+        return PublishOutcome(kind="not_published", title=title)
+    broadcasts_mark_publishing(inbox=inbox, broadcasts=[current])
+    if not current.is_editable:
+        title = f"Not published: it is already {current.status_label.lower()}."
+        if current.publishing and current.scheduled_for:
+            title = f"Not published again: it is already publishing, to send at {clock_time(current.scheduled_for)}."
+        idem_finish(claim, state=IdempotencyKey.NOT_SENT, result={"title": title})
+        record(AuditEntry.FAILED, title, api_call=False)
+        return PublishOutcome(kind="not_published", title=title)
+    try:
         published = broadcasts_svc.broadcast_publish(
             client=client, broadcast_id=broadcast_id, scheduled_for=scheduled_for
         )
     except AvochatoError as err:
-        if err.may_have_applied:
-            detail = f"{err.message} Look at the broadcast's status before publishing again."
-            idem_finish(claim, state=IdempotencyKey.UNKNOWN, result={"detail": detail})
-            record(AuditEntry.FAILED, err.message, delivery="unknown")
-            return PublishOutcome(kind="unknown", title="Not known whether it was published.", detail=detail)
-        title = f"Not published: {err.message}"
-        idem_finish(claim, state=IdempotencyKey.NOT_SENT, result={"title": title})
-        record(AuditEntry.FAILED, err.message)
-        return PublishOutcome(kind="not_published", title=title)
+        return _publish_failed(client, err, claim, record, broadcast_id, scheduled_for)
     title = _published_title(published, scheduled_for)
     idem_finish(claim, state=IdempotencyKey.SENT, result={"title": title, "status": published.status})
     goes_out = published.scheduled_for.isoformat() if published.scheduled_for else None
     record(AuditEntry.OK, status=published.status, scheduled_for=goes_out)
     return PublishOutcome(kind="published", title=title)
+
+
+def _publish_failed(
+    client, err: AvochatoError, claim, record, broadcast_id: str, scheduled_for
+) -> PublishOutcome:
+    """The publish request failed. A refusal: not published. An answer that did not say: the
+    broadcast is read back; no longer a draft means it went through. Still a draft proves
+    nothing (a publish "now" stays a draft for a few seconds), so that stays unknown, and the
+    request is never sent again on its own."""
+    if not err.may_have_applied:
+        title = f"Not published: {err.message}"
+        idem_finish(claim, state=IdempotencyKey.NOT_SENT, result={"title": title})
+        record(AuditEntry.FAILED, err.message)
+        return PublishOutcome(kind="not_published", title=title)
+    try:
+        now = broadcasts_svc.broadcast_get(client=client, broadcast_id=broadcast_id)
+    except AvochatoError:
+        now = None
+    if now is not None and not now.is_draft:
+        title = (
+            _published_title(now, scheduled_for)
+            + " (Avochato's answer was unclear; checked: it went through.)"
+        )
+        idem_finish(claim, state=IdempotencyKey.SENT, result={"title": title, "status": now.status})
+        record(AuditEntry.OK, status=now.status, read_back=True)
+        return PublishOutcome(kind="published", title=title)
+    detail = f"{err.message} Look at the broadcast's status before publishing again."
+    idem_finish(claim, state=IdempotencyKey.UNKNOWN, result={"detail": detail})
+    record(AuditEntry.UNKNOWN, err.message, delivery="unknown")
+    return PublishOutcome(kind="unknown", title="Not known whether it was published.", detail=detail)
 
 
 def broadcast_history(*, inbox: str, broadcast_id: str) -> list[AuditEntry]:

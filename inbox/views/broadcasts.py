@@ -17,13 +17,12 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.stepup import step_up
 from avodash.access import inbox_view
-from avodash.audit import audit_record, audited, client_ip
+from avodash.audit import audited, client_ip
 from avodash.avochato import AvochatoError, NotFoundError
 from avodash.domain import broadcasts as broadcasts_svc
 from avodash.domain.broadcasts import FIELDS, MAX_LENGTH, Broadcast
 from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
-from avodash.models import AuditEntry
 from inbox.forms.broadcasts import NOW, AudienceForm, BroadcastForm, PublishForm
 from inbox.forms.ids import ID_RE
 from inbox.idempotency import new_key
@@ -96,34 +95,32 @@ def broadcast_new(request: InboxRequest, subdomain: str) -> HttpResponse:
         "audience": audience.describe(),
     }
     try:
-        created = broadcasts_svc.broadcast_create(
-            client=request.avochato,
-            message=d["message"],
-            media_url=d["media_url"],
-            name=d["name"],
-            audience=audience,
-        )
+        with audited(request, action="broadcast.create", params=params) as audit:
+            created = broadcasts_svc.broadcast_create(
+                client=request.avochato,
+                message=d["message"],
+                media_url=d["media_url"],
+                name=d["name"],
+                audience=audience,
+            )
+            audit.target = created.id
+            audit.extra["added"] = created.added
     except AvochatoError as err:
-        _audit_create(request, "", params, err.message)
-        ctx = _composer_ctx(request, form, None, error=f"Not saved: {err.message} Your draft is kept below.")
+        ctx = _composer_ctx(request, form, None, error=_unsaved(err, "the broadcast list"))
         return render_region(request, COMPOSE, "composer", ctx, status=FORM_ERROR)
-    _audit_create(request, created.id, {**params, "added": created.added}, "")
     flash.success(request, f"Draft saved: {created.audience or 0} contacts in the audience so far.")
     url = reverse("inbox:broadcast", args=[subdomain, created.id])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _audit_create(request: InboxRequest, broadcast_id: str, params: dict, error: str) -> None:
-    audit_record(
-        actor=request.user,
-        inbox=request.inbox.subdomain,
-        action="broadcast.create",
-        target=broadcast_id,
-        params=params,
-        outcome=AuditEntry.FAILED if error else AuditEntry.OK,
-        error=error,
-        ip=client_ip(request),
-    )
+def _unsaved(err: AvochatoError, where: str) -> str:
+    """Words for a draft save that failed: not saved, or not known (a POST is never resent)."""
+    if err.may_have_applied:
+        return (
+            f"Avochato did not say whether the draft was saved ({err.message}). Look at {where} "
+            "before saving again. Your draft is kept below."
+        )
+    return f"Not saved: {err.message} Your draft is kept below."
 
 
 # --- one broadcast: stats, audience, and for a draft the composer and publishing -----------
@@ -195,9 +192,7 @@ def broadcast_edit(request: InboxRequest, subdomain: str, broadcast_id: str) -> 
             )
             audit.extra["added"] = saved.added
     except AvochatoError as err:
-        return _edit_refused(
-            request, broadcast_id, form, f"Not saved: {err.message} Your draft is kept below."
-        )
+        return _edit_refused(request, broadcast_id, form, _unsaved(err, "the broadcast"))
     added = saved.added if saved.added is not None else 0
     note = (
         f"Saved. {added} contact{'' if added == 1 else 's'} added to the audience."

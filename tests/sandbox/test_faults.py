@@ -111,6 +111,24 @@ def test_times_limits_a_fault(srv: SandboxServer, api: Api) -> None:
     assert srv.faults.list() == []
 
 
+@pytest.mark.parametrize(
+    "spec", [{"status": 500, "apply": True}, {"body": "<html>oops</html>", "status": 502}]
+)
+def test_apply_processes_the_request_then_answers_with_the_status(srv: SandboxServer, api: Api, spec) -> None:
+    srv.faults.add("/v1/messages", method="POST", **spec)
+    before = len(srv.state.inboxes["acme-support"].events)
+    r = api.post("/v1/messages", phone=BOB_PHONE, message="hello")
+    assert r.status_code == spec["status"]
+    applied = len(srv.state.inboxes["acme-support"].events) > before
+    assert applied == bool(spec.get("apply"))  # a plain status never touches the state
+    assert parse_spec("PUT /v1/tickets/* status=500 apply") == {
+        "method": "PUT",
+        "path": "/v1/tickets/*",
+        "status": 500,
+        "apply": True,
+    }
+
+
 def test_non_json_and_truncated_bodies(srv: SandboxServer, api: Api) -> None:
     srv.faults.add("/v1/users", body="<html>oops</html>", status=502)
     r = api.get("/v1/users")
