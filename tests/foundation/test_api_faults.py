@@ -76,15 +76,21 @@ def test_an_htmx_region_says_busy_and_app_js_retries_it(client_admin, sandbox, s
 
 
 def test_a_busy_form_post_is_never_repeated_by_itself(client_admin, sandbox, settings):
-    from tests.helpers import post
+    from avodash.avochato.django import get_client
+    from tests.helpers import api_calls, post
 
     ticket = next(t.id for t in sandbox.state.inbox(INBOX).tickets.values() if t.status != "Closed")
     client_admin.get(f"/i/{INBOX}/")
     _no_budget_left(settings)
     r = post(client_admin, f"/i/{INBOX}/tickets/{ticket}/update/", {"status": "closed"})
-    body = r.content.decode()
-    assert "X-Avodash-Retry" not in r and "http-equiv" not in body
-    assert "Avochato is busy" in body
+    assert "X-Avodash-Retry" not in r and "http-equiv" not in r.content.decode()
+    # The ticket page says so once (nothing was changed) and does not repeat the POST by itself.
+    assert r.status_code == 302
+    limiter = get_client(INBOX).rate_limiter
+    limiter._pauses.delete(limiter._pause_key)  # the API's pause is over
+    page = client_admin.get(r["Location"]).content.decode()
+    assert "Not changed: Avochato is busy" in page and "http-equiv" not in page
+    assert api_calls(sandbox, "PUT") == []
 
 
 def test_htmx_requests_get_the_panel_alone(client_admin, sandbox):
