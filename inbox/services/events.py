@@ -473,11 +473,10 @@ def scheduled_due_count(*, client: AvochatoClient, hours: int = 24) -> tuple[int
 
     `GET /v1/messages/scheduled` with `scheduled_for[from]` / `scheduled_for[to]`, all pages.
     """
-    now = datetime.now(UTC)
-    params = {
-        "scheduled_for[from]": now.timestamp(),
-        "scheduled_for[to]": (now + timedelta(hours=hours)).timestamp(),
-    }
+    # Whole 10-second steps: everyone opening the overview within them asks the same question,
+    # which the client's shared reads then answer once.
+    start = int(datetime.now(UTC).timestamp()) // 10 * 10
+    params = {"scheduled_for[from]": start, "scheduled_for[to]": start + hours * 3600}
     count = 0
     for item in _count_pages(client, ("messages", "scheduled"), params, "messages"):
         if item is None:
