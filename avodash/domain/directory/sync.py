@@ -19,11 +19,14 @@ from avodash.avochato import AvochatoClient, AvochatoError, NotFoundError, paral
 from avodash.avochato.django import get_client
 from avodash.domain.directory.rows import (
     LIST_FIELDS,
+    ROW_VALUES,
     accounts_interval,
     by_name,
     first_fill_seconds,
+    forget_reads,
     inbox_row,
     list_interval,
+    read_once,
     refresh_window,
     store,
     to_user,
@@ -44,9 +47,13 @@ KICK_THROTTLE_SECONDS = 30
 def members(*, client: AvochatoClient) -> list[InboxUser]:
     """Every member of the client's inbox, by name. First use fills the directory now."""
     subdomain = client.subdomain or "_default"
-    ensure_listed(clients={subdomain: client})
-    rows = DirectoryMembership.objects.filter(inbox__subdomain=subdomain).select_related("user")
-    return by_name([to_user(m) for m in rows])
+
+    def read() -> list[InboxUser]:
+        ensure_listed(clients={subdomain: client})
+        rows = DirectoryMembership.objects.filter(inbox__subdomain=subdomain).values(*ROW_VALUES)
+        return by_name([to_user(m) for m in rows])
+
+    return read_once(("members", subdomain), read)
 
 
 # --- inboxes ------------------------------------------------------------------------------------
@@ -54,6 +61,7 @@ def members(*, client: AvochatoClient) -> list[InboxUser]:
 
 def inboxes_sync(*, client: AvochatoClient) -> None:
     """Every inbox the credential reaches (`GET /v1/accounts`, all pages) into the directory."""
+    forget_reads()
     now = timezone.now()
     seen: list[str] = []
     for a in client.iter_pages(("accounts",), {}, key="accounts"):
@@ -83,6 +91,7 @@ def inbox_reachable(*, client: AvochatoClient, subdomain: str) -> bool:
         return False
     for a in (found.get("data") or {}).get("accounts") or []:
         if isinstance(a, dict) and str(a.get("subdomain") or "").strip() == subdomain:
+            forget_reads()
             DirectoryInbox.objects.update_or_create(
                 subdomain=subdomain,
                 defaults={
@@ -136,6 +145,7 @@ def list_pass(*, client: AvochatoClient) -> int:
 
 
 def _apply_list(subdomain: str, listed: list[InboxUser]) -> int:
+    forget_reads()
     now = timezone.now()
     with transaction.atomic():
         inbox = inbox_row(subdomain)
@@ -172,6 +182,7 @@ def _fetch_details(client: AvochatoClient, user_id: str) -> Callable[[], InboxUs
 def _store_details(subdomain: str, user_id: str, found: InboxUser | AvochatoError) -> None:
     if isinstance(found, AvochatoError):
         log.info("directory %s: details of %s unavailable: %s", subdomain, user_id, found.message)
+        forget_reads()
         DirectoryMembership.objects.filter(inbox__subdomain=subdomain, user__avochato_id=user_id).update(
             details_error=found.message[:500]
         )
