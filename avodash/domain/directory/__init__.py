@@ -53,6 +53,7 @@ from avodash.domain.directory.sync import (
     members,
     refresh_now,
     sync_inbox,
+    unlisted,
 )
 
 __all__ = [
@@ -85,4 +86,5 @@ __all__ = [
     "request_reads",
     "store",
     "sync_inbox",
+    "unlisted",
 ]

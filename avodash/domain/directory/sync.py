@@ -7,7 +7,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
@@ -245,6 +245,23 @@ def _refresh_finished(subdomain: str) -> None:
         )
 
 
+def unlisted(*, subdomains: list[str]) -> list[str]:
+    """The inboxes among `subdomains` never listed yet. The others start their background
+    chain when it is due. One query however many inboxes (the cross-inbox pages ask for all)."""
+    rows = DirectoryInbox.objects.filter(subdomain__in=subdomains).values_list(
+        "subdomain", "listed_at", "next_sync_at"
+    )
+    known = {sub: (listed_at, due) for sub, listed_at, due in rows}
+    new = []
+    for sub in subdomains:
+        listed_at, due = known.get(sub, (None, None))
+        if listed_at is None:
+            new.append(sub)
+        elif _overdue(due):
+            kick(subdomain=sub)
+    return new
+
+
 def ensure_listed(*, clients: dict[str, AvochatoClient]) -> None:
     """Make sure each inbox has been listed. Inboxes never listed are listed now (in parallel),
     then their members' details read, all inboxes at once, until FIRST_FILL_SECONDS have
@@ -253,17 +270,11 @@ def ensure_listed(*, clients: dict[str, AvochatoClient]) -> None:
 
     API calls run in worker threads; the database is only touched from the caller's thread.
     """
-    listed = dict(
-        DirectoryInbox.objects.filter(subdomain__in=list(clients)).values_list("subdomain", "listed_at")
-    )
-    if len(listed) < len(clients) and not DirectoryInbox.objects.exists():
-        inboxes_present()  # the inboxes' names first, on the very first use
-    new = [s for s in clients if listed.get(s) is None]
-    for sub in clients:
-        if sub not in new:
-            _kick_if_due(sub)
+    new = unlisted(subdomains=list(clients))
     if not new:
         return
+    if not DirectoryInbox.objects.exists():
+        inboxes_present()  # the inboxes' names first, on the very first use
     # The lists count against the first fill's time too: with many inboxes the details wait
     # for the background (the pages say how far it got) rather than the person.
     deadline = time.monotonic() + first_fill_seconds()
@@ -352,7 +363,9 @@ def refresh_now(*, subdomain: str) -> bool:
 def _kick_if_due(subdomain: str) -> None:
     """Start the chain when no run is due, or the due one is long overdue (a dead worker)."""
     row = DirectoryInbox.objects.filter(subdomain=subdomain).values("next_sync_at").first()
-    due = row["next_sync_at"] if row else None
-    grace = timedelta(seconds=list_interval() * 3)
-    if due is None or due < timezone.now() - grace:
+    if _overdue(row["next_sync_at"] if row else None):
         kick(subdomain=subdomain)
+
+
+def _overdue(due: datetime | None) -> bool:
+    return due is None or due < timezone.now() - timedelta(seconds=list_interval() * 3)
