@@ -23,6 +23,7 @@ from avodash.avochato import (
     UnavailableError,
 )
 from avodash.avochato.django import get_client
+from avodash.domain import directory
 from avodash.domain.inboxes import inbox_for
 from avodash.http import render_region, vary_on_htmx
 
@@ -135,6 +136,19 @@ class HandledErrorSessionMiddleware:
         return response
 
 
+class DirectoryReadsMiddleware:
+    """Each directory read a page makes in several places (an inbox's members for the owner
+    pickers and the names, the inbox list for the grant check and the switcher) reaches the
+    database once per request (`avodash.domain.directory.request_reads`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with directory.request_reads():
+            return self.get_response(request)
+
+
 LAST_INBOX_COOKIE = "last_inbox"
 LAST_INBOX_MAX_AGE = 365 * 24 * 3600
 
@@ -175,7 +189,8 @@ class InboxGrantMiddleware:
         request.inbox = inbox
         request.avochato = get_client(subdomain)
         if request.method == "GET" and not getattr(request, "htmx", False):
-            request.session["last_inbox"] = subdomain  # `/` goes back to it
+            if request.session.get("last_inbox") != subdomain:  # no session write when it is the same
+                request.session["last_inbox"] = subdomain  # `/` goes back to it
             request.last_inbox_seen = subdomain
         return None
 

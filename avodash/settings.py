@@ -170,6 +170,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "avodash.avochato.django.PageBudgetMiddleware",
     "avodash.middleware.TimezoneMiddleware",
+    "avodash.middleware.DirectoryReadsMiddleware",
     "avodash.middleware.InboxGrantMiddleware",
     "avodash.middleware.ApiErrorMiddleware",
 ]

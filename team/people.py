@@ -42,7 +42,8 @@ def each(calls: list[Callable[[], T]]) -> list[T | AvochatoError]:
 def inboxes_listed(inboxes: list[Inbox]) -> list[tuple[Inbox, str]]:
     """Make sure every inbox is in the directory; the inboxes that could not be listed."""
     errors: list[tuple[Inbox, str]] = []
-    for inbox in inboxes:
+    new = set(directory.unlisted(subdomains=[i.subdomain for i in inboxes]))
+    for inbox in (i for i in inboxes if i.subdomain in new):
         try:
             directory.ensure_listed(clients={inbox.subdomain: get_client(inbox.subdomain)})
         except AvochatoError as err:

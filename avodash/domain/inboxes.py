@@ -25,10 +25,16 @@ class Inbox:
 
 
 def inboxes_all() -> list[Inbox]:
-    """Every inbox the API credential reaches, by name, from the local directory."""
-    return [
-        Inbox(subdomain=r.subdomain, name=r.name, phone=r.phone or None) for r in directory.inboxes_present()
-    ]
+    """Every inbox the API credential reaches, by name, from the local directory (read once
+    per request: the grant check and the layout's switcher both ask)."""
+
+    def read() -> list[Inbox]:
+        return [
+            Inbox(subdomain=r.subdomain, name=r.name, phone=r.phone or None)
+            for r in directory.inboxes_present()
+        ]
+
+    return directory.read_once("inboxes", read)
 
 
 def granted_subdomains(user) -> set[str] | None:

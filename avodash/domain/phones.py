@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat, ValidationResult
@@ -109,6 +110,7 @@ def search_term(text: str, *, region: str = DEFAULT_REGION) -> str:
     return suggestion(stripped, region=region, strict=False) or text
 
 
+@lru_cache(maxsize=4096)  # a page shows the same few hundred numbers again and again
 def display(e164: str | None, *, region: str = DEFAULT_REGION) -> str:
     """A stored number for people: national format when it is in `region`'s country code
     (`(415) 555-1234` for US), international otherwise (`+44 20 7946 0958`). Anything that is
@@ -130,6 +132,7 @@ def shown(value: str | None) -> str:
     return display(value, region=settings.PHONE_REGION)
 
 
+@lru_cache(maxsize=4096)
 def stored_e164(value: str | None) -> str | None:
     """The E.164 form of a stored number (valid or not), or None when it is not one."""
     number = _parse_stored(value)

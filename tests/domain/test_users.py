@@ -36,6 +36,22 @@ def test_user_get_by_id_and_by_email(client, sandbox):
         services.inbox_user(client=client, user="nobody@nowhere.example")
 
 
+def test_within_a_request_the_members_are_read_once_and_a_write_reads_them_again(client, sandbox):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.inbox_users(client=client)  # the first use fills the directory
+    with directory.request_reads(), CaptureQueriesContext(connection) as queries:
+        first = services.inbox_users(client=client)
+        assert services.owner_choices(client=client) == [u for u in first if u.may_own_tickets]
+        reads = [q for q in queries.captured_queries if 'FROM "avodash_directorymembership"' in q["sql"]]
+        assert len(reads) == 1
+        assert next(u for u in first if u.email == "jordan.lee@acme.example").role == "member"
+        services.user_role_update(client=client, user="jordan.lee@acme.example", role="manager")
+        jordan = next(u for u in services.inbox_users(client=client) if u.email == "jordan.lee@acme.example")
+    assert jordan.role == "manager"
+
+
 def test_inbox_users_have_roles_and_writes_show_at_once(client, sandbox):
     users = services.inbox_users(client=client)
     assert {u.email for u in users} == {

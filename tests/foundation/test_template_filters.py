@@ -32,3 +32,20 @@ def test_it_shows_a_duration_in_one_format(seconds, shown):
 def test_waits_of_a_day_or_more_are_all_in_days_and_hours():
     for hours in range(24, 24 * 5):
         assert duration(hours * 3600 + 125).endswith("h") and "d " in duration(hours * 3600 + 125)
+
+
+def test_a_person_pickers_options_are_escaped_and_mark_the_selected_one():
+    from django.template import Context, Template
+
+    from avodash.domain.users import InboxUser
+
+    users = [InboxUser(id="u1", name="Ana <b>&"), InboxUser(id="u2", name=""), InboxUser(id='x"y', name="Q")]
+    html = Template("{% user_options users cur %}|{% user_options users %}").render(
+        Context({"users": users, "cur": "u2"})
+    )
+    picked, plain = html.split("|")
+    assert picked == (
+        '<option value="u1">Ana &lt;b&gt;&amp;</option><option value="u2" selected></option>'
+        '<option value="x&quot;y">Q</option>'
+    )
+    assert plain == picked.replace(" selected", "")

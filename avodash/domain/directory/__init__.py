@@ -16,6 +16,9 @@ Pages read it; nothing here is called per row. It is kept fresh three ways:
   `Freshness.progress` counts who has been read since, and the pages poll until it is done;
 * **write-through**: every write through avodash stores the API's answer at once
   (`store`, `forget`), so the person who made it sees it on every page in the same request.
+
+Within one request, an inbox's members and the inbox list are read from the database once
+(`request_reads`, `read_once`), however many parts of the page ask; a write forgets them.
 """
 
 from avodash.domain.directory.rows import (
@@ -25,6 +28,7 @@ from avodash.domain.directory.rows import (
     doubt,
     find_people,
     forget,
+    forget_reads,
     freshness,
     freshness_of,
     freshness_report,
@@ -34,6 +38,8 @@ from avodash.domain.directory.rows import (
     memberships_of,
     names,
     person_memberships,
+    read_once,
+    request_reads,
     store,
 )
 from avodash.domain.directory.sync import (
@@ -48,6 +54,7 @@ from avodash.domain.directory.sync import (
     members,
     refresh_now,
     sync_inbox,
+    unlisted,
 )
 
 __all__ = [
@@ -60,6 +67,7 @@ __all__ = [
     "ensure_listed",
     "inbox_reachable",
     "find_people",
+    "forget_reads",
     "forget",
     "freshness",
     "freshness_of",
@@ -75,7 +83,10 @@ __all__ = [
     "memberships_of",
     "person_memberships",
     "names",
+    "read_once",
     "refresh_now",
+    "request_reads",
     "store",
     "sync_inbox",
+    "unlisted",
 ]

@@ -6,10 +6,12 @@ The sync (first fill, background passes) lives in `avodash.domain.directory.sync
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -79,6 +81,43 @@ class Freshness:
     def percent(self) -> int:
         done = self.refreshed if self.refresh_requested_at is not None else self.detailed
         return 100 if not self.members else min(100, round(100 * done / self.members))
+
+
+# --- one read per request ----------------------------------------------------------------------
+
+T = TypeVar("T")
+# What this request has read already (an inbox's members, the inbox list); None outside a request.
+_read_this_request: ContextVar[dict[Any, Any] | None] = ContextVar("directory_reads", default=None)
+
+
+@contextmanager
+def request_reads() -> Iterator[None]:
+    """Within one request (avodash.middleware.DirectoryReadsMiddleware), a read made through
+    `read_once` reaches the database once, however many parts of the page ask; any write to the
+    directory in the request forgets what was read (`forget_reads`)."""
+    token = _read_this_request.set({})
+    try:
+        yield
+    finally:
+        _read_this_request.reset(token)
+
+
+def read_once(key: Any, read: Callable[[], list[T]]) -> list[T]:
+    """`read()`, or what it returned earlier in this request (a new list each time, of the
+    same immutable records). Outside a request, always `read()`."""
+    memo = _read_this_request.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return list(memo[key])
+
+
+def forget_reads() -> None:
+    """The directory was written: reads in this request start afresh."""
+    memo = _read_this_request.get()
+    if memo:
+        memo.clear()
 
 
 # --- rows <-> InboxUser -------------------------------------------------------------------------
@@ -176,6 +215,7 @@ def store(*, subdomain: str, user: InboxUser) -> InboxUser:
     values = {**values_of(user, names), "listed_at": now}
     if user.details_loaded:
         values.update(details_at=now, details_error="")
+    forget_reads()
     for _attempt in range(2):  # two requests storing the same new member at once
         try:
             with transaction.atomic():
@@ -194,12 +234,14 @@ def store(*, subdomain: str, user: InboxUser) -> InboxUser:
 
 def forget(*, subdomain: str, user: str) -> None:
     """The user is no longer a member of `subdomain` (removed, or the API says not found)."""
+    forget_reads()
     DirectoryMembership.objects.filter(_lookup(user), inbox__subdomain=subdomain).delete()
 
 
 def doubt(*, subdomain: str, user: str) -> None:
     """What the directory holds of the user in `subdomain` may be out of date (a write's outcome
     is unknown): their details count as never read, so they are read from the API next."""
+    forget_reads()
     DirectoryMembership.objects.filter(_lookup(user), inbox__subdomain=subdomain).update(details_at=None)
 
 
@@ -372,6 +414,7 @@ def freshness_report(inboxes: Iterable[Any]) -> FreshnessReport:
 
 def clear() -> None:
     """Forget everything (tests, and `manage.py directory_sync --reset`)."""
+    forget_reads()
     DirectoryMembership.objects.all().delete()
     DirectoryUser.objects.all().delete()
     DirectoryInbox.objects.all().delete()

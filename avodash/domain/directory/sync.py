@@ -7,7 +7,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -19,11 +19,14 @@ from avodash.avochato import AvochatoClient, AvochatoError, NotFoundError, paral
 from avodash.avochato.django import get_client
 from avodash.domain.directory.rows import (
     LIST_FIELDS,
+    ROW_VALUES,
     accounts_interval,
     by_name,
     first_fill_seconds,
+    forget_reads,
     inbox_row,
     list_interval,
+    read_once,
     refresh_window,
     store,
     to_user,
@@ -44,9 +47,13 @@ KICK_THROTTLE_SECONDS = 30
 def members(*, client: AvochatoClient) -> list[InboxUser]:
     """Every member of the client's inbox, by name. First use fills the directory now."""
     subdomain = client.subdomain or "_default"
-    ensure_listed(clients={subdomain: client})
-    rows = DirectoryMembership.objects.filter(inbox__subdomain=subdomain).select_related("user")
-    return by_name([to_user(m) for m in rows])
+
+    def read() -> list[InboxUser]:
+        ensure_listed(clients={subdomain: client})
+        rows = DirectoryMembership.objects.filter(inbox__subdomain=subdomain).values(*ROW_VALUES)
+        return by_name([to_user(m) for m in rows])
+
+    return read_once(("members", subdomain), read)
 
 
 # --- inboxes ------------------------------------------------------------------------------------
@@ -54,6 +61,7 @@ def members(*, client: AvochatoClient) -> list[InboxUser]:
 
 def inboxes_sync(*, client: AvochatoClient) -> None:
     """Every inbox the credential reaches (`GET /v1/accounts`, all pages) into the directory."""
+    forget_reads()
     now = timezone.now()
     seen: list[str] = []
     for a in client.iter_pages(("accounts",), {}, key="accounts"):
@@ -83,6 +91,7 @@ def inbox_reachable(*, client: AvochatoClient, subdomain: str) -> bool:
         return False
     for a in (found.get("data") or {}).get("accounts") or []:
         if isinstance(a, dict) and str(a.get("subdomain") or "").strip() == subdomain:
+            forget_reads()
             DirectoryInbox.objects.update_or_create(
                 subdomain=subdomain,
                 defaults={
@@ -149,6 +158,7 @@ def _apply_list(subdomain: str, listed: list[InboxUser]) -> int:
 
 
 def _apply_list_once(subdomain: str, listed: list[InboxUser]) -> int:
+    forget_reads()
     now = timezone.now()
     with transaction.atomic():
         inbox = inbox_row(subdomain)
@@ -185,6 +195,7 @@ def _fetch_details(client: AvochatoClient, user_id: str) -> Callable[[], InboxUs
 def _store_details(subdomain: str, user_id: str, found: InboxUser | AvochatoError) -> None:
     if isinstance(found, AvochatoError):
         log.info("directory %s: details of %s unavailable: %s", subdomain, user_id, found.message)
+        forget_reads()
         DirectoryMembership.objects.filter(inbox__subdomain=subdomain, user__avochato_id=user_id).update(
             details_error=found.message[:500]
         )
@@ -247,6 +258,23 @@ def _refresh_finished(subdomain: str) -> None:
         )
 
 
+def unlisted(*, subdomains: list[str]) -> list[str]:
+    """The inboxes among `subdomains` never listed yet. The others start their background
+    chain when it is due. One query however many inboxes (the cross-inbox pages ask for all)."""
+    rows = DirectoryInbox.objects.filter(subdomain__in=subdomains).values_list(
+        "subdomain", "listed_at", "next_sync_at"
+    )
+    known = {sub: (listed_at, due) for sub, listed_at, due in rows}
+    new = []
+    for sub in subdomains:
+        listed_at, due = known.get(sub, (None, None))
+        if listed_at is None:
+            new.append(sub)
+        elif _overdue(due):
+            kick(subdomain=sub)
+    return new
+
+
 def ensure_listed(*, clients: dict[str, AvochatoClient]) -> None:
     """Make sure each inbox has been listed. Inboxes never listed are listed now (in parallel),
     then their members' details read, all inboxes at once, until FIRST_FILL_SECONDS have
@@ -255,17 +283,11 @@ def ensure_listed(*, clients: dict[str, AvochatoClient]) -> None:
 
     API calls run in worker threads; the database is only touched from the caller's thread.
     """
-    listed = dict(
-        DirectoryInbox.objects.filter(subdomain__in=list(clients)).values_list("subdomain", "listed_at")
-    )
-    if len(listed) < len(clients) and not DirectoryInbox.objects.exists():
-        inboxes_present()  # the inboxes' names first, on the very first use
-    new = [s for s in clients if listed.get(s) is None]
-    for sub in clients:
-        if sub not in new:
-            _kick_if_due(sub)
+    new = unlisted(subdomains=list(clients))
     if not new:
         return
+    if not DirectoryInbox.objects.exists():
+        inboxes_present()  # the inboxes' names first, on the very first use
     # The lists count against the first fill's time too: with many inboxes the details wait
     # for the background (the pages say how far it got) rather than the person.
     deadline = time.monotonic() + first_fill_seconds()
@@ -354,7 +376,9 @@ def refresh_now(*, subdomain: str) -> bool:
 def _kick_if_due(subdomain: str) -> None:
     """Start the chain when no run is due, or the due one is long overdue (a dead worker)."""
     row = DirectoryInbox.objects.filter(subdomain=subdomain).values("next_sync_at").first()
-    due = row["next_sync_at"] if row else None
-    grace = timedelta(seconds=list_interval() * 3)
-    if due is None or due < timezone.now() - grace:
+    if _overdue(row["next_sync_at"] if row else None):
         kick(subdomain=subdomain)
+
+
+def _overdue(due: datetime | None) -> bool:
+    return due is None or due < timezone.now() - timedelta(seconds=list_interval() * 3)
