@@ -7,13 +7,16 @@
     srv.faults.add("/v1/users", body="<html>oops</html>")           # non-JSON body
     srv.faults.add("/v1/tickets", truncate=True)                    # JSON cut in half
     srv.faults.add("/v1/tickets", status=429, retry_after="2.5", times=1)   # once only
+    srv.faults.add("/v1/users", status=422, errors=["Email is invalid"])  # the API's words
+    srv.faults.add("/v1/messages", method="POST", drop=True)        # processed, then no answer
 
 `path` is a glob (fnmatch) over the request path without the query string, matched against
 both the raw and the percent-decoded path; `method` (optional) narrows it. Several matching
 faults add up: latencies are summed; the first that fires a status decides it.
 
-* `status` (429/500/502/503/...): answered without touching the state, with an `errors` body;
-  a 429 carries `Retry-After` (`retry_after`, default "1"; None leaves the header out).
+* `status` (429/500/502/503/...): answered without touching the state, with an `errors` body
+  (`errors`, a list of strings; default the status's reason phrase); a 429 carries
+  `Retry-After` (`retry_after`, default "1"; None leaves the header out).
 * `error_rate` (0..1): the chance the fault fires (default 1 with a status, else 500 at that rate).
   Draws come from a seeded RNG, so a test run is repeatable.
 * `hang`: the request is processed, then the answer is withheld for `hang_seconds` (default
@@ -21,6 +24,8 @@ faults add up: latencies are summed; the first that fires a status decides it.
   by closing the connection.
 * `body` replaces the answer's body (sent as text/html unless it looks like JSON); `truncate`
   cuts the JSON in half. The request is processed either way.
+* `drop`: the request is processed, then the connection is closed without an answer (a proxy
+  or a server dying after acting: the client cannot tell whether it went through).
 * `times`: the fault applies to the next N matching requests, then removes itself.
 
 From the command line: `--fault 'POST /v1/messages status=500'` (see `parse_spec`).
@@ -51,6 +56,8 @@ class Fault:
     hang_seconds: float = 30.0
     body: str | None = None
     truncate: bool = False
+    errors: list[str] | None = None
+    drop: bool = False
     times: int | None = None
     id: int = 0
 
@@ -73,6 +80,8 @@ class FaultPlan:
     hang_seconds: float | None = None
     body: str | None = None
     truncate: bool = False
+    errors: list[str] | None = None
+    drop: bool = False
     fired: list[int] = field(default_factory=list)
 
 
@@ -99,6 +108,8 @@ class FaultSet:
         hang_seconds: float = 30.0,
         body: str | None = None,
         truncate: bool = False,
+        errors: list[str] | str | None = None,
+        drop: bool = False,
         times: int | None = None,
     ) -> Fault:
         if status is not None and not 100 <= int(status) <= 599:
@@ -118,6 +129,8 @@ class FaultSet:
                 hang_seconds=float(hang_seconds),
                 body=body,
                 truncate=bool(truncate),
+                errors=[errors] if isinstance(errors, str) else (list(errors) if errors else None),
+                drop=bool(drop),
                 times=times,
                 id=self._next_id,
             )
@@ -158,11 +171,13 @@ class FaultSet:
                 if status is not None and plan.status is None:
                     plan.status = status
                     plan.retry_after = fault.retry_after if status == 429 else None
+                    plan.errors = fault.errors
                 if fault.hang and plan.hang_seconds is None:
                     plan.hang_seconds = fault.hang_seconds
                 if fault.body is not None and plan.body is None:
                     plan.body = fault.body
                 plan.truncate = plan.truncate or fault.truncate
+                plan.drop = plan.drop or fault.drop
                 if fault.times is not None:
                     fault.times -= 1
                     if fault.times <= 0:
@@ -192,19 +207,21 @@ def parse_spec(spec: str) -> dict[str, Any]:
     """`'[METHOD] PATH key=value ...'` -> keyword arguments for `FaultSet.add`.
 
     Keys: status, latency_ms (or latency), error_rate (or rate), retry_after, hang (a bare word,
-    or hang=SECONDS), hang_seconds, body, truncate (a bare word), times. Examples:
+    or hang=SECONDS), hang_seconds, body, truncate and drop (bare words), errors (one
+    error string), times. Examples:
     `POST /v1/messages status=500`, `/v1/tickets* latency_ms=300`, `GET /v1/users body=<html>`,
-    `/v1/tickets status=503 error_rate=0.5`, `POST /v1/messages hang=5`.
+    `/v1/tickets status=503 error_rate=0.5`, `POST /v1/messages hang=5`, `POST /v1/users status=422 "errors=Email is invalid"`,
+    `POST /v1/messages drop`.
     """
     words = shlex.split(spec)
     kwargs: dict[str, Any] = {}
     if words and words[0].upper() in HTTP_METHODS:
         kwargs["method"] = words.pop(0).upper()
-    if words and "=" not in words[0] and words[0] not in ("hang", "truncate"):
+    if words and "=" not in words[0] and words[0] not in ("hang", "truncate", "drop"):
         kwargs["path"] = words.pop(0)
     aliases = {"latency": "latency_ms", "rate": "error_rate"}
     for word in words:
-        if word in ("hang", "truncate"):
+        if word in ("hang", "truncate", "drop"):
             kwargs[word] = True
             continue
         if "=" not in word:
@@ -213,8 +230,8 @@ def parse_spec(spec: str) -> dict[str, Any]:
         key = aliases.get(key, key)
         if key == "hang" and raw.replace(".", "", 1).isdigit():
             kwargs["hang"], kwargs["hang_seconds"] = True, float(raw)
-        elif key == "body":
-            kwargs["body"] = raw
+        elif key in ("body", "errors"):
+            kwargs[key] = raw
         elif key in (
             "status",
             "latency_ms",
@@ -223,6 +240,7 @@ def parse_spec(spec: str) -> dict[str, Any]:
             "hang",
             "hang_seconds",
             "truncate",
+            "drop",
             "times",
         ):
             kwargs[key] = _value(raw)

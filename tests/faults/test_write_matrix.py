@@ -1,0 +1,700 @@
+"""Issue 16's fault × write-action matrix: every write, under every fault on its own route,
+tells the person (and the audit trail) what the sandbox's state says really happened.
+
+For each cell (`test_cell[<action>-<fault>]`) the fault is put on the write's own route (the
+lookups still work), the write is submitted the way its page submits it, and then:
+
+1. an answer comes within 15 s, never Django's 500 page (our own 502/503/504 panels are fine);
+2. what the person is told matches the sandbox's state: done when it is done, not done (with a
+   reason) when it is not. "Unknown" is honest only when avodash could not read the target
+   back: the read routes failed too (the "500 on every call" column) and the write reached
+   the API. Where only the write's route is faulted, the read-back works, so the truth is known;
+3. exactly one audit row for the attempt, ok iff applied, failed iff not, never left pending;
+4. the person's input is kept (in the re-rendered form) when the write did not happen;
+5. no write sent twice: a POST or DELETE reaches its route at most once (429s aside: the API
+   did not act on them); a PUT may be repeated by the client's own retries.
+
+Jobs (onboarding, offboarding) run inside the request (django-tasks' immediate backend); their
+step's status is what the person reads on the job page. Runs on PostgreSQL only (CI's second
+pass): the matrix is heavy, and PostgreSQL is where storage faults show.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import html
+import re
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from avodash.models import AuditEntry
+from inbox.idempotency import new_key
+from team.models import Job, JobStep
+from tests.helpers import INBOX, post
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the fault × write matrix runs once, in the PostgreSQL pass (DATABASE_URL=postgres://...)",
+    ),
+]
+
+ANSWER_WITHIN = 15.0
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+SAM = "sam.rivera@acme.example"
+MAYA = "maya.patel@acme.example"
+OMAR = "omar.haddad@acme.example"
+JORDAN = "jordan.lee@acme.example"
+PRIYA = "priya.shah@acme.example"
+GRACE = "grace.kim@acme.example"
+TOM = "tom.becker@acme.example"
+BOB = "+15551234567"
+NEW = "matrix.new@acme.example"
+PHONE = "+14155550199"
+TAG = "matrix-tag"
+
+
+# --- faults -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fault:
+    id: str
+    knobs: dict[str, Any] = field(default_factory=dict)
+    on_every_call: bool = False  # the read-back fails too
+    refused: bool = False  # nothing listens: the whole action meets a closed port
+
+    @property
+    def reads_fail(self) -> bool:
+        return self.on_every_call or self.refused
+
+
+FAULTS = [
+    Fault("500", {"status": 500}),
+    Fault("502", {"status": 502}),
+    Fault("503", {"status": 503}),
+    Fault("429", {"status": 429, "retry_after": "1"}),
+    Fault("401", {"status": 401}),
+    Fault("403", {"status": 403}),
+    Fault("404", {"status": 404}),
+    Fault("422", {"status": 422, "errors": ["Matrix says no: this value is invalid"]}),
+    Fault("html", {"body": "<html><body><h1>502 Bad Gateway</h1></body></html>"}),  # processed
+    Fault("truncated", {"truncate": True}),  # processed, answer cut
+    Fault("hang", {"hang": True, "hang_seconds": 30}),  # processed, answer withheld
+    Fault("drop", {"drop": True}),  # processed, connection closed without an answer
+    Fault("refused", refused=True),
+]
+ALL_500 = Fault("500-all", {"status": 500}, on_every_call=True)
+
+
+# --- what the person is told ---------------------------------------------------------------------
+
+UNKNOWN_WORDS = re.compile(
+    r"unknown|did not say whether|could not be checked|may have (gone through|been)|check before trying",
+    re.I,
+)
+NOT_DONE_WORDS = re.compile(
+    r"\bnot\b|could ?n[o']t|failed|refused|try again|did not|didn't|no access|unavailable|problem|"
+    r"too many|slow down|held back|invalid|wrong|denied|error",
+    re.I,
+)
+CLEARLY_NOT_DONE = re.compile(
+    r"could ?n[o']t|failed|refused|try again|\bnot (been )?(sent|changed|cancelled|applied|added|removed|"
+    r"disabled|enabled|set|updated|assigned|scheduled|handed)",
+    re.I,
+)
+CHECKED_APPLIED = "checked: it went through"
+
+
+ALERT = re.compile(r'<(\w+)\b[^>]*\brole="(?:alert|status)"[^>]*>(.*?)</\1>', re.S)
+
+
+def _text(markup: str) -> str:
+    markup = re.sub(r"<(script|style|template)\b.*?</\1>", " ", markup, flags=re.S | re.I)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+
+
+def landing(client, response):
+    """The page the person lands on: the answer itself, or where it redirects (PRG, htmx)."""
+    target = response.get("HX-Redirect") or (
+        response["Location"] if response.status_code in (301, 302, 303) else None
+    )
+    return client.get(target) if target else response
+
+
+def told(page) -> str:
+    """The words the person reads on the page they land on: the flash messages, the alerts and
+    status notes (error panels, field errors, the composer's outcome, a bulk result); a
+    fragment without any, as a whole."""
+    markup = page.content.decode(errors="replace")
+    words = [_text(m.group(2)) for m in ALERT.finditer(markup)]
+    if not words and "<html" not in markup[:500].lower():
+        words.append(_text(markup))
+    return " ".join(w for w in words if w)
+
+
+# --- the sandbox -----------------------------------------------------------------------------------
+
+
+def uid(srv, email: str) -> str:
+    return srv.state.user_by_email(email).id
+
+
+def inbox(srv):
+    return srv.state.inbox(INBOX)
+
+
+def member(srv, email: str):
+    user = srv.state.user_by_email(email)
+    return inbox(srv).members.get(user.id) if user else None
+
+
+def open_tickets(srv, **where) -> list:
+    box = inbox(srv)
+    found = [
+        t
+        for t in sorted(box.tickets.values(), key=lambda t: t.id)
+        if t.status != "Closed"
+        and not box.contacts[t.contact_id].blocked
+        and all(getattr(t, k) == v for k, v in where.items())
+    ]
+    return found
+
+
+def bob_ticket(srv):
+    box = inbox(srv)
+    return box.current_ticket(box.contact_by_phone(BOB).id)
+
+
+def outbound_texts(srv, ticket_id: str) -> list[str]:
+    box = inbox(srv)
+    return [
+        e.message
+        for e in box.stream(box.tickets[ticket_id])
+        if getattr(e, "direction", "") == "out" and hasattr(e, "message")
+    ]
+
+
+def pending_texts(srv, ticket_id: str) -> list[str]:
+    return [p.message for p in inbox(srv).pending.values() if p.ticket_id == ticket_id and not p.aborted]
+
+
+def a_pending_message(srv):
+    found = [p for p in inbox(srv).pending.values() if not p.aborted and not p.sent_element_id]
+    return sorted(found, key=lambda p: p.scheduled_for)[0]
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- the write actions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    method: str  # the write's HTTP method at the API
+    route: str  # glob over the write's API path
+    audit: str  # the AuditEntry action of the attempt
+    prepare: Callable[[Any], dict]
+    submit: Callable[[Any, Any, dict], Any]
+    applied: Callable[[Any, dict], bool]
+    said: str = ""  # regex: the words that say it was done (pages)
+    kept: Callable[[str, str, dict], bool] | None = None  # (page, told, ctx): the input is kept
+    client: str = "client_lead"
+    step: str | None = None  # a job's step (onboarding, offboarding)
+
+
+def _reply(action: str):
+    def prepare(srv):
+        t = bob_ticket(srv)
+        return {"ticket": t.id, "contact": t.contact_id, "text": f"Matrix {action} {new_key()[:8]}"}
+
+    def submit(client, srv, ctx):
+        data = {
+            "idempotency_key": new_key(),
+            "contact_id": ctx["contact"],
+            "text": ctx["text"],
+            "action": action,
+        }
+        if action == "schedule":
+            data["when"] = "tomorrow_9"
+        return post(client, f"/i/{INBOX}/tickets/{ctx['ticket']}/send/", data, HTTP_HX_REQUEST="true")
+
+    return prepare, submit
+
+
+_reply_prepare, _reply_submit = _reply("send")
+_schedule_prepare, _schedule_submit = _reply("schedule")
+
+
+def _status_prepare(srv):
+    return {"ticket": open_tickets(srv, status="Open")[0].id}
+
+
+def _bulk_prepare(srv):
+    omar = uid(srv, OMAR)
+    ids = [t.id for t in open_tickets(srv, status="Open") if t.user_id != omar][:2]
+    return {"ids": ids, "omar": omar}
+
+
+def _tickets(srv, ids):
+    return [inbox(srv).tickets[i] for i in ids]
+
+
+def _user_url(srv, email: str, what: str) -> str:
+    return f"/i/{INBOX}/team/{uid(srv, email)}/{what}/"
+
+
+def _selected(page: str, value: str) -> bool:
+    return re.search(rf'value="{re.escape(value)}"[^>]*\b(selected|checked)', page) is not None
+
+
+def _offboard(what: str):
+    def prepare(srv):
+        sam = uid(srv, SAM)
+        return {
+            "sam": sam,
+            "maya": uid(srv, MAYA),
+            "tickets": [
+                t.id for t in inbox(srv).tickets.values() if t.user_id == sam and t.status != "Closed"
+            ],
+            "pending": [
+                p.event_id for p in inbox(srv).pending.values() if p.sender_id == sam and not p.aborted
+            ],
+        }
+
+    def submit(client, srv, ctx):
+        return client.post(
+            "/team/offboard/",
+            {
+                "email": SAM,
+                "action": what,
+                "scheduled": "cancel",
+                "when": "now",
+                f"in_{INBOX}": "on",
+                f"to_{INBOX}": ctx["maya"],
+                "confirm": "yes",
+            },
+        )
+
+    return prepare, submit
+
+
+_off_disable_prepare, _off_disable_submit = _offboard("disable")
+_off_remove_prepare, _off_remove_submit = _offboard("remove")
+
+
+def _handed_over(srv, ctx) -> bool:
+    return all(inbox(srv).tickets[t].user_id == ctx["maya"] for t in ctx["tickets"])
+
+
+def _sams_messages_cancelled(srv, ctx) -> bool:
+    return all(inbox(srv).pending[p].aborted for p in ctx["pending"])
+
+
+ACTIONS = [
+    Action(
+        "reply",
+        "POST",
+        "/v1/messages",
+        "message.send",
+        _reply_prepare,
+        _reply_submit,
+        lambda srv, ctx: ctx["text"] in outbound_texts(srv, ctx["ticket"]),
+        said=r"Sent to",
+        kept=lambda page, said, ctx: ctx["text"] in page,
+    ),
+    Action(
+        "schedule",
+        "POST",
+        "/v1/messages",
+        "message.schedule",
+        _schedule_prepare,
+        _schedule_submit,
+        lambda srv, ctx: ctx["text"] in pending_texts(srv, ctx["ticket"]),
+        said=r"Scheduled for",
+        kept=lambda page, said, ctx: ctx["text"] in page,
+    ),
+    Action(
+        "cancel-scheduled",
+        "DELETE",
+        "/v1/messages/*",
+        "message.cancel",
+        lambda srv: {"message": a_pending_message(srv).event_id},
+        lambda client, srv, ctx: post(
+            client, f"/i/{INBOX}/scheduled/cancel/", {"ids": ctx["message"], "confirm": "on"}
+        ),
+        lambda srv, ctx: inbox(srv).pending[ctx["message"]].aborted,
+        said=r"Cancelled 1 scheduled message",
+    ),
+    Action(
+        "status",
+        "PUT",
+        "/v1/tickets/*",
+        "ticket.status",
+        _status_prepare,
+        lambda client, srv, ctx: post(
+            client,
+            f"/i/{INBOX}/tickets/{ctx['ticket']}/update/",
+            {"status": "Pending"},
+            HTTP_HX_REQUEST="true",
+        ),
+        lambda srv, ctx: inbox(srv).tickets[ctx["ticket"]].status == "Pending",
+        said=r"Status set to Pending",
+        kept=lambda page, said, ctx: _selected(page, "Pending") or "Pending" in said,
+    ),
+    Action(
+        "bulk-status",
+        "PUT",
+        "/v1/tickets/*",
+        "tickets.bulk_update",
+        _bulk_prepare,
+        lambda client, srv, ctx: post(
+            client, f"/i/{INBOX}/tickets/bulk/", {"ids": ctx["ids"], "status": "Closed"}
+        ),
+        lambda srv, ctx: all(t.status == "Closed" for t in _tickets(srv, ctx["ids"])),
+        said=r"Updated 2 of 2",
+        kept=lambda page, said, ctx: _selected(page, "Closed") or "Closed" in said,
+    ),
+    Action(
+        "bulk-assign",
+        "PUT",
+        "/v1/tickets/*",
+        "tickets.bulk_update",
+        _bulk_prepare,
+        lambda client, srv, ctx: post(
+            client, f"/i/{INBOX}/tickets/bulk/", {"ids": ctx["ids"], "owner": ctx["omar"]}
+        ),
+        lambda srv, ctx: all(t.user_id == ctx["omar"] for t in _tickets(srv, ctx["ids"])),
+        said=r"Updated 2 of 2",
+        kept=lambda page, said, ctx: _selected(page, ctx["omar"]) or "Omar Haddad" in said,
+    ),
+    Action(
+        "tag",
+        "POST",
+        "/v1/contacts/*/tags",
+        "contact.tag_add",
+        lambda srv: {"ticket": bob_ticket(srv).id, "contact": bob_ticket(srv).contact_id},
+        lambda client, srv, ctx: post(
+            client,
+            f"/i/{INBOX}/tickets/{ctx['ticket']}/tags/",
+            {"tag": TAG, "op": "add"},
+            HTTP_HX_REQUEST="true",
+        ),
+        lambda srv, ctx: TAG in inbox(srv).contacts[ctx["contact"]].tags,
+        said=rf"Tag .{TAG}. added",
+        kept=lambda page, said, ctx: f'value="{TAG}"' in page or TAG in said,
+    ),
+    Action(
+        "role",
+        "PUT",
+        "/v1/users/*",
+        "team.user_role",
+        lambda srv: {},
+        lambda client, srv, ctx: post(client, _user_url(srv, JORDAN, "role"), {"role": "manager"}),
+        lambda srv, ctx: member(srv, JORDAN).role == "manager",
+        said=r"is now manager",
+        kept=lambda page, said, ctx: _selected(page, "manager"),
+        client="client_itadmin",
+    ),
+    Action(
+        "disable",
+        "POST",
+        "/v1/users/*/disable",
+        "team.user_disable",
+        lambda srv: {},
+        lambda client, srv, ctx: post(client, _user_url(srv, JORDAN, "disable"), {"confirm": "yes"}),
+        lambda srv, ctx: member(srv, JORDAN).enabled is False,
+        said=r"is disabled in",
+        client="client_itadmin",
+    ),
+    Action(
+        "enable",
+        "POST",
+        "/v1/users/*/enable",
+        "team.user_enable",
+        lambda srv: {},
+        lambda client, srv, ctx: post(client, _user_url(srv, PRIYA, "enable"), {"confirm": "yes"}),
+        lambda srv, ctx: member(srv, PRIYA).enabled is True,
+        said=r"is enabled again",
+        client="client_itadmin",
+    ),
+    Action(
+        "mfa-phone",
+        "POST",
+        "/v1/users/*/mfa_phone",
+        "team.user_mfa_phone",
+        lambda srv: {},
+        lambda client, srv, ctx: post(client, _user_url(srv, GRACE, "mfa-phone"), {"phone": PHONE}),
+        lambda srv, ctx: srv.state.user_by_email(GRACE).pending_mfa_phone == PHONE,
+        said=r"MFA phone .* set for",
+        kept=lambda page, said, ctx: f'value="{PHONE}"' in page,
+        client="client_itadmin",
+    ),
+    Action(
+        "password-reset",
+        "POST",
+        "/v1/users/*/password_reset",
+        "team.user_password_reset",
+        lambda srv: {},
+        lambda client, srv, ctx: post(client, _user_url(srv, SAM, "password-reset"), {"confirm": "yes"}),
+        lambda srv, ctx: srv.state.user_by_email(SAM).password_reset_sent_at is not None,
+        said=r"Password reset email sent",
+        client="client_itadmin",
+    ),
+    Action(
+        "add-user",
+        "POST",
+        "/v1/users",
+        "team.user_add",
+        lambda srv: {},
+        lambda client, srv, ctx: post(
+            client, f"/i/{INBOX}/team/add/", {"email": NEW, "name": "Mat Rix", "role": "member"}
+        ),
+        lambda srv, ctx: member(srv, NEW) is not None,
+        said=r"is new to Avochato|already had an Avochato login|was added|were added",
+        kept=lambda page, said, ctx: f'value="{NEW}"' in page,
+        client="client_itadmin",
+    ),
+    Action(
+        "remove-user",
+        "DELETE",
+        "/v1/users/*",
+        "team.user_remove",
+        lambda srv: {},
+        lambda client, srv, ctx: post(
+            client, _user_url(srv, TOM, "remove"), {"confirm": "yes", "handover_to": ""}
+        ),
+        lambda srv, ctx: member(srv, TOM) is None,
+        said=r"was removed from",
+        client="client_itadmin",
+    ),
+    Action(
+        "onboarding-step",
+        "POST",
+        "/v1/users",
+        "team.user_add",
+        lambda srv: {},
+        lambda client, srv, ctx: client.post(
+            "/team/onboard/", {"email": NEW, "name": "Mat Rix", "role": "member", "inboxes": [INBOX]}
+        ),
+        lambda srv, ctx: member(srv, NEW) is not None,
+        client="client_itadmin",
+        step=JobStep.ADD_USER,
+    ),
+    Action(
+        "offboarding-handover",
+        "PUT",
+        "/v1/tickets/*",
+        "team.tickets_handover",
+        _off_disable_prepare,
+        _off_disable_submit,
+        _handed_over,
+        client="client_itadmin",
+        step=JobStep.REASSIGN_TICKETS,
+    ),
+    Action(
+        "offboarding-cancel-scheduled",
+        "DELETE",
+        "/v1/messages/*",
+        "team.scheduled_cancel",
+        _off_disable_prepare,
+        _off_disable_submit,
+        _sams_messages_cancelled,
+        client="client_itadmin",
+        step=JobStep.CANCEL_SCHEDULED,
+    ),
+    Action(
+        "offboarding-disable",
+        "POST",
+        "/v1/users/*/disable",
+        "team.user_disable",
+        _off_disable_prepare,
+        _off_disable_submit,
+        lambda srv, ctx: member(srv, SAM).enabled is False,
+        client="client_itadmin",
+        step=JobStep.DISABLE_USER,
+    ),
+    Action(
+        "offboarding-remove",
+        "DELETE",
+        "/v1/users/*",
+        "team.user_remove",
+        _off_remove_prepare,
+        _off_remove_submit,
+        lambda srv, ctx: member(srv, SAM) is None,
+        client="client_itadmin",
+        step=JobStep.REMOVE_USER,
+    ),
+]
+BY_ID = {a.id: a for a in ACTIONS}
+ALL_500_ACTIONS = ("role", "disable", "password-reset")  # the issue's reproduction
+
+CELLS = [pytest.param(a, f, id=f"{a.id}-{f.id}") for a in ACTIONS for f in FAULTS] + [
+    pytest.param(BY_ID[a], ALL_500, id=f"{a}-{ALL_500.id}") for a in ALL_500_ACTIONS
+]
+
+
+@pytest.fixture(autouse=True)
+def _short_timeouts(settings, sandbox):
+    """A hang costs seconds, not 15: the client gives up after 2 s, a page (and a job's call)
+    after 6 s. Jobs run inside the request that starts them. No rate limit in the way."""
+    settings.AVOCHATO_TIMEOUT = 2.0
+    settings.AVOCHATO_PAGE_BUDGET = 6.0
+    settings.AVOCHATO_BACKGROUND_BUDGET = 6.0
+    settings.TASKS = IMMEDIATE
+    sandbox.set_rate_limit(None)
+
+
+# --- one cell ------------------------------------------------------------------------------------------
+
+
+def _writes(srv, action: Action) -> dict[str, list[dict]]:
+    """The write route's hits, by exact path (a cancel of several messages hits several paths)."""
+    hits: dict[str, list[dict]] = {}
+    for r in srv.requests:
+        if r["method"] == action.method and fnmatch.fnmatchcase(r["path"], action.route):
+            hits.setdefault(r["path"], []).append(r)
+    return hits
+
+
+def _apply_fault(srv, settings, action: Action, fault: Fault) -> None:
+    if fault.refused:
+        settings.AVOCHATO_API_URL = f"http://127.0.0.1:{closed_port()}"
+    elif fault.on_every_call:
+        srv.faults.add("*", **fault.knobs)
+    else:
+        srv.faults.add(action.route, method=action.method, **fault.knobs)
+
+
+def _check_answer(response, took: float, problems: list[str]) -> None:
+    body = response.content.decode(errors="replace")
+    if took > ANSWER_WITHIN:
+        problems.append(f"answered after {took:.1f} s (> {ANSWER_WITHIN:.0f} s)")
+    if response.status_code == 500 or response.status_code > 504:
+        problems.append(f"HTTP {response.status_code}: an error page, not avodash's message")
+    for crash in ("Traceback", "Server Error (500)", "Something went wrong on our side"):
+        if crash in body:
+            problems.append(f"the answer shows {crash!r}")
+
+
+def _check_words(action: Action, text: str, applied: bool, unknown_ok: bool, problems: list[str]) -> None:
+    said = bool(action.said and re.search(action.said, text)) or CHECKED_APPLIED in text
+    unknown = bool(UNKNOWN_WORDS.search(text))
+    shown = f"told: {text[:300]!r}"
+    if applied:
+        if unknown and not unknown_ok:
+            problems.append(f"applied, but the person is told it is unknown ({shown})")
+        elif not said and not (unknown and unknown_ok):
+            problems.append(f"applied, but the person is not told it was done ({shown})")
+        elif said and CLEARLY_NOT_DONE.search(text):
+            problems.append(f"applied, but the message also says it failed ({shown})")
+    else:
+        if said:
+            problems.append(f"not applied, but the person is told it was done ({shown})")
+        elif unknown and not unknown_ok:
+            problems.append(f"not applied (and knowable), but the person is told it is unknown ({shown})")
+        elif not NOT_DONE_WORDS.search(text):
+            problems.append(f"not applied, but nothing says it failed ({shown})")
+
+
+def _check_audit(action: Action, applied: bool, unknown_ok: bool, problems: list[str]) -> None:
+    pending = list(AuditEntry.objects.filter(outcome=AuditEntry.PENDING).values_list("action", flat=True))
+    if pending:
+        problems.append(f"audit rows left pending after the request: {pending}")
+    rows = list(AuditEntry.objects.filter(action=action.audit).values_list("outcome", "error"))
+    if len(rows) != 1:
+        problems.append(f"{len(rows)} audit rows for {action.audit} (want exactly 1): {rows}")
+        return
+    outcome, error = rows[0]
+    want = {AuditEntry.OK} if applied else {AuditEntry.FAILED}
+    if unknown_ok:
+        want.add(AuditEntry.UNKNOWN)
+    if outcome not in want:
+        problems.append(
+            f"audit outcome {outcome!r} but the sandbox says {'applied' if applied else 'not applied'}"
+        )
+
+
+def _check_no_duplicate(srv, action: Action, problems: list[str]) -> None:
+    if action.method == "PUT":
+        return  # the client's own retries of an idempotent PUT are allowed
+    for path, hits in _writes(srv, action).items():
+        acted = [h for h in hits if h["status"] != 429]  # the API ignores a request it answers 429
+        if len(acted) > 1:
+            problems.append(f"{action.method} {path} sent {len(acted)} times: {[h['status'] for h in hits]}")
+
+
+def _check_job(action: Action, applied: bool, unknown_ok: bool, problems: list[str]) -> bool:
+    """The job's step, as its page shows it; False when no job was created."""
+    job = Job.objects.order_by("-pk").first()
+    if job is None:
+        return False
+    step = job.steps.filter(action=action.step, inbox=INBOX).first()
+    if step is None:
+        problems.append(f"the job has no {action.step} step")
+        return True
+    want = {JobStep.DONE} if applied else {JobStep.FAILED}
+    if unknown_ok:
+        want |= {JobStep.DONE, JobStep.FAILED}
+    if step.status not in want:
+        problems.append(
+            f"step {action.step} is {step.status} ({step.outcome} {step.error}) "
+            f"but the sandbox says {'applied' if applied else 'not applied'}"
+        )
+    return True
+
+
+@pytest.mark.parametrize(("action", "fault"), CELLS)
+def test_cell(action: Action, fault: Fault, request, sandbox, settings):
+    client = request.getfixturevalue(action.client)
+    ctx = action.prepare(sandbox)
+    _apply_fault(sandbox, settings, action, fault)
+    started = time.monotonic()
+    response = action.submit(client, sandbox, ctx)
+    took = time.monotonic() - started
+    if fault.knobs.get("hang"):
+        sandbox._release_hung()  # the hung requests answer (by closing) and reach the log
+        time.sleep(0.3)
+    sandbox.faults.clear()
+    settings.AVOCHATO_API_URL = sandbox.url
+
+    problems: list[str] = []
+    _check_answer(response, took, problems)
+    applied = action.applied(sandbox, ctx)
+    reached = bool(_writes(sandbox, action))
+    # "Unknown" is honest only when the write may have reached Avochato and reading it back failed.
+    unknown_ok = fault.reads_fail and reached
+    page = landing(client, response)
+    _check_answer(page, 0.0, problems)
+    text = told(page)
+    if action.step is not None:
+        if _check_job(action, applied, unknown_ok, problems):
+            _check_audit(action, applied, unknown_ok, problems)
+        elif applied:
+            problems.append("no job was created, yet the write happened")
+        else:
+            _check_words(action, text, applied, unknown_ok, problems)
+    else:
+        _check_words(action, text, applied, unknown_ok, problems)
+        _check_audit(action, applied, unknown_ok, problems)
+        if not applied and action.kept is not None:
+            if not action.kept(html.unescape(page.content.decode(errors="replace")), text, ctx):
+                problems.append("not applied, and the input is not kept in the form")
+    _check_no_duplicate(sandbox, action, problems)
+    assert not problems, (
+        f"{action.id} under {fault.id} (sandbox: {'applied' if applied else 'not applied'}, "
+        f"HTTP {response.status_code}, {took:.1f} s):\n  " + "\n  ".join(problems)
+    )
