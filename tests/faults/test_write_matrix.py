@@ -14,6 +14,13 @@ lookups still work), the write is submitted the way its page submits it, and the
 5. no write sent twice: a POST or DELETE reaches its route at most once (429s aside: the API
    did not act on them); a PUT may be repeated by the client's own retries.
 
+The faults: 500, 502, 503, 429 (Retry-After 1), 401, 403, 404 and 422 (with the API's words)
+answered without acting; `html` (a proxy's page), `truncated` (JSON cut), `hang` (the answer
+withheld past the client's timeout) and `drop` (the connection closed unanswered) after acting;
+`refused`: Avochato down for the whole action (a closed port: nothing sent, nothing readable).
+The "500 on every call" column (role, disable, password reset: the issue's reproduction) fails
+the lookups and the read-back as well.
+
 Jobs (onboarding, offboarding) run inside the request (django-tasks' immediate backend); their
 step's status is what the person reads on the job page. Runs on PostgreSQL only (CI's second
 pass): the matrix is heavy, and PostgreSQL is where storage faults show.
@@ -549,11 +556,12 @@ CELLS = [pytest.param(a, f, id=f"{a.id}-{f.id}") for a in ACTIONS for f in FAULT
 
 @pytest.fixture(autouse=True)
 def _short_timeouts(settings, sandbox):
-    """A hang costs seconds, not 15: the client gives up after 2 s, a page (and a job's call)
-    after 6 s. Jobs run inside the request that starts them. No rate limit in the way."""
-    settings.AVOCHATO_TIMEOUT = 2.0
-    settings.AVOCHATO_PAGE_BUDGET = 6.0
-    settings.AVOCHATO_BACKGROUND_BUDGET = 6.0
+    """A hang costs seconds, not 15: the client gives up on an answer after 1.5 s, a page (and a
+    job's call) after 5 s (the deployment's 10 s / 15 s, scaled down). Jobs run inside the
+    request that starts them. No rate limit in the way."""
+    settings.AVOCHATO_TIMEOUT = 1.5
+    settings.AVOCHATO_PAGE_BUDGET = 5.0
+    settings.AVOCHATO_BACKGROUND_BUDGET = 5.0
     settings.TASKS = IMMEDIATE
     sandbox.set_rate_limit(None)
 
@@ -648,7 +656,7 @@ def _check_job(action: Action, applied: bool, unknown_ok: bool, problems: list[s
         return True
     want = {JobStep.DONE} if applied else {JobStep.FAILED}
     if unknown_ok:
-        want |= {JobStep.DONE, JobStep.FAILED}
+        want |= {JobStep.DONE, JobStep.FAILED, "unknown"}
     if step.status not in want:
         problems.append(
             f"step {action.step} is {step.status} ({step.outcome} {step.error}) "
