@@ -1,14 +1,17 @@
 """Issue 16's fault × write-action matrix: every write, under every fault on its own route,
 tells the person (and the audit trail) what the sandbox's state says really happened.
 
-For each cell (`test_cell[<action>-<fault>]`) the fault is put on the write's own route (the
-lookups still work), the write is submitted the way its page submits it, and then:
+For each cell (`test_cell[<action>-<fault>]`) the person opens the form (so the local
+directory knows the inbox and the people, as it does in use), the fault is put on the write's
+own route (the lookups still work), the form is submitted the way its page submits it, and then:
 
 1. an answer comes within 15 s, never Django's 500 page (our own 502/503/504 panels are fine);
 2. what the person is told matches the sandbox's state: done when it is done, not done (with a
-   reason) when it is not. "Unknown" is honest only when avodash could not read the target
-   back: the read routes failed too (the "500 on every call" column) and the write reached
-   the API. Where only the write's route is faulted, the read-back works, so the truth is known;
+   reason) when it is not. "Unknown" is honest only when the write may have reached Avochato,
+   the answer did not say (a 5xx, an unreadable or missing answer), and avodash cannot read
+   the effect back: the reads fail too ("500 on every call", "refused"), or the API does not
+   show the effect (a new message has no id before the answer; a pending MFA phone and a
+   password reset email are not in the API). Anywhere else the truth can be known, and is told;
 3. exactly one audit row for the attempt, ok iff applied, failed iff not, never left pending;
 4. the person's input is kept (in the re-rendered form) when the write did not happen;
 5. no write sent twice: a POST or DELETE reaches its route at most once (429s aside: the API
@@ -82,6 +85,15 @@ class Fault:
     @property
     def reads_fail(self) -> bool:
         return self.on_every_call or self.refused
+
+    @property
+    def unclear(self) -> bool:
+        """Whether the write may have gone through, as far as avodash can tell (a 5xx, an
+        unreadable or missing answer); a 4xx or 429 says it did not."""
+        status = self.knobs.get("status")
+        return (status is not None and status >= 500) or any(
+            self.knobs.get(k) for k in ("body", "truncate", "hang", "drop")
+        )
 
 
 FAULTS = [
@@ -221,6 +233,11 @@ class Action:
     kept: Callable[[str, str, dict], bool] | None = None  # (page, told, ctx): the input is kept
     client: str = "client_lead"
     step: str | None = None  # a job's step (onboarding, offboarding)
+    page: Callable[[Any, dict], str] | None = None  # the form the person submits from
+    # Whether avodash can read the write's effect back from the API. Not for a new message (no
+    # id before the answer: a read-back cannot tell it from an earlier one with the same text)
+    # nor a pending MFA phone or a password reset email (the API shows neither).
+    readable: bool = True
 
 
 def _reply(action: str):
@@ -322,6 +339,8 @@ ACTIONS = [
         lambda srv, ctx: ctx["text"] in outbound_texts(srv, ctx["ticket"]),
         said=r"Sent to",
         kept=lambda page, said, ctx: ctx["text"] in page,
+        page=lambda srv, ctx: f"/i/{INBOX}/tickets/{ctx['ticket']}/",
+        readable=False,
     ),
     Action(
         "schedule",
@@ -333,6 +352,8 @@ ACTIONS = [
         lambda srv, ctx: ctx["text"] in pending_texts(srv, ctx["ticket"]),
         said=r"Scheduled for",
         kept=lambda page, said, ctx: ctx["text"] in page,
+        page=lambda srv, ctx: f"/i/{INBOX}/tickets/{ctx['ticket']}/",
+        readable=False,
     ),
     Action(
         "cancel-scheduled",
@@ -345,6 +366,7 @@ ACTIONS = [
         ),
         lambda srv, ctx: inbox(srv).pending[ctx["message"]].aborted,
         said=r"Cancelled 1 scheduled message",
+        page=lambda srv, ctx: f"/i/{INBOX}/scheduled/",
     ),
     Action(
         "status",
@@ -361,6 +383,7 @@ ACTIONS = [
         lambda srv, ctx: inbox(srv).tickets[ctx["ticket"]].status == "Pending",
         said=r"Status set to Pending",
         kept=lambda page, said, ctx: _selected(page, "Pending") or "Pending" in said,
+        page=lambda srv, ctx: f"/i/{INBOX}/tickets/{ctx['ticket']}/",
     ),
     Action(
         "bulk-status",
@@ -374,6 +397,7 @@ ACTIONS = [
         lambda srv, ctx: all(t.status == "Closed" for t in _tickets(srv, ctx["ids"])),
         said=r"Updated 2 of 2",
         kept=lambda page, said, ctx: _selected(page, "Closed") or "Closed" in said,
+        page=lambda srv, ctx: f"/i/{INBOX}/tickets/",
     ),
     Action(
         "bulk-assign",
@@ -387,6 +411,7 @@ ACTIONS = [
         lambda srv, ctx: all(t.user_id == ctx["omar"] for t in _tickets(srv, ctx["ids"])),
         said=r"Updated 2 of 2",
         kept=lambda page, said, ctx: _selected(page, ctx["omar"]) or "Omar Haddad" in said,
+        page=lambda srv, ctx: f"/i/{INBOX}/tickets/",
     ),
     Action(
         "tag",
@@ -403,6 +428,7 @@ ACTIONS = [
         lambda srv, ctx: TAG in inbox(srv).contacts[ctx["contact"]].tags,
         said=rf"Tag .{TAG}. added",
         kept=lambda page, said, ctx: f'value="{TAG}"' in page or TAG in said,
+        page=lambda srv, ctx: f"/i/{INBOX}/tickets/{ctx['ticket']}/",
     ),
     Action(
         "role",
@@ -414,6 +440,7 @@ ACTIONS = [
         lambda srv, ctx: member(srv, JORDAN).role == "manager",
         said=r"is now manager",
         kept=lambda page, said, ctx: _selected(page, "manager"),
+        page=lambda srv, ctx: _user_url(srv, JORDAN, "")[:-1],
         client="client_itadmin",
     ),
     Action(
@@ -425,6 +452,7 @@ ACTIONS = [
         lambda client, srv, ctx: post(client, _user_url(srv, JORDAN, "disable"), {"confirm": "yes"}),
         lambda srv, ctx: member(srv, JORDAN).enabled is False,
         said=r"is disabled in",
+        page=lambda srv, ctx: _user_url(srv, JORDAN, "")[:-1],
         client="client_itadmin",
     ),
     Action(
@@ -436,6 +464,7 @@ ACTIONS = [
         lambda client, srv, ctx: post(client, _user_url(srv, PRIYA, "enable"), {"confirm": "yes"}),
         lambda srv, ctx: member(srv, PRIYA).enabled is True,
         said=r"is enabled again",
+        page=lambda srv, ctx: _user_url(srv, PRIYA, "")[:-1],
         client="client_itadmin",
     ),
     Action(
@@ -446,8 +475,10 @@ ACTIONS = [
         lambda srv: {},
         lambda client, srv, ctx: post(client, _user_url(srv, GRACE, "mfa-phone"), {"phone": PHONE}),
         lambda srv, ctx: srv.state.user_by_email(GRACE).pending_mfa_phone == PHONE,
-        said=r"MFA phone .* set for",
+        said=r"MFA phone [()\d\s+-]+ set for",
         kept=lambda page, said, ctx: f'value="{PHONE}"' in page,
+        readable=False,
+        page=lambda srv, ctx: _user_url(srv, GRACE, "")[:-1],
         client="client_itadmin",
     ),
     Action(
@@ -459,6 +490,8 @@ ACTIONS = [
         lambda client, srv, ctx: post(client, _user_url(srv, SAM, "password-reset"), {"confirm": "yes"}),
         lambda srv, ctx: srv.state.user_by_email(SAM).password_reset_sent_at is not None,
         said=r"Password reset email sent",
+        readable=False,
+        page=lambda srv, ctx: _user_url(srv, SAM, "")[:-1],
         client="client_itadmin",
     ),
     Action(
@@ -471,8 +504,9 @@ ACTIONS = [
             client, f"/i/{INBOX}/team/add/", {"email": NEW, "name": "Mat Rix", "role": "member"}
         ),
         lambda srv, ctx: member(srv, NEW) is not None,
-        said=r"is new to Avochato|already had an Avochato login|was added|were added",
+        said=r"is new to Avochato|already had an Avochato login|was added|were added|is a member of .* now",
         kept=lambda page, said, ctx: f'value="{NEW}"' in page,
+        page=lambda srv, ctx: f"/i/{INBOX}/team/add/",
         client="client_itadmin",
     ),
     Action(
@@ -486,6 +520,7 @@ ACTIONS = [
         ),
         lambda srv, ctx: member(srv, TOM) is None,
         said=r"was removed from",
+        page=lambda srv, ctx: _user_url(srv, TOM, "")[:-1],
         client="client_itadmin",
     ),
     Action(
@@ -500,6 +535,7 @@ ACTIONS = [
         lambda srv, ctx: member(srv, NEW) is not None,
         client="client_itadmin",
         step=JobStep.ADD_USER,
+        page=lambda srv, ctx: "/team/onboard/",
     ),
     Action(
         "offboarding-handover",
@@ -511,6 +547,7 @@ ACTIONS = [
         _handed_over,
         client="client_itadmin",
         step=JobStep.REASSIGN_TICKETS,
+        page=lambda srv, ctx: f"/team/offboard/?email={SAM}",
     ),
     Action(
         "offboarding-cancel-scheduled",
@@ -522,6 +559,7 @@ ACTIONS = [
         _sams_messages_cancelled,
         client="client_itadmin",
         step=JobStep.CANCEL_SCHEDULED,
+        page=lambda srv, ctx: f"/team/offboard/?email={SAM}",
     ),
     Action(
         "offboarding-disable",
@@ -533,6 +571,7 @@ ACTIONS = [
         lambda srv, ctx: member(srv, SAM).enabled is False,
         client="client_itadmin",
         step=JobStep.DISABLE_USER,
+        page=lambda srv, ctx: f"/team/offboard/?email={SAM}",
     ),
     Action(
         "offboarding-remove",
@@ -544,6 +583,7 @@ ACTIONS = [
         lambda srv, ctx: member(srv, SAM) is None,
         client="client_itadmin",
         step=JobStep.REMOVE_USER,
+        page=lambda srv, ctx: f"/team/offboard/?email={SAM}",
     ),
 ]
 BY_ID = {a.id: a for a in ACTIONS}
@@ -610,11 +650,11 @@ def _check_words(action: Action, text: str, applied: bool, unknown_ok: bool, pro
         elif said and CLEARLY_NOT_DONE.search(text):
             problems.append(f"applied, but the message also says it failed ({shown})")
     else:
-        if said:
-            problems.append(f"not applied, but the person is told it was done ({shown})")
-        elif unknown and not unknown_ok:
+        if unknown and not unknown_ok:
             problems.append(f"not applied (and knowable), but the person is told it is unknown ({shown})")
-        elif not NOT_DONE_WORDS.search(text):
+        elif said and not unknown:
+            problems.append(f"not applied, but the person is told it was done ({shown})")
+        elif not unknown and not NOT_DONE_WORDS.search(text):
             problems.append(f"not applied, but nothing says it failed ({shown})")
 
 
@@ -669,6 +709,10 @@ def _check_job(action: Action, applied: bool, unknown_ok: bool, problems: list[s
 def test_cell(action: Action, fault: Fault, request, sandbox, settings):
     client = request.getfixturevalue(action.client)
     ctx = action.prepare(sandbox)
+    if action.page is not None:  # the person opened the form: the directory knows the inbox and them
+        form = client.get(action.page(sandbox, ctx))
+        assert form.status_code == 200, f"{action.page(sandbox, ctx)}: HTTP {form.status_code}"
+        sandbox.clear_log()
     _apply_fault(sandbox, settings, action, fault)
     started = time.monotonic()
     response = action.submit(client, sandbox, ctx)
@@ -683,8 +727,9 @@ def test_cell(action: Action, fault: Fault, request, sandbox, settings):
     _check_answer(response, took, problems)
     applied = action.applied(sandbox, ctx)
     reached = bool(_writes(sandbox, action))
-    # "Unknown" is honest only when the write may have reached Avochato and reading it back failed.
-    unknown_ok = fault.reads_fail and reached
+    # "Unknown" is honest only when the write may have reached Avochato, the answer did not say,
+    # and the effect cannot be read back (the reads fail too, or the API does not show it).
+    unknown_ok = reached and fault.unclear and (fault.reads_fail or not action.readable)
     page = landing(client, response)
     _check_answer(page, 0.0, problems)
     text = told(page)
