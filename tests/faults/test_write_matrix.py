@@ -117,18 +117,18 @@ ALL_500 = Fault("500-all", {"status": 500}, on_every_call=True)
 # --- what the person is told ---------------------------------------------------------------------
 
 UNKNOWN_WORDS = re.compile(
-    r"unknown|did not say whether|could not be checked|may have (gone through|been)|check before trying",
-    re.I,
+    r"\bunknown\b(?! contact)|did not say whether|may have (gone through|been)|check before trying", re.I
 )
 NOT_DONE_WORDS = re.compile(
     r"\bnot\b|could ?n[o']t|failed|refused|try again|did not|didn't|no access|unavailable|problem|"
     r"too many|slow down|held back|invalid|wrong|denied|error",
     re.I,
 )
+_DONE = (
+    r"(sent|changed|cancelled|applied|added|removed|disabled|enabled|set|updated|assigned|scheduled|handed)"
+)
 CLEARLY_NOT_DONE = re.compile(
-    r"could ?n[o']t|failed|refused|try again|\bnot (been )?(sent|changed|cancelled|applied|added|removed|"
-    r"disabled|enabled|set|updated|assigned|scheduled|handed)",
-    re.I,
+    rf"failed|refused|try again|\bnot (been )?{_DONE}|could ?n[o']t (be )?{_DONE}|was not|were not", re.I
 )
 CHECKED_APPLIED = "checked: it went through"
 
@@ -686,7 +686,8 @@ def _check_no_duplicate(srv, action: Action, problems: list[str]) -> None:
 
 
 def _check_job(action: Action, applied: bool, unknown_ok: bool, problems: list[str]) -> bool:
-    """The job's step, as its page shows it; False when no job was created."""
+    """The job's step, as its page shows it; False when there was no attempt at it (no job, or
+    the step held back by an earlier one's failure)."""
     job = Job.objects.order_by("-pk").first()
     if job is None:
         return False
@@ -694,7 +695,7 @@ def _check_job(action: Action, applied: bool, unknown_ok: bool, problems: list[s
     if step is None:
         problems.append(f"the job has no {action.step} step")
         return True
-    want = {JobStep.DONE} if applied else {JobStep.FAILED}
+    want = {JobStep.DONE} if applied else {JobStep.FAILED, JobStep.BLOCKED}
     if unknown_ok:
         want |= {JobStep.DONE, JobStep.FAILED, "unknown"}
     if step.status not in want:
@@ -702,6 +703,11 @@ def _check_job(action: Action, applied: bool, unknown_ok: bool, problems: list[s
             f"step {action.step} is {step.status} ({step.outcome} {step.error}) "
             f"but the sandbox says {'applied' if applied else 'not applied'}"
         )
+    if step.status == JobStep.BLOCKED:  # held back by an earlier step: not attempted, not audited
+        rows = AuditEntry.objects.filter(action=action.audit).count()
+        if rows:
+            problems.append(f"step {action.step} was held back, yet {rows} audit rows record an attempt")
+        return False
     return True
 
 
@@ -734,18 +740,19 @@ def test_cell(action: Action, fault: Fault, request, sandbox, settings):
     _check_answer(page, 0.0, problems)
     text = told(page)
     if action.step is not None:
+        job = Job.objects.order_by("-pk").first()
         if _check_job(action, applied, unknown_ok, problems):
             _check_audit(action, applied, unknown_ok, problems)
         elif applied:
-            problems.append("no job was created, yet the write happened")
-        else:
+            problems.append("the step was not attempted, yet the write happened")
+        elif job is None:
             _check_words(action, text, applied, unknown_ok, problems)
     else:
         _check_words(action, text, applied, unknown_ok, problems)
         _check_audit(action, applied, unknown_ok, problems)
         if not applied and action.kept is not None:
             if not action.kept(html.unescape(page.content.decode(errors="replace")), text, ctx):
-                problems.append("not applied, and the input is not kept in the form")
+                problems.append(f"not applied, and the input is not kept in the form (told: {text[:200]!r})")
     _check_no_duplicate(sandbox, action, problems)
     assert not problems, (
         f"{action.id} under {fault.id} (sandbox: {'applied' if applied else 'not applied'}, "
