@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-fast e2e lint bench screenshots clean
+.PHONY: run test test-fast e2e lint bench loadtest screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## per page: calls, rounds, floor, server time and ratio; demo data and at scale (BENCH_QUICK=1: subset)
 	$(PY) -m tests.bench
+
+loadtest: $(STAMP)  ## 20 people x 60 s on gunicorn + PostgreSQL + Redis + db_worker against the sandbox (100 ms); p50/p95, 5xx, duplicate sends
+	$(PY) -m tests.loadtest
 
 screenshots: $(STAMP)  ## regenerate the team and messaging screenshots in docs/screenshots/
 	$(PY) -m pytest tests/e2e -m screenshots -q

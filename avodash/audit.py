@@ -179,13 +179,23 @@ def audit_begin(
 
 
 def audit_finish(
-    entry: AuditEntry, *, outcome: str, error: str = "", params: dict[str, Any] | None = None
+    entry: AuditEntry,
+    *,
+    outcome: str,
+    error: str = "",
+    params: dict[str, Any] | None = None,
+    target: Any = None,
 ) -> AuditEntry:
-    """The attempt's true outcome: ok, failed, or unknown (never left pending once it ended)."""
+    """The attempt's true outcome: ok, failed, or unknown (never left pending once it ended).
+    `target`: what the attempt turned out to address, learnt on the way (a user given by
+    email: their id; a ticket's contact)."""
     entry.outcome = outcome
     entry.error = without_nul(error[:2000])
     entry.finished_at = timezone.now()
     update = ["outcome", "error", "finished_at"]
+    if target is not None:
+        entry.target = without_nul(_target_text(target))
+        update.append("target")
     if params:
         entry.params = without_nul(_clean({**entry.params, **params}))
         update.append("params")
@@ -207,6 +217,7 @@ class AuditHandle:
         self.error = ""
         self.extra: dict[str, Any] = {}
         self.settled = False  # the block decided the outcome of an error itself
+        self.target: Any = None  # set when the block learns what it addressed (an email's user id)
 
     def fail(self, error: str) -> None:
         self.outcome = AuditEntry.FAILED
@@ -215,6 +226,16 @@ class AuditHandle:
     def unknown(self, error: str) -> None:
         self.outcome = AuditEntry.UNKNOWN
         self.error = error
+
+    @contextmanager
+    def lookup(self) -> Iterator[None]:
+        """Around what a write reads before it writes (users, the ticket, the contact): an
+        error there changed nothing, so the attempt is failed, not unknown."""
+        try:
+            yield
+        except BaseException as err:
+            self.settle(AuditEntry.FAILED, str(getattr(err, "message", None) or err.__class__.__name__))
+            raise
 
     def settle(self, truth: str, error: str = "") -> None:
         """After a read-back: `truth` is an AuditEntry outcome (ok = the write is in place)."""
@@ -245,6 +266,6 @@ def audited(
     except BaseException as err:
         message = getattr(err, "message", None) or err.__class__.__name__
         outcome = handle.outcome if handle.settled else outcome_of_error(err)
-        audit_finish(entry, outcome=outcome, error=str(message), params=handle.extra)
+        audit_finish(entry, outcome=outcome, error=str(message), params=handle.extra, target=handle.target)
         raise
-    audit_finish(entry, outcome=handle.outcome, error=handle.error, params=handle.extra)
+    audit_finish(entry, outcome=handle.outcome, error=handle.error, params=handle.extra, target=handle.target)

@@ -68,8 +68,11 @@ def _other_line(action: str, p: dict[str, Any], names: dict[str, str]) -> AuditL
         what = ", ".join(parts) or "changed"
         return AuditLine("Bulk ticket update", f"{count} tickets {what}." if count else f"Tickets {what}.")
     if action == "message.cancel":
-        how = " (one of several cancelled at once)" if _yes(p.get("bulk")) else ""
-        return AuditLine("Scheduled message cancelled", f"Cancelled a scheduled message{how}.")
+        if _yes(p.get("bulk")):
+            done = p.get("cancelled")
+            n = len(done) if isinstance(done, list) else p.get("count")
+            return AuditLine("Scheduled messages cancelled", f"Cancelled {n} scheduled messages at once.")
+        return AuditLine("Scheduled message cancelled", "Cancelled a scheduled message.")
     if action == "message.reschedule":
         return AuditLine("Scheduled message changed", f"Changed to go out {p.get('scheduled_for', '')}.")
     if action.startswith("saved_reply.") and "name" in p:

@@ -4,6 +4,7 @@ friendly panel."""
 from __future__ import annotations
 
 import logging
+import math
 import zoneinfo
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
@@ -54,10 +55,21 @@ def api_error_status(err: AvochatoError) -> int:
     return 502
 
 
-def api_error_advice(err: AvochatoError) -> str:
+BUSY_RETRY_MIN, BUSY_RETRY_MAX = 2, 60  # seconds before a busy page asks again by itself
+
+
+def busy_retry_seconds(err: RateLimitedError) -> int:
+    return min(BUSY_RETRY_MAX, max(BUSY_RETRY_MIN, math.ceil(err.retry_after or 0)))
+
+
+def api_error_advice(err: AvochatoError, *, retrying: bool = False) -> str:
     if isinstance(err, RateLimitedError):
-        wait = f" in {int(err.retry_after) + 1} seconds" if err.retry_after else " in a moment"
-        return f"Avochato is asking us to slow down. Try again{wait}."
+        wait = busy_retry_seconds(err)
+        if retrying:
+            return f"This page asks again by itself in {wait} seconds; nothing needs to be done."
+        if err.status == 429:
+            return f"Avochato is asking us to slow down. Try again in {wait} seconds."
+        return f"Try again in {wait} seconds."
     if isinstance(err, UnavailableError):
         return "Avochato did not answer in time. Check your connection and try again."
     if isinstance(err, AuthError):
@@ -81,10 +93,22 @@ def not_found_response(request: HttpRequest) -> HttpResponse:
 def api_error_response(request: HttpRequest, err: AvochatoError) -> HttpResponse:
     """The friendly panel for an API fault: the page, or its `panel` region for htmx."""
     log.warning("API error on %s %s: %s", request.method, request.path, err.message)
-    context = {"error": err, "advice": api_error_advice(err)}
+    busy = isinstance(err, RateLimitedError)
+    # Busy (the limiter had no slot in time, or Avochato's 429): a page read asks again by itself,
+    # the full page with a meta refresh, an htmx region through app.js (data-busy-retry). A form
+    # post is never repeated by itself.
+    retry_in = busy_retry_seconds(err) if busy and request.method in ("GET", "HEAD") else None
+    context = {
+        "error": err,
+        "busy": busy,
+        "retry_in": retry_in,
+        "advice": api_error_advice(err, retrying=retry_in is not None),
+    }
     response = render_region(request, "errors/api.html", "panel", context, status=api_error_status(err))
-    if isinstance(err, RateLimitedError) and err.retry_after:
-        response["Retry-After"] = str(int(err.retry_after) + 1)
+    if busy:
+        response["Retry-After"] = str(busy_retry_seconds(err))
+    if retry_in is not None:
+        response["X-Avodash-Retry"] = str(retry_in)  # for app.js: retry this htmx request
     response.avodash_handled = True  # a page like any other (see HandledErrorSessionMiddleware)
     return response
 

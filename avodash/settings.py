@@ -43,15 +43,37 @@ DIRECTORY_LIST_SECONDS: float = env.float("DIRECTORY_LIST_SECONDS", default=60.0
 DIRECTORY_REFRESH_SECONDS: float = env.float("DIRECTORY_REFRESH_SECONDS", default=900.0)
 DIRECTORY_ACCOUNTS_SECONDS: float = env.float("DIRECTORY_ACCOUNTS_SECONDS", default=300.0)
 DIRECTORY_FIRST_FILL_SECONDS: float = env.float("DIRECTORY_FIRST_FILL_SECONDS", default=3.0)
+# Lifecycle jobs (team.jobs): a running job whose runner has not beaten its heartbeat for this
+# many seconds is orphaned (its worker died) and a worker takes it up again by itself.
+TEAM_JOB_LEASE: float = env.float("TEAM_JOB_LEASE", default=30.0)
 # Requests per second per credential the whole deployment allows itself (a moving window,
 # shared through Redis when the cache is Redis); the API allows 20. Background work (jobs,
 # directory sync) may use this share of it, and only while pages leave the rest free.
 AVOCHATO_RATE_LIMIT: float = env.float("AVOCHATO_RATE_LIMIT", default=18.0)
 AVOCHATO_BACKGROUND_SHARE: float = env.float("AVOCHATO_BACKGROUND_SHARE", default=0.25)
+# ... but background work is always given this many requests per second (pages take the rest),
+# so a steady stream of pages cannot starve the directory sync. 0: background only takes leftovers.
+AVOCHATO_BACKGROUND_MIN_SHARE: float = env.float("AVOCHATO_BACKGROUND_MIN_SHARE", default=2.0)
 if AVOCHATO_RATE_LIMIT < 1 or not 0 < AVOCHATO_BACKGROUND_SHARE <= 1:
     raise ImproperlyConfigured(
         "AVOCHATO_RATE_LIMIT must be at least 1 and AVOCHATO_BACKGROUND_SHARE between 0 and 1."
     )
+if not 0 <= AVOCHATO_BACKGROUND_MIN_SHARE <= AVOCHATO_RATE_LIMIT * AVOCHATO_BACKGROUND_SHARE:
+    raise ImproperlyConfigured(
+        "AVOCHATO_BACKGROUND_MIN_SHARE must be between 0 and AVOCHATO_RATE_LIMIT x AVOCHATO_BACKGROUND_SHARE."
+    )
+# Seconds a page may wait for the limiter, all its calls together; then it answers "Avochato is
+# busy, retrying" (and retries by itself) instead of queueing silently. At most 2.
+AVOCHATO_RATE_WAIT: float = env.float("AVOCHATO_RATE_WAIT", default=1.5)
+if not 0 <= AVOCHATO_RATE_WAIT <= 2:
+    raise ImproperlyConfigured("AVOCHATO_RATE_WAIT must be between 0 and 2 seconds.")
+# Identical GETs from different people share one upstream call, and its answer is kept this many
+# seconds (any write to the inbox retires it at once). 0 turns sharing off.
+AVOCHATO_SHARED_READ_TTL: float = env.float("AVOCHATO_SHARED_READ_TTL", default=3.0)
+# How long a caller waits for the same read under way in another process before asking itself.
+AVOCHATO_SHARED_READ_WAIT: float = env.float("AVOCHATO_SHARED_READ_WAIT", default=5.0)
+if AVOCHATO_SHARED_READ_TTL < 0 or AVOCHATO_SHARED_READ_WAIT < 0:
+    raise ImproperlyConfigured("AVOCHATO_SHARED_READ_TTL and AVOCHATO_SHARED_READ_WAIT must not be negative.")
 _SANDBOX_PAIR = AVOCHATO_AUTH_ID == "sandbox" or AVOCHATO_AUTH_SECRET == "sandbox-secret"  # noqa: S105
 _API_HOST = (urlsplit(AVOCHATO_API_URL).hostname or "").lower()
 if not AVOCHATO_SANDBOX and _SANDBOX_PAIR and _API_HOST not in ("127.0.0.1", "localhost", "::1"):

@@ -27,6 +27,11 @@ from inbox.services.closing import TicketState
 UNDO_SECONDS = 10  # how long the toast offers Undo
 UNDO_GRACE = 5  # a click at the last second still counts when the request is slow
 SESSION_KEY = "inbox:undo_close"
+CLOSE_CHECKED = "Closed (Avochato's answer was unclear; the ticket was read back: it is closed)."
+CLOSE_UNKNOWN = (
+    "Avochato did not say whether the ticket was closed, and it could not be read back. "
+    "Check the ticket's status before trying again."
+)
 
 
 def ticket_url(subdomain: str, ticket_id: str, origin: str = "") -> str:
@@ -50,6 +55,7 @@ class Landing:
 
     url: str
     error: str = ""
+    note: str = ""  # a close that went through although Avochato's answer did not say so
 
 
 def _next_in_queue(request: HttpRequest, *, ticket_id: str, origin: str, users) -> str | None:
@@ -72,24 +78,33 @@ def close_and_move_on(request: HttpRequest, *, ticket_id: str, origin: str, name
     person prefers to stay, or the queue when it has no other ticket."""
     sub = request.inbox.subdomain
     client = request.avochato
-    users = user_svc.inbox_users(client=client)
     here = ticket_url(sub, ticket_id, origin)
     stay = after_close_for(request.user) == Preference.STAY
-    nxt = None if stay else _next_in_queue(request, ticket_id=ticket_id, origin=origin, users=users)
     try:
         with audited(request, action="ticket.status", target=ticket_id, params={"status": "Closed"}) as audit:
-            result = closing_svc.ticket_close(client=client, ticket_id=ticket_id, users=users)
+            with audit.lookup():  # the users, the ticket before; the close settles its own answer
+                users = user_svc.inbox_users(client=client)
+                nxt = (
+                    None if stay else _next_in_queue(request, ticket_id=ticket_id, origin=origin, users=users)
+                )
+                result = closing_svc.ticket_close(client=client, ticket_id=ticket_id, users=users)
             audit.extra["before"] = result.before.as_dict()
-            if not result.outcome.ok:
-                audit.fail(result.outcome.message)
+            outcome = result.outcome
+            if outcome.unknown:
+                audit.unknown(outcome.message)
+            elif not outcome.ok:
+                audit.fail(outcome.message)
     except AvochatoError as err:
         return Landing(url=here, error=f"Not closed: {err.message}")
-    if not result.outcome.ok:
-        return Landing(url=here, error=f"Not closed: {result.outcome.message}.")
+    if outcome.unknown:
+        return Landing(url=here, error=CLOSE_UNKNOWN)
+    if not outcome.ok:
+        return Landing(url=here, error=f"Not closed: {outcome.message}.")
     undo_remember(request, ticket_id=ticket_id, before=result.before, name=name, origin=origin)
+    note = CLOSE_CHECKED if outcome.checked else ""
     if stay:
-        return Landing(url=here)
-    return Landing(url=ticket_url(sub, nxt, origin) if nxt else queue_url(sub, origin))
+        return Landing(url=here, note=note)
+    return Landing(url=ticket_url(sub, nxt, origin) if nxt else queue_url(sub, origin), note=note)
 
 
 def undo_remember(

@@ -18,6 +18,7 @@ from inbox.views import (
     search,
     tags,
     ticket,
+    ticket_header,
 )
 
 app_name = "inbox"
@@ -33,9 +34,9 @@ urlpatterns = [
     # the ticket page and its regions
     path("tickets/<str:ticket_id>/", ticket.ticket, name="ticket"),
     path("tickets/<str:ticket_id>/stream/", ticket.ticket_stream, name="ticket_stream"),
-    path("tickets/<str:ticket_id>/state/", ticket.ticket_state, name="ticket_state"),
-    path("tickets/<str:ticket_id>/update/", ticket.ticket_update, name="ticket_update"),
-    path("tickets/<str:ticket_id>/assign-me/", ticket.ticket_assign_me, name="ticket_assign_me"),
+    path("tickets/<str:ticket_id>/state/", ticket_header.ticket_state, name="ticket_state"),
+    path("tickets/<str:ticket_id>/update/", ticket_header.ticket_update, name="ticket_update"),
+    path("tickets/<str:ticket_id>/assign-me/", ticket_header.ticket_assign_me, name="ticket_assign_me"),
     path("tickets/<str:ticket_id>/tags/", ticket.ticket_tag, name="ticket_tag"),
     path("tickets/<str:ticket_id>/events/", ticket.ticket_event, name="ticket_event"),
     path("tickets/<str:ticket_id>/presence/", ticket.ticket_presence, name="ticket_presence"),

@@ -14,14 +14,10 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from avodash.audit import actor_display, audit_record
-from avodash.avochato import AvochatoError
+from avodash.audit import actor_display, audit_begin, audit_finish
 from avodash.avochato.django import get_client
-from avodash.domain import users as user_svc
-from avodash.domain.errors import ActionError
 from avodash.domain.phones import to_e164
 from avodash.domain.users import InboxUser
-from avodash.models import AuditEntry
 from team.models import MfaPhoneRequest
 
 COMPLIANT = "compliant"
@@ -131,6 +127,7 @@ class BulkItem:
     who: str
     ok: bool
     message: str
+    unknown: bool = False  # Avochato did not say, and it cannot be read back
 
 
 def _targets(rows: list, picked: Iterable[str], lines: list[PhoneLine]) -> tuple[dict, list[BulkItem]]:
@@ -166,8 +163,11 @@ def mfa_bulk(
     *, operator, rows: list, action: str, picked: Iterable[str], lines: list[PhoneLine]
 ) -> list[BulkItem]:
     """Run `action` ("mfa_phone" with the listed phones, or "password_reset") once per person,
-    each audited in the operator's name; one person's failure does not stop the others.
+    each audited in the operator's name (pending before the call, then what is true: see
+    `team.user_changes`); one person's failure does not stop the others.
     Calls `POST /v1/users/:id/mfa_phone` or `POST /v1/users/:id/password_reset` in an inbox of theirs."""
+    from team import user_changes  # it remembers pending phones through this module
+
     targets, items = _targets(rows, picked, lines)
     for row, phone in targets.values():
         who = row.user.display_name
@@ -175,34 +175,20 @@ def mfa_bulk(
             items.append(BulkItem(who=who, ok=False, message="no phone for them in the list: nothing sent"))
             continue
         client = get_client(row.inbox.subdomain)
-        audit = "team.user_mfa_phone" if action == "mfa_phone" else "team.user_password_reset"
-        try:
-            if action == "mfa_phone":
-                e164 = to_e164(phone) or phone  # the service refuses a bad one, at the field
-                user = user_svc.user_mfa_phone_set(client=client, user=row.user.id, phone=e164)
-                pending_phone_remember(user=user, phone=e164, operator=operator)
-                message = f"MFA phone {e164} set: pending until they enter the code Avochato texts them"
-            else:
-                user_svc.user_password_reset(client=client, user=row.user.id)
-                message = f"password reset email sent (the link expires in {user_svc.PASSWORD_RESET_EXPIRY_HOURS} hours)"
-        except (AvochatoError, ActionError) as err:
-            audit_record(
-                actor=operator,
-                inbox=row.inbox.subdomain,
-                action=audit,
-                target=row.user.id,
-                params={"bulk": True},
-                outcome=AuditEntry.FAILED,
-                error=err.message,
-            )
-            items.append(BulkItem(who=who, ok=False, message=err.message))
-            continue
-        audit_record(
+        e164 = (to_e164(phone) or phone) if phone else ""  # the service refuses a bad one
+        entry = audit_begin(
             actor=operator,
             inbox=row.inbox.subdomain,
-            action=audit,
+            action="team.user_mfa_phone" if action == "mfa_phone" else "team.user_password_reset",
             target=row.user.id,
-            params={"bulk": True, **({"phone": phone} if phone else {})},
+            params={"bulk": True, **({"phone": e164} if phone else {})},
         )
-        items.append(BulkItem(who=who, ok=True, message=message))
+        if action == "mfa_phone":
+            change = user_changes.mfa_phone_set(
+                client=client, user=row.user.id, phone=e164, operator=operator
+            )
+        else:
+            change = user_changes.password_reset(client=client, user=row.user.id)
+        audit_finish(entry, outcome=change.outcome, error=change.error)
+        items.append(BulkItem(who=who, ok=change.applied, message=change.message, unknown=change.unknown))
     return items

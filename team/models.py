@@ -17,10 +17,14 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-# A running job whose heartbeat is older than this is taken as crashed (resumable).
-STALE_AFTER = timedelta(minutes=3)
 # A queued (or due) job no worker has taken after this long: is a worker running?
 UNCLAIMED_AFTER = timedelta(minutes=1)
+
+
+def job_lease() -> timedelta:
+    """How long a running job may go without a heartbeat before it counts as orphaned (its
+    worker died): `TEAM_JOB_LEASE` seconds. The runner beats several times per lease."""
+    return timedelta(seconds=float(getattr(settings, "TEAM_JOB_LEASE", 30.0)))
 
 
 class Job(models.Model):
@@ -71,7 +75,10 @@ class Job(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True, help_text="Since when it waits for a worker.")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="The runner's last sign of life.")
+    lease_token = models.CharField(
+        max_length=32, blank=True, help_text="Which run holds the job: a reclaimed run's old runner stops."
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by_name = models.CharField(max_length=150, blank=True)
     task_id = models.CharField(
@@ -91,11 +98,12 @@ class Job(models.Model):
 
     @property
     def is_stale(self) -> bool:
-        """Running, but no sign of life for a while: the worker probably died."""
+        """Running, but no heartbeat for longer than the lease: its worker died (a worker
+        reclaims it by itself; Resume does the same at once)."""
         if self.status != self.RUNNING:
             return False
         beat = self.heartbeat_at or self.started_at or self.created_at
-        return timezone.now() - beat > STALE_AFTER
+        return timezone.now() - beat > job_lease()
 
     @property
     def is_unclaimed(self) -> bool:
@@ -127,16 +135,21 @@ class JobStep(models.Model):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
-    BLOCKED = "blocked"  # held back by a failed step before it in the same group
+    # The API call may have gone through and reading the target back failed too: nobody knows
+    # whether it took effect. Holds back the steps after it, like a failure; a retry checks first.
+    UNKNOWN = "unknown"
+    BLOCKED = "blocked"  # held back by a failed (or unknown) step before it in the same group
     CANCELLED = "cancelled"
     STATUSES = [
         (PENDING, "pending"),
         (RUNNING, "running"),
         (DONE, "done"),
         (FAILED, "failed"),
+        (UNKNOWN, "outcome unknown — check"),
         (BLOCKED, "held back"),
         (CANCELLED, "cancelled"),
     ]
+    UNSETTLED = (FAILED, UNKNOWN)  # what a retry takes up (with the steps they held back)
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveIntegerField()
@@ -154,6 +167,11 @@ class JobStep(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The audit row of the current attempt, begun before its first API call: a resumed step
+    # finishes this same row.
+    audit_entry = models.ForeignKey(
+        "avodash.AuditEntry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["job", "position"]

@@ -113,7 +113,7 @@ def person_find(*, email: str, inboxes: list[Inbox]) -> Person:
         client, uid = get_client(m.inbox.subdomain), m.user.id
         calls += [
             lambda c=client, uid=uid: user_open_ticket_count(client=c, user_id=uid),
-            lambda c=client, uid=uid: scheduled_by_sender(client=c, user_id=uid),
+            lambda c=client, uid=uid: scheduled_by_sender(client=c, user_id=uid, email=email),
         ]
     listed, *results = each(calls)
     if not isinstance(listed, AvochatoError):

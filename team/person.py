@@ -93,7 +93,7 @@ def person_page(*, ref: str, inboxes: list[Inbox]) -> PersonPage | None:
         client = get_client(m.inbox.subdomain)
         calls += [
             lambda c=client: user_open_ticket_count(client=c, user_id=page.id),
-            lambda c=client: len(scheduled_by_sender(client=c, user_id=page.id)),
+            lambda c=client: len(scheduled_by_sender(client=c, user_id=page.id, email=page.email)),
         ]
     listed, *results = each(calls)
     if not isinstance(listed, AvochatoError):

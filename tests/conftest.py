@@ -65,6 +65,10 @@ def sandbox(sandbox_server, settings):
     settings.AVOCHATO_PAGE_BUDGET = 3.0
     settings.AVOCHATO_BACKGROUND_BUDGET = 5.0
     settings.AVOCHATO_RATE_LIMIT = 1000.0
+    # Shared reads are off by default: tests change the sandbox's state behind the dashboard's
+    # back and count the calls each page makes. tests/avochato/test_client_shared.py turns them
+    # on, and the page-round tests run with them on too.
+    settings.AVOCHATO_SHARED_READ_TTL = 0
     cache.clear()
     yield sandbox_server
     cache.clear()

@@ -9,10 +9,8 @@ into one of the typed errors in `errors.py` whose text never carries the secret.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
-import math
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -34,10 +32,13 @@ from .errors import (
     ServerError,
     UnavailableError,
     ValidationError,
+    api_errors,
+    parse_retry_after,
 )
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, WaitAllowance
 from .redaction import SecretBody, SecretForms, SecretStr
-from .text import without_nul
+from .shared import SharedReads
+from .text import UNSTORABLE_ESCAPE, without_nul
 
 log = logging.getLogger("avodash.avochato")
 
@@ -47,6 +48,7 @@ RETRY_STATUSES = {429, 502, 503, 504}
 BACKOFF_BASE = 0.25  # seconds; full jitter over base * 2**n, capped
 BACKOFF_CAP = 4.0
 MIN_TIMEOUT = 0.05  # below this an attempt cannot succeed: stop instead
+BUSY_RETRY = 2.0  # seconds to suggest when our own limiter had no slot in time
 
 
 def new_session(pool_size: int = 16) -> requests.Session:
@@ -57,37 +59,6 @@ def new_session(pool_size: int = 16) -> requests.Session:
     session.mount("http://", adapter)
     session.headers.update({"Accept": "application/json", "User-Agent": "avodash"})
     return session
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header: integer, float or HTTP-date; anything else None."""
-    if not value or not value.strip():
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value.strip())
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            return None
-        return max(0.0, when.timestamp() - time.time())
-    if not math.isfinite(seconds) or seconds < 0:
-        return None
-    return seconds
-
-
-def _api_errors(body: Any) -> list[str]:
-    """The envelope's `errors`, which the API sends as a list of strings or one string."""
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if errors is None and isinstance(body, dict) and isinstance(body.get("error"), str):
-        errors = body["error"]
-    if isinstance(errors, str):
-        return [errors] if errors.strip() else []
-    if isinstance(errors, list):
-        return [str(e) for e in errors if str(e).strip()]
-    return []
 
 
 def _nothing_sent(exc: requests.RequestException) -> bool:
@@ -114,6 +85,8 @@ class AvochatoClient:
         max_bytes: int = 5_000_000,
         session: requests.Session | None = None,
         rate_limiter: RateLimiter | None = None,
+        rate_wait: WaitAllowance | None = None,
+        shared_reads: SharedReads | None = None,
         max_attempts: int = 5,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -139,6 +112,9 @@ class AvochatoClient:
         self.max_bytes = max_bytes
         self.session = session or new_session()
         self.rate_limiter = rate_limiter
+        # How long, all calls together, this client's owner (a page) may wait for the limiter.
+        self.rate_wait = rate_wait
+        self.shared_reads = shared_reads
         self.max_attempts = max_attempts
         self._sleep = sleep
         self._clock = clock
@@ -163,16 +139,36 @@ class AvochatoClient:
             max_bytes=self.max_bytes,
             session=self.session,
             rate_limiter=self.rate_limiter,
+            rate_wait=self.rate_wait,
+            shared_reads=self.shared_reads,
             max_attempts=self.max_attempts,
             sleep=self._sleep,
             clock=self._clock,
             deadline=self.deadline,
         )
 
+    def leaving(self, share: float = 0.25, most: float = 3.0) -> AvochatoClient:
+        """The same client, giving up earlier: `share` of the time left (at most `most`
+        seconds) stays unspent for what must follow, e.g. reading back a write whose answer
+        did not come, instead of retrying it until the page's budget is gone."""
+        now = self._clock()
+        end = now + self.budget if self.deadline is None else min(self.deadline, now + self.budget)
+        copy = self.for_inbox(self.subdomain)  # type: ignore[arg-type]  # None: no inbox, as here
+        copy.deadline = end - min(most, max(0.0, end - now) * share)
+        return copy
+
     # --- the four verbs -------------------------------------------------------------
 
     def get(self, path: Sequence[str], params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        return self._request("GET", path, params=params)
+        if self.shared_reads is None or not self.shared_reads.enabled:
+            return self._request("GET", path, params=params)
+        return self.shared_reads.read(
+            self.subdomain,
+            self._url(path),
+            params,
+            lambda: self._request("GET", path, params=params),
+            max_wait=self._remaining(),
+        )
 
     def delete(self, path: Sequence[str], params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return self._request("DELETE", path, params=params)
@@ -258,7 +254,30 @@ class AvochatoClient:
             return text
         return self._secret_forms.redact(text)
 
+    def _remaining(self) -> float:
+        """Seconds left of this call's budget (and the page's, when it has one)."""
+        deadline = self._clock() + self.budget
+        if self.deadline is not None:
+            deadline = min(deadline, self.deadline)
+        return max(0.0, deadline - self._clock())
+
     def _request(
+        self,
+        method: str,
+        path: Sequence[str],
+        *,
+        params: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        if method == "GET" or self.shared_reads is None:
+            return self._exchange(method, path, params=params, data=data)
+        try:
+            return self._exchange(method, path, params=params, data=data)
+        finally:
+            # Even a failed write may have applied: the inbox's shared reads are retired either way.
+            self.shared_reads.written(self.subdomain)
+
+    def _exchange(
         self,
         method: str,
         path: Sequence[str],
@@ -308,10 +327,21 @@ class AvochatoClient:
         """Wait for the shared limiter (at most until the deadline), or raise RateLimitedError."""
         if self.rate_limiter is None:
             return
-        if not self.rate_limiter.acquire(max(0.0, deadline - self._clock() - MIN_TIMEOUT)):
+        max_wait = max(0.0, deadline - self._clock() - MIN_TIMEOUT)
+        if self.rate_wait is None:
+            acquired = self.rate_limiter.acquire(max_wait)
+        else:
+            self.rate_wait.begin()
+            try:
+                acquired = self.rate_limiter.acquire(min(max_wait, self.rate_wait.remaining))
+            finally:
+                self.rate_wait.end()
+        if not acquired:
             raise RateLimitedError(
-                "The dashboard is sending Avochato too many requests; try again in a moment.",
+                "Avochato is busy: the dashboard is holding its requests back to stay within "
+                "the API's rate limit.",
                 status=None,
+                retry_after=BUSY_RETRY,
             )
 
     @staticmethod
@@ -423,7 +453,7 @@ class AvochatoClient:
             parsed: Any = json.loads(raw)
         except (ValueError, RecursionError):
             parsed = None
-        if b"\\u0000" in raw:  # a NUL, escaped as JSON must
+        if UNSTORABLE_ESCAPE.search(raw):  # a NUL or a lone surrogate, escaped as JSON must
             parsed = without_nul(parsed)
         if 200 <= status < 300 and isinstance(parsed, dict):
             inner = parsed.get("status", status)
@@ -433,7 +463,7 @@ class AvochatoClient:
                 return parsed
         if 200 <= status < 300:
             raise BadResponseError(status=status)
-        errors = [self._redact(e)[:500] for e in _api_errors(parsed)]
+        errors = [self._redact(e)[:500] for e in api_errors(parsed)]
         said = f" Avochato said: {'; '.join(errors)}" if errors else ""
         if status == 401:
             raise AuthError(AuthError.default_message + said, status=status)

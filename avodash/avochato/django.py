@@ -20,15 +20,21 @@ from django.core.cache import caches
 from limits.storage import Storage, storage_from_string
 
 from .client import AvochatoClient, new_session
-from .ratelimit import SharedRateLimiter
+from .ratelimit import SharedRateLimiter, WaitAllowance
+from .shared import SharedReads
 
 PAGE_BUDGET = 15.0  # seconds a page may spend on one API call, retries included
+RATE_WAIT = 1.5  # seconds a page may wait for the limiter, all its calls together: then "busy"
 BACKGROUND_BUDGET = 120.0  # jobs can wait out a longer outage or Retry-After
 
 _sessions: dict[str, requests.Session] = {}
 _storages: dict[str, Storage] = {}
 # Set per request by PageBudgetMiddleware: all of a page's API calls share one budget.
 _page_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("page_deadline", default=None)
+# ... and one allowance for waiting on the limiter: past it the page says "busy, retrying".
+_page_rate_wait: contextvars.ContextVar[WaitAllowance | None] = contextvars.ContextVar(
+    "page_rate_wait", default=None
+)
 # The page deadline's clock: the clients' default clock (tests replace it, never sleep).
 clock = time.monotonic
 
@@ -42,10 +48,16 @@ class PageBudgetMiddleware:
     def __call__(self, request):
         budget = float(getattr(settings, "AVOCHATO_PAGE_BUDGET", PAGE_BUDGET))
         token = _page_deadline.set(clock() + budget)
+        wait_token = _page_rate_wait.set(WaitAllowance(rate_wait()))
         try:
             return self.get_response(request)
         finally:
+            _page_rate_wait.reset(wait_token)
             _page_deadline.reset(token)
+
+
+def rate_wait() -> float:
+    return float(getattr(settings, "AVOCHATO_RATE_WAIT", RATE_WAIT))
 
 
 _lock = threading.Lock()
@@ -95,15 +107,22 @@ def get_client(subdomain: str | None, *, background: bool = False) -> AvochatoCl
     auth_secret = getattr(settings, "AVOCHATO_AUTH_SECRET", "")
     read_timeout = float(getattr(settings, "AVOCHATO_TIMEOUT", 10.0))
     cache_alias = getattr(settings, "AVOCHATO_RATE_LIMIT_CACHE", "default")
-    # The credential is hashed into the key (never the secret): keys show up in monitoring tools.
-    key = "avodash:avochato:rl:" + hashlib.sha256(f"{base_url} {auth_id}".encode()).hexdigest()[:16]
+    # The credential is hashed into the keys (never the secret): keys show up in monitoring tools.
+    credential = hashlib.sha256(f"{base_url} {auth_id}".encode()).hexdigest()[:16]
     limiter = SharedRateLimiter(
         _limiter_storage(limiter_storage_uri(settings.CACHES[cache_alias])),
-        key,
+        "avodash:avochato:rl:" + credential,
         pauses=caches[cache_alias],
         rate=float(getattr(settings, "AVOCHATO_RATE_LIMIT", 18.0)),
         background=background,
         background_share=float(getattr(settings, "AVOCHATO_BACKGROUND_SHARE", 0.25)),
+        background_min=float(getattr(settings, "AVOCHATO_BACKGROUND_MIN_SHARE", 2.0)),
+    )
+    shared = SharedReads(
+        caches[cache_alias],
+        credential,
+        ttl=float(getattr(settings, "AVOCHATO_SHARED_READ_TTL", 3.0)),
+        wait=float(getattr(settings, "AVOCHATO_SHARED_READ_WAIT", 5.0)),
     )
     return AvochatoClient(
         base_url,
@@ -121,5 +140,8 @@ def get_client(subdomain: str | None, *, background: bool = False) -> AvochatoCl
         max_attempts=8 if background else 5,
         session=_session_for(base_url),
         rate_limiter=limiter,
+        # Jobs wait for the limiter as long as their budget allows; a page only briefly.
+        rate_wait=None if background else (_page_rate_wait.get() or WaitAllowance(rate_wait())),
+        shared_reads=shared,
         deadline=None if background else _page_deadline.get(),
     )

@@ -6,6 +6,11 @@ message is written for the dashboard's users and never carries the API secret or
 
 from __future__ import annotations
 
+import email.utils
+import math
+import time
+from typing import Any
+
 
 class AvochatoError(Exception):
     """Base class: `.message` is fit to show a person, `.status` is the HTTP status or None."""
@@ -117,3 +122,34 @@ class BadResponseError(AvochatoError):
     """An answer we cannot trust: not JSON, no envelope, too large, or a redirect."""
 
     default_message = "Avochato sent an answer the dashboard could not read."
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header: integer, float or HTTP-date; anything else None."""
+    if not value or not value.strip():
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        return max(0.0, when.timestamp() - time.time())
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return seconds
+
+
+def api_errors(body: Any) -> list[str]:
+    """The envelope's `errors`, which the API sends as a list of strings or one string."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if errors is None and isinstance(body, dict) and isinstance(body.get("error"), str):
+        errors = body["error"]
+    if isinstance(errors, str):
+        return [errors] if errors.strip() else []
+    if isinstance(errors, list):
+        return [str(e) for e in errors if str(e).strip()]
+    return []

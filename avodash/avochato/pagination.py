@@ -70,16 +70,21 @@ def iter_cursor(
     """Yield every item of `data[key]`, passing `data[cursor]` back as `param` until it runs out.
 
     An empty page alone does not stop the walk (a filtered scan can return one with a
-    cursor); an empty, missing or unchanged cursor does.
+    cursor); an empty or missing cursor does, and so does one handed out before: when the
+    cursor's item leaves the filter between pages (a ticket closed mid-walk), a server may
+    start over from the top (the sandbox does, see its ticket list), and following a cursor
+    twice would loop. Items can then come twice: callers that need each once dedupe by id.
     """
     query = dict(params or {})
+    seen: set[str] = set()
     for _ in range(max_pages):
         envelope = get(path, query)
         yield from items_of(envelope, key)
         data = envelope["data"]
         nxt = data.get(cursor) if cursor in data else envelope.get(cursor)
-        if nxt in (None, "") or nxt == query.get(param):
+        if nxt in (None, "") or str(nxt) in seen or nxt == query.get(param):
             return
+        seen.add(str(nxt))
         query[param] = nxt
     log.warning("stopped paging /v1/%s after max_pages=%d pages", "/".join(path), max_pages)
 

@@ -2,7 +2,10 @@
 
 The API builds the audience from tags, contact ids, phone numbers and one field filter; each
 create or update *adds* to it (there is no way to take a contact out). `audience_count` says
-how many contacts it holds. Only a draft can be changed or published.
+how many contacts it holds. Only a draft can be changed or published. Publishing `asap` answers
+with the broadcast still `draft`, `scheduled_for` about 10 s ahead (the reference's example); it
+goes out then and becomes `completed`. A draft looks the same before and after that publish,
+so whoever published it marks it `publishing` (avodash: from its audit trail).
 
 API operations: `GET /v1/broadcasts` (list; its items may lack the delivery stats, which
 `GET /v1/broadcasts/:ids` carries), `GET /v1/broadcasts/:ids`, `POST /v1/broadcasts`,
@@ -39,7 +42,7 @@ FIELDS = (
     "salesforce_object_type",
 )
 EARLIEST = datetime.min.replace(tzinfo=UTC)
-STATUS_LABELS = {"draft": "Draft", "scheduled": "Scheduled", "completed": "Sent"}
+STATUS_LABELS = {"draft": "Draft", "scheduled": "Scheduled", "completed": "Sent", "publishing": "Publishing"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,10 +115,16 @@ class Broadcast:
     stats: BroadcastStats | None = None  # None: the answer did not carry them
     added: int | None = None  # contacts the create/update call added (`pending_contacts_count`)
     sms_errors: dict[str, Any] = field(default_factory=dict)
+    publishing: bool = False  # a draft already published (asap): it goes out at scheduled_for
 
     @property
     def is_draft(self) -> bool:
         return self.status == "draft"
+
+    @property
+    def is_editable(self) -> bool:
+        """A draft nobody published yet: it can be changed and published."""
+        return self.is_draft and not self.publishing
 
     @property
     def title(self) -> str:
@@ -123,7 +132,8 @@ class Broadcast:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status.capitalize())
+        status = "publishing" if self.is_draft and self.publishing else self.status
+        return STATUS_LABELS.get(status, status.capitalize())
 
 
 @dataclass(kw_only=True)
@@ -255,9 +265,13 @@ def broadcast_update(
 def broadcast_publish(
     *, client: AvochatoClient, broadcast_id: str, scheduled_for: datetime | None
 ) -> Broadcast:
-    """Publish a draft now (`asap`) or at `scheduled_for` (`POST /v1/broadcasts/:id/publish`)."""
+    """Publish a draft now (`asap`) or at `scheduled_for` (`POST /v1/broadcasts/:id/publish`).
+    The answer is the API's word on when it goes out: for `asap`, a draft scheduled a few
+    seconds ahead (returned with `publishing` set)."""
     if scheduled_for is None:
         data: dict[str, Any] = {"asap": True}
     else:
         data = {"scheduled_for": scheduled_for.timestamp()}
-    return _one(client.post(("broadcasts", broadcast_id, "publish"), data=data))
+    published = _one(client.post(("broadcasts", broadcast_id, "publish"), data=data))
+    published.publishing = published.is_draft
+    return published

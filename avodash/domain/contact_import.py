@@ -28,7 +28,7 @@ class ContactRow:
     phone: str = ""
     fields: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
-    outcome: str = ""  # after sending: "" (not sent), "updated", "failed"
+    outcome: str = ""  # after sending: "" (not sent), "updated", "failed", "unknown"
     error: str = ""
 
     @property
@@ -102,9 +102,11 @@ def contacts_csv_parse(data: bytes) -> list[ContactRow]:
 
 
 def contacts_update_many(*, client: AvochatoClient, rows: list[ContactRow]) -> list[ContactRow]:
-    """Send the valid rows: `POST /v1/contacts` with `contacts` (100 a call). A row is
-    "updated" when the API returns its phone, "failed" otherwise (a failed call fails its
-    chunk with the API's words). Empty cells are left alone (no `allow_empty_fields`)."""
+    """Send the valid rows: `POST /v1/contacts` with `contacts` (100 a call). The reference's
+    answer is 200 with `data.contact` (the last one written), so a 200 updates the whole chunk;
+    when an answer does list `contacts`, a row whose phone it leaves out is "failed". A refused
+    call fails its chunk with the API's words; a call whose answer did not say makes its rows
+    "unknown". Empty cells are left alone (no `allow_empty_fields`)."""
     valid = [r for r in rows if r.ok]
     for start in range(0, len(valid), PER_CALL):
         chunk = valid[start : start + PER_CALL]
@@ -112,13 +114,20 @@ def contacts_update_many(*, client: AvochatoClient, rows: list[ContactRow]) -> l
         try:
             data = client.post(("contacts",), data={"contacts": payload})["data"]
         except AvochatoError as err:
+            # A refusal failed the chunk; an answer that did not say may hide a done update:
+            # "unknown", and never sent again on its own.
+            outcome = "unknown" if err.may_have_applied else "failed"
+            why = f"Avochato did not say whether this row was saved ({err.message}): check the contact."
             for r in chunk:
-                r.outcome, r.error = "failed", err.message
+                r.outcome, r.error = outcome, why if err.may_have_applied else err.message
             continue
         contacts_changed(client=client)
-        returned = {
-            phones.stored_e164(c.get("phone")) for c in data.get("contacts") or [] if isinstance(c, dict)
-        }
+        listed = data.get("contacts")
+        if not isinstance(listed, list):
+            for r in chunk:
+                r.outcome, r.error = "updated", ""
+            continue
+        returned = {phones.stored_e164(c.get("phone")) for c in listed if isinstance(c, dict)}
         for r in chunk:
             r.outcome = "updated" if r.phone in returned else "failed"
             r.error = "" if r.outcome == "updated" else "The API did not return this contact."

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 
-from avodash.avochato import AvochatoClient, ValidationError, parallel
+from avodash.avochato import AvochatoClient, AvochatoError, ValidationError, parallel
 from avodash.domain import phones
 from avodash.domain.errors import ActionError
+from avodash.domain.outcomes import Truth, settle
 from avodash.domain.parse import api_list, api_str, epoch
 
 if TYPE_CHECKING:
@@ -176,11 +177,14 @@ def contacts_walk(
     first = contacts_search(client=client, query=query, limit=WALK_PAGE_SIZE)
 
     def rest() -> Iterator[Contact]:
-        page, pages = first, 1
+        page, pages, cursors = first, 1, set()
         while True:
             yield from page.contacts
-            if not page.next_cursor or (max_pages is not None and pages >= max_pages):
+            if not page.next_cursor or page.next_cursor in cursors:  # a repeated cursor: no loop
                 return
+            if max_pages is not None and pages >= max_pages:
+                return
+            cursors.add(page.next_cursor)
             page = contacts_search(client=client, query=query, after=page.next_cursor, limit=WALK_PAGE_SIZE)
             pages += 1
 
@@ -263,10 +267,42 @@ def contact_update(*, client: AvochatoClient, phone: str, changes: dict[str, Any
     return contact_from_api(raw)
 
 
+ALREADY_OPTED_OUT = "Already opted out: nothing is sent to this contact. Nothing was changed."
+
+
+def contact_shows(contact: Contact, changes: dict[str, Any]) -> bool:
+    """Whether the contact, as read, carries every one of `changes` (`contact_update`'s keys)."""
+    for key, wanted in changes.items():
+        have = contact.owner_id if key == "user_id" else getattr(contact, key, None)
+        if (have or "") != (wanted or ""):
+            return False
+    return True
+
+
+def contact_write_settled(
+    write: Callable[[], Contact], *, client: AvochatoClient, contact_id: str, shows: Callable[[Contact], bool]
+) -> tuple[Contact | None, Truth | None]:
+    """Run one contact write. (contact, None) when Avochato said it was done; else (None, the
+    truth): a refusal is not applied; an answer that did not say (a 5xx, an unreadable body, a
+    timeout after sending) is settled by reading the contact back (`GET /v1/contacts/:id`)
+    and asking `shows`. An ActionError (a refusal in the API's words) is raised as it is."""
+    try:
+        return write(), None
+    except AvochatoError as err:
+        truth = settle(err, lambda: shows(contact_get(client=client, contact_id=contact_id)))
+        if truth.applied:
+            contacts_changed(client=client)
+        return None, truth
+
+
 def _opt(client: AvochatoClient, contact_id: str, verb: str) -> Contact:
     try:
         raw = client.post(("contacts", contact_id, verb))["data"].get("contact")
     except ValidationError as err:
+        # NOTES.md: a repeated opt-out answers 400 "<phone> is already opted out from
+        # receiving messages." (its phone in E.164: said in words here instead).
+        if verb == "opt_out" and "already opted out" in err.message.lower():
+            raise ActionError(ALREADY_OPTED_OUT) from None
         raise ActionError(err.message) from None
     contacts_changed(client=client)
     if not isinstance(raw, dict):
@@ -275,7 +311,8 @@ def _opt(client: AvochatoClient, contact_id: str, verb: str) -> Contact:
 
 
 def contact_opt_out(*, client: AvochatoClient, contact_id: str) -> Contact:
-    """Opt a contact out of messages: `POST /v1/contacts/:id/opt_out` (NOTES.md)."""
+    """Opt a contact out of messages: `POST /v1/contacts/:id/opt_out` (NOTES.md). A contact
+    already opted out is refused by the API (400): ActionError(ALREADY_OPTED_OUT)."""
     return _opt(client, contact_id, "opt_out")
 
 

@@ -4,21 +4,26 @@ Used by the inbox's scheduled page and composer, and by offboarding (cancel a pe
 pending messages). API operations: `GET /v1/messages/scheduled` (query `aborted: false`
 leaves out cancelled ones; contact_id, ticket_id, sender_id, to, scheduled_for[from]/[to];
 25 a page) and `DELETE /v1/messages/:id`.
+
+A scheduled message, as the reference shows it, names its contact (`contact_id`) and its sender
+by login name (`sender`), not by user id and not by phone: the phone it goes to is the contact's
+(filled in with the contact), the sender the inbox user whose email starts with that login.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.utils import timezone as djtz
 
-from avodash.avochato import AvochatoClient, AvochatoError, BadResponseError, parallel
+from avodash.avochato import AvochatoClient, AvochatoError, BadResponseError, NotFoundError, parallel
 from avodash.domain import phones
 from avodash.domain.contacts import Contact, contacts_get
+from avodash.domain.outcomes import APPLIED, UNKNOWN, settle
 from avodash.domain.parse import api_str, epoch, safe_web_url
 from avodash.domain.users import InboxUser, inbox_users, unknown_user
 
@@ -42,8 +47,6 @@ class ScheduledMessage:
     scheduled_for: datetime | None = None
     created_at: datetime | None = None
     sender_login: str | None = None  # the API's `sender`: a login name
-    sender_id: str | None = None
-    to_phone: str | None = None
     aborted: bool = False
     aborted_by: str | None = None
     abort_reason: str | None = None
@@ -62,6 +65,11 @@ class ScheduledMessage:
     @property
     def is_pending(self) -> bool:
         return self.state == "pending"
+
+    @property
+    def to_phone(self) -> str | None:
+        """The phone it goes to: its contact's (known once `contact` is filled in)."""
+        return self.contact.phone if self.contact else None
 
     @property
     def sender_name(self) -> str:
@@ -102,10 +110,15 @@ class ScheduledFilters:
 
 @dataclass(kw_only=True)
 class CancelOutcome:
+    """`checked`: Avochato's answer was unclear and the message was read back to know.
+    `unknown`: it could not be read back either (then `ok` is False)."""
+
     message_id: str
     ok: bool
     error: str = ""
     message: ScheduledMessage | None = None
+    checked: bool = False
+    unknown: bool = False
 
 
 def local_when(value: datetime | None, now: datetime | None = None) -> str:
@@ -161,8 +174,6 @@ def scheduled_from_api(raw: dict[str, Any]) -> ScheduledMessage:
         scheduled_for=epoch(raw.get("scheduled_for")),
         created_at=epoch(raw.get("created_at")),
         sender_login=api_str(raw.get("sender")),
-        sender_id=api_str(raw.get("sender_id")),
-        to_phone=api_str(raw.get("to")),
         aborted=bool(raw.get("aborted")),
         aborted_by=api_str(raw.get("aborted_by")),
         abort_reason=api_str(raw.get("abort_reason")),
@@ -192,13 +203,14 @@ def attach_people(
     for m in messages:
         if m.contact_id:
             m.contact = contacts.get(m.contact_id)
-        if m.sender_id and m.sender_id in by_id:
-            m.sender = by_id[m.sender_id]
+        sender_id = getattr(m, "sender_id", None)  # sent messages name their sender by id
+        if sender_id and sender_id in by_id:
+            m.sender = by_id[sender_id]
         elif getattr(m, "sender_login", None):
             found = by_login.get(m.sender_login.lower()) or []
             m.sender = found[0] if len(found) == 1 else None
-        elif m.sender_id and getattr(m, "sender_type", None) == "User":
-            m.sender = unknown_user(m.sender_id)
+        elif sender_id and getattr(m, "sender_type", None) == "User":
+            m.sender = unknown_user(sender_id)
 
 
 def with_people(*, client: AvochatoClient, messages: Sequence[Any]) -> None:
@@ -258,20 +270,40 @@ def scheduled_for_ticket(
     return [m for m in page.messages if m.is_pending]
 
 
-def scheduled_by_sender(*, client: AvochatoClient, user_id: str) -> list[ScheduledMessage]:
+def scheduled_by_sender(
+    *, client: AvochatoClient, user_id: str, email: str | None = None
+) -> list[ScheduledMessage]:
     """Pending scheduled messages of one sender, soonest first, every page
-    (`GET /v1/messages/scheduled?sender_id=...&query=aborted: false`)."""
+    (`GET /v1/messages/scheduled?sender_id=...&query=aborted: false`: the documented filter).
+
+    The answer names senders by login only (`sender`); with the user's `email`, a message whose
+    login is another's is left out, so a server ignoring the filter never gets others' messages
+    cancelled. Without it, the filter alone decides."""
+    login = _login(email)
     found: list[ScheduledMessage] = []
     for page in range(1, MAX_SENDER_PAGES + 1):
         result = scheduled_search(
             client=client, filters=ScheduledFilters(sender_id=user_id), page=page, with_names=False
         )
-        # Defensive: a server ignoring the filter must not get others' messages cancelled.
-        found += [m for m in result.messages if m.is_pending and m.sender_id in (None, user_id)]
+        found += [
+            m
+            for m in result.messages
+            if m.is_pending and (login is None or (m.sender_login or login).lower() == login)
+        ]
         if not result.has_next:
             break
     found.sort(key=lambda m: m.scheduled_for or datetime.max.replace(tzinfo=UTC))
     return found
+
+
+def scheduled_state(*, client: AvochatoClient, message_id: str) -> str:
+    """What became of one scheduled message, read now (`GET /v1/messages/:id`): "pending",
+    "cancelled", "sent", or "gone" when Avochato no longer knows it. How a cancel whose answer
+    was lost is checked."""
+    try:
+        return scheduled_from_api(one_message(client.get(("messages", message_id)))).state
+    except NotFoundError:
+        return "gone"
 
 
 # --- writes -------------------------------------------------------------------------------------
@@ -282,28 +314,43 @@ def scheduled_cancel(*, client: AvochatoClient, message_id: str) -> ScheduledMes
     return scheduled_from_api(one_message(client.delete(("messages", message_id))))
 
 
+def scheduled_get(*, client: AvochatoClient, message_id: str) -> ScheduledMessage:
+    """One scheduled message as it is now: `GET /v1/messages/:id`."""
+    return scheduled_from_api(one_message(client.get(("messages", message_id))))
+
+
+def scheduled_cancel_settled(*, client: AvochatoClient, message_id: str) -> CancelOutcome:
+    """Cancel one (`DELETE /v1/messages/:id`) and know what happened: when the answer did not
+    say (a 5xx, an unreadable body, a timeout after sending) the message is read back
+    (`GET /v1/messages/:id`): cancelled when it shows aborted, else not, or unknown."""
+    try:
+        return CancelOutcome(
+            message_id=message_id, ok=True, message=scheduled_cancel(client=client, message_id=message_id)
+        )
+    except AvochatoError as err:
+        seen: list[ScheduledMessage] = []
+
+        def aborted() -> bool:
+            seen.append(scheduled_get(client=client, message_id=message_id))
+            return seen[-1].aborted
+
+        truth = settle(err, aborted)
+    if truth.state == APPLIED:
+        return CancelOutcome(message_id=message_id, ok=True, message=seen[-1], checked=True)
+    return CancelOutcome(
+        message_id=message_id, ok=False, error=truth.error, unknown=truth.state == UNKNOWN, checked=bool(seen)
+    )
+
+
 def scheduled_cancel_many(
     *,
     client: AvochatoClient,
     message_ids: Sequence[str],
-    on_each: Callable[[CancelOutcome], None] | None = None,
 ) -> list[CancelOutcome]:
-    """Cancel several (`DELETE /v1/messages/:id` each, a few at once); one outcome per id,
-    in order. A failure of one does not stop the others."""
-
-    def cancel(mid: str) -> Callable[[], CancelOutcome]:
-        def run() -> CancelOutcome:
-            try:
-                return CancelOutcome(
-                    message_id=mid, ok=True, message=scheduled_cancel(client=client, message_id=mid)
-                )
-            except AvochatoError as err:
-                return CancelOutcome(message_id=mid, ok=False, error=err.message)
-
-        return run
-
-    outcomes = parallel([cancel(m) for m in dict.fromkeys(message_ids)], max_workers=4)
-    if on_each:
-        for outcome in outcomes:
-            on_each(outcome)
-    return outcomes
+    """Cancel several (`DELETE /v1/messages/:id` each, a few at once; each settled as in
+    `scheduled_cancel_settled`); one outcome per id, in order. A failure of one does not stop
+    the others."""
+    calls = [
+        lambda m=m: scheduled_cancel_settled(client=client, message_id=m) for m in dict.fromkeys(message_ids)
+    ]
+    return parallel(calls, max_workers=4)

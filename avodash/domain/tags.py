@@ -22,10 +22,14 @@ from avodash.domain.contacts import (
     COUNT_CACHE_SECONDS,
     WALK_MAX_PAGES,
     WALK_PAGE_SIZE,
+    Contact,
+    contact_query,
     contacts_cache_key,
     contacts_changed,
+    contacts_get,
     contacts_search,
 )
+from avodash.domain.outcomes import APPLIED, UNKNOWN, settle, settle_many
 
 TAG_MAX_LENGTH = 64
 IDS_PER_CALL = 50  # contact ids per `POST/DELETE /v1/contacts/:ids/tags`
@@ -105,6 +109,8 @@ class TagItem:
     label: str  # what the person sees: a name or the phone as typed
     ok: bool
     error: str = ""
+    checked: bool = False  # the answer was unclear; the contact was read back to know
+    unknown: bool = False  # it could not be read back either (then `ok` is False)
 
 
 @dataclass(kw_only=True)
@@ -119,7 +125,47 @@ class TagResult:
 
     @property
     def failed(self) -> list[TagItem]:
-        return [i for i in self.items if not i.ok]
+        """Verified not changed."""
+        return [i for i in self.items if not i.ok and not i.unknown]
+
+    @property
+    def unknown(self) -> list[TagItem]:
+        return [i for i in self.items if i.unknown]
+
+    @property
+    def audit_outcome(self) -> str:
+        """ok when every item is done; unknown when one is not known; else failed."""
+        return "unknown" if self.unknown else ("failed" if self.failed else "ok")
+
+
+_UNKNOWN = "Avochato's answer was unclear and the contact could not be read back: check it"
+
+
+def _has(contact: Contact, tag: str) -> bool:
+    return any(t.casefold() == tag.casefold() for t in contact.tags)
+
+
+def _settled_items(
+    client: AvochatoClient, err: AvochatoError, chunk: list[tuple[str, str]], tag: str, add: bool
+) -> list[TagItem]:
+    """A chunk whose call failed: per contact, what is true (`GET /v1/contacts/:ids` when the
+    write may have gone through)."""
+
+    def applied() -> set[str]:
+        found = contacts_get(client=client, contact_ids=[i for i, _ in chunk])
+        return {i for i, c in found.items() if _has(c, tag) == add}
+
+    truths = settle_many(err, [i for i, _ in chunk], applied)
+    items = []
+    for i, label in chunk:
+        state = truths[i].state
+        if state == APPLIED:
+            items.append(TagItem(key=i, label=label, ok=True, checked=True))
+        elif state == UNKNOWN:
+            items.append(TagItem(key=i, label=label, ok=False, error=_UNKNOWN, unknown=True))
+        else:
+            items.append(TagItem(key=i, label=label, ok=False, error=err.message))
+    return items
 
 
 def tag_by_ids(
@@ -140,7 +186,7 @@ def tag_by_ids(
             else:
                 data = client.delete(path, params={"tag": tag})["data"]
         except AvochatoError as err:
-            result.items += [TagItem(key=i, label=label, ok=False, error=err.message) for i, label in chunk]
+            result.items += _settled_items(client, err, chunk, tag, add)
             continue
         contacts_changed(client=client)
         applied = {str(i) for i in (data.get("ids") or [])}
@@ -167,12 +213,29 @@ def tag_by_phones(*, client: AvochatoClient, tag: str, phone_list: Iterable[str]
             )
             continue
         except AvochatoError as err:
-            result.items.append(TagItem(key=e164, label=phones.display(e164), ok=False, error=err.message))
+            result.items.append(_settled_phone(client, err, e164, tag, add))
             continue
         result.items.append(TagItem(key=e164, label=phones.display(e164), ok=True))
     if result.done:
         contacts_changed(client=client)
     return result
+
+
+def _settled_phone(client: AvochatoClient, err: AvochatoError, e164: str, tag: str, add: bool) -> TagItem:
+    """One phone whose call failed: read its contact back (`GET /v1/contacts?query=<phone>`)
+    when the write may have gone through."""
+    label = phones.display(e164)
+
+    def applied() -> bool:
+        found = contacts_search(client=client, query=contact_query(text=e164), limit=5).contacts
+        return any(_has(c, tag) == add for c in found if phones.stored_e164(c.phone or "") == e164)
+
+    truth = settle(err, applied)
+    if truth.state == APPLIED:
+        return TagItem(key=e164, label=label, ok=True, checked=True)
+    if truth.state == UNKNOWN:
+        return TagItem(key=e164, label=label, ok=False, error=_UNKNOWN, unknown=True)
+    return TagItem(key=e164, label=label, ok=False, error=err.message)
 
 
 @dataclass(kw_only=True)

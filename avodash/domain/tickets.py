@@ -2,8 +2,11 @@
 
 One bulk-update service serves the queue's bulk actions, the ticket page's header controls,
 the team page's removal with handover and the offboarding job's handover step:
-`PUT /v1/tickets/:ids` with comma-separated ids in chunks, and a check of every returned
-ticket against what was asked (the API answers 200 even when it ignores a change, NOTES.md).
+`PUT /v1/tickets/:ids` with comma-separated ids in chunks (sent in parallel, so a slow API
+still fits a page's budget), and a check of every returned ticket against what was asked (the
+API answers 200 even when it ignores a change, NOTES.md). A chunk whose answer did not say (a
+5xx, an unreadable body, a timeout after sending) is read back (`GET /v1/tickets/:ids`): each
+ticket is then updated, not updated, or unknown when the read-back fails too.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from django.core.cache import cache
 from avodash.avochato import AvochatoClient, AvochatoError, NotFoundError, parallel
 from avodash.avochato.django import get_client
 from avodash.domain.errors import ActionError
+from avodash.domain.outcomes import APPLIED, UNKNOWN, settle_many
 from avodash.domain.parse import api_int, epoch
 
 if TYPE_CHECKING:
@@ -29,6 +33,7 @@ STATUSES: tuple[str, ...] = ("New", "Open", "Pending", "Closed")
 UNASSIGN = "unassign"
 AUTOASSIGN = "autoassign"
 BULK_CHUNK = 50  # ids per `PUT /v1/tickets/:ids`
+BULK_PARALLEL = 4  # chunks written at once
 
 
 @dataclass(kw_only=True)
@@ -129,10 +134,15 @@ class TicketChange:
 
 @dataclass(kw_only=True)
 class TicketOutcome:
+    """One ticket's result. `checked`: the API's answer was unclear and the ticket was read
+    back to know. `unknown`: it could not be read back either (then `ok` is False)."""
+
     ticket_id: str
     ok: bool
     message: str = ""
     ticket: Ticket | None = None
+    checked: bool = False
+    unknown: bool = False
 
 
 @dataclass(kw_only=True)
@@ -146,20 +156,54 @@ class BulkResult:
 
     @property
     def failed(self) -> list[TicketOutcome]:
-        return [o for o in self.outcomes if not o.ok]
+        """Verified not updated (refused, ignored, or read back unchanged)."""
+        return [o for o in self.outcomes if not o.ok and not o.unknown]
+
+    @property
+    def unknown(self) -> list[TicketOutcome]:
+        """Avochato did not say, and the ticket could not be read back."""
+        return [o for o in self.outcomes if o.unknown]
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.unknown
+
+    @property
+    def checked(self) -> bool:
+        return any(o.checked for o in self.outcomes)
 
     @property
     def summary(self) -> str:
-        if not self.failed:
-            return f"Updated {len(self.updated)} of {self.requested}."
-        return f"Updated {len(self.updated)}, failed {len(self.failed)} of {self.requested}."
+        text = f"Updated {len(self.updated)} of {self.requested}."
+        if self.failed:
+            text = f"Updated {len(self.updated)}, failed {len(self.failed)} of {self.requested}."
+        if self.unknown:
+            text += (
+                f" Unknown for {len(self.unknown)}: Avochato did not say whether "
+                f"{'it was' if len(self.unknown) == 1 else 'they were'} changed, and a check failed too;"
+                " open them to see."
+            )
+        if self.checked and not self.unknown:
+            text += " (Avochato's answer was unclear; the tickets were read back to know.)"
+        return text
+
+    @property
+    def audit_outcome(self) -> str:
+        """ok, failed, or unknown (the audit's words) for the whole action."""
+        return "unknown" if self.unknown else ("failed" if self.failed else "ok")
 
     def audit_extra(self) -> dict[str, Any]:
-        return {"updated": len(self.updated), "failed": {o.ticket_id: o.message for o in self.failed}}
+        """Per-ticket results for the audit row's params."""
+        extra: dict[str, Any] = {
+            "updated": len(self.updated),
+            "updated_ids": [o.ticket_id for o in self.updated],
+            "failed": {o.ticket_id: o.message for o in self.failed},
+        }
+        if self.unknown:
+            extra["unknown"] = [o.ticket_id for o in self.unknown]
+        if self.checked:
+            extra["read_back"] = [o.ticket_id for o in self.outcomes if o.checked]
+        return extra
 
 
 @dataclass(kw_only=True)
@@ -183,6 +227,8 @@ class HandoverResult(BulkResult):
         if self.failed:
             reasons = sorted({o.message for o in self.failed})
             text += f" {len(self.failed)} not moved: {'; '.join(reasons)}"
+        if self.unknown:
+            text += f" Unknown for {len(self.unknown)}: Avochato did not say, and a check failed too."
         return text
 
 
@@ -216,6 +262,63 @@ def _check(
 # --- writes ------------------------------------------------------------------------------------------
 
 
+def _read_back(
+    client: AvochatoClient,
+    chunk: list[str],
+    err: AvochatoError,
+    change: TicketChange,
+    by_id: dict[str, InboxUser],
+    away_from: str | None,
+) -> list[TicketOutcome]:
+    """A chunk whose write failed: per ticket, what is true (read back only when the write
+    may have gone through, `GET /v1/tickets/:ids`)."""
+    seen: dict[str, TicketOutcome] = {}
+
+    def applied_ids() -> set[str]:
+        raw = client.get(("tickets", ",".join(chunk)))["data"].get("tickets") or []
+        for t in (ticket_from_api(r) for r in raw if isinstance(r, dict)):
+            seen[t.id] = _check(change, t, by_id, away_from=away_from)
+        return {tid for tid, o in seen.items() if o.ok}
+
+    truths = settle_many(err, chunk, applied_ids)
+    out = []
+    for tid in chunk:
+        state = truths[tid].state
+        if state == APPLIED:
+            out.append(TicketOutcome(ticket_id=tid, ok=True, ticket=seen[tid].ticket, checked=True))
+        elif state == UNKNOWN:
+            why = "Avochato's answer was unclear and the ticket could not be read back"
+            out.append(TicketOutcome(ticket_id=tid, ok=False, message=why, unknown=True))
+        else:
+            out.append(TicketOutcome(ticket_id=tid, ok=False, message=err.message, checked=tid in seen))
+    return out
+
+
+def _update_chunk(
+    client: AvochatoClient,
+    chunk: list[str],
+    change: TicketChange,
+    by_id: dict[str, InboxUser],
+    away_from: str | None,
+) -> list[TicketOutcome]:
+    try:
+        # Retries of the PUT stop early enough to leave time to read the tickets back.
+        answer = client.leaving().put(("tickets", ",".join(chunk)), data=change.as_params())
+        raw = answer["data"].get("tickets") or []
+    except AvochatoError as err:
+        return _read_back(client, chunk, err, change, by_id, away_from)
+    returned = {t.id: t for t in (ticket_from_api(r) for r in raw if isinstance(r, dict))}
+    out = []
+    for tid in chunk:
+        ticket = returned.get(tid)
+        if ticket is None:
+            message = "not found (Avochato returned no such ticket)"
+            out.append(TicketOutcome(ticket_id=tid, ok=False, message=message))
+        else:
+            out.append(_check(change, ticket, by_id, away_from=away_from))
+    return out
+
+
 def _update_into(
     result: BulkResult,
     *,
@@ -226,26 +329,14 @@ def _update_into(
     chunk_size: int,
     away_from: str | None = None,
 ) -> None:
-    params = change.as_params()
+    """Every chunk written at once (at most BULK_PARALLEL at a time): a slow API costs one
+    call's time, not one per chunk. Each chunk reports its own tickets; none raises."""
     by_id = {u.id: u for u in users}
-    for start in range(0, len(ids), max(1, chunk_size)):
-        chunk = ids[start : start + max(1, chunk_size)]
-        try:
-            raw = client.put(("tickets", ",".join(chunk)), data=params)["data"].get("tickets") or []
-        except AvochatoError as err:
-            result.outcomes.extend(TicketOutcome(ticket_id=i, ok=False, message=err.message) for i in chunk)
-            continue
-        returned = {t.id: t for t in (ticket_from_api(r) for r in raw if isinstance(r, dict))}
-        for tid in chunk:
-            ticket = returned.get(tid)
-            if ticket is None:
-                result.outcomes.append(
-                    TicketOutcome(
-                        ticket_id=tid, ok=False, message="not found (Avochato returned no such ticket)"
-                    )
-                )
-            else:
-                result.outcomes.append(_check(change, ticket, by_id, away_from=away_from))
+    size = max(1, chunk_size)
+    chunks = [ids[start : start + size] for start in range(0, len(ids), size)]
+    calls = [lambda c=c: _update_chunk(client, c, change, by_id, away_from) for c in chunks]
+    for outcomes in parallel(calls, max_workers=BULK_PARALLEL):
+        result.outcomes.extend(outcomes)
 
 
 def tickets_update(
@@ -271,14 +362,24 @@ def tickets_update(
 def ticket_update(
     *, client: AvochatoClient, ticket_id: str, change: TicketChange, users: Iterable[InboxUser] = ()
 ) -> TicketOutcome:
-    """Change one ticket (`PUT /v1/tickets/:id`). Raises the API's error; reports an ignored change."""
+    """Change one ticket (`PUT /v1/tickets/:id`). Raises the API's error when the change cannot
+    have gone through (a 4xx); reports an ignored change. When the answer did not say (a 5xx,
+    an unreadable body, a timeout after sending) the ticket is read back (`GET /v1/tickets/:id`):
+    the outcome is then updated (`checked`), not updated, or `unknown`."""
     if change.empty:
         raise ActionError("Nothing to change.")
-    items = client.put(("tickets", ticket_id), data=change.as_params())["data"].get("tickets") or []
+    by_id = {u.id: u for u in users}
+    try:
+        answer = client.leaving().put(("tickets", ticket_id), data=change.as_params())
+        items = answer["data"].get("tickets") or []
+    except AvochatoError as err:
+        if not err.may_have_applied:
+            raise
+        return _read_back(client, [ticket_id], err, change, by_id, None)[0]
     found = [ticket_from_api(r) for r in items if isinstance(r, dict) and str(r.get("id")) == ticket_id]
     if not found:
         raise NotFoundError(status=404)
-    return _check(change, found[0], {u.id: u for u in users}, away_from=None)
+    return _check(change, found[0], by_id, away_from=None)
 
 
 UNADDRESSED_TTL = 60  # seconds the switcher's and the landing's counts are reused

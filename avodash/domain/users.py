@@ -128,16 +128,36 @@ def inbox_user(*, client: AvochatoClient, user: str) -> InboxUser:
     return directory.store(subdomain=_inbox_of(client), user=found)
 
 
+def known_user(*, client: AvochatoClient, user: str) -> InboxUser | None:
+    """What the local directory holds of the user in this inbox (no API call), or None: for a
+    page that must show them while Avochato cannot be reached."""
+    return directory.member(subdomain=_inbox_of(client), user=user)
+
+
 def member_by_email(*, client: AvochatoClient, email: str) -> InboxUser | None:
     """The inbox's user with this email, or None when they are not a member (read from the API:
     the on/offboarding steps act on what is true now)."""
+    return user_read_back(client=client, user=email)
+
+
+def user_read_back(*, client: AvochatoClient, user: str) -> InboxUser | None:
+    """The user as Avochato has them now, by id or email (`GET /v1/users/:id`), never the
+    directory's copy: what a write whose answer was unclear really did. The answer is written
+    through to the directory; None (and forgotten there) when they are not a member."""
     try:
-        path, params = addressed(email)
+        path, params = addressed(user)
         found = user_of(client.get(path, params))
     except NotFoundError:
-        directory.forget(subdomain=_inbox_of(client), user=email)
+        directory.forget(subdomain=_inbox_of(client), user=user)
         return None
     return directory.store(subdomain=_inbox_of(client), user=found)
+
+
+def user_doubt(*, client: AvochatoClient, user: str) -> None:
+    """A write to the user may or may not have gone through, and reading them back failed:
+    the directory's copy is not trusted until read again (the next page that shows them, or
+    the background refresh, asks Avochato first)."""
+    directory.doubt(subdomain=_inbox_of(client), user=user)
 
 
 def user_inboxes(*, client: AvochatoClient, user: str) -> list[UserInbox]:
@@ -303,7 +323,10 @@ def user_mfa_phone_set(*, client: AvochatoClient, user: str, phone: str) -> Inbo
     try:
         found = user_of(envelope)
     except NotFoundError:  # the answer carried only a message: read the user back
-        found = user_of(client.get(*addressed(user)))
+        try:
+            found = user_of(client.get(*addressed(user)))
+        except AvochatoError:  # the phone was set: only reading them failed
+            return directory.member(subdomain=_inbox_of(client), user=user) or InboxUser(id=user)
     return directory.store(subdomain=_inbox_of(client), user=found)
 
 

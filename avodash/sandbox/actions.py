@@ -240,7 +240,8 @@ def advance(state: SandboxState, now: float) -> None:
             if not p.aborted and p.sent_element_id is None and p.scheduled_for <= now:
                 deliver_pending(state, inbox, p, now)
         for b in inbox.broadcasts.values():
-            if b.status == "scheduled" and b.scheduled_for <= now:
+            due = b.status == "scheduled" or (b.status == "draft" and b.published)
+            if due and b.scheduled_for <= now:
                 send_broadcast(state, inbox, b, now)
     settle_queued(state, now)
 

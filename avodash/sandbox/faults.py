@@ -9,6 +9,7 @@
     srv.faults.add("/v1/tickets", status=429, retry_after="2.5", times=1)   # once only
     srv.faults.add("/v1/users", status=422, errors=["Email is invalid"])  # the API's words
     srv.faults.add("/v1/messages", method="POST", drop=True)        # processed, then no answer
+    srv.faults.add("/v1/users/*", method="PUT", status=500, apply=True)  # applied, then a 500
 
 `path` is a glob (fnmatch) over the request path without the query string, matched against
 both the raw and the percent-decoded path; `method` (optional) narrows it. Several matching
@@ -16,7 +17,9 @@ faults add up: latencies are summed; the first that fires a status decides it.
 
 * `status` (429/500/502/503/...): answered without touching the state, with an `errors` body
   (`errors`, a list of strings; default the status's reason phrase); a 429 carries
-  `Retry-After` (`retry_after`, default "1"; None leaves the header out).
+  `Retry-After` (`retry_after`, default "1"; None leaves the header out). With `apply`, the
+  request is processed first and only the answer is the error: a write that went through
+  although the API (or a proxy) answered 5xx.
 * `error_rate` (0..1): the chance the fault fires (default 1 with a status, else 500 at that rate).
   Draws come from a seeded RNG, so a test run is repeatable.
 * `hang`: the request is processed, then the answer is withheld for `hang_seconds` (default
@@ -24,6 +27,7 @@ faults add up: latencies are summed; the first that fires a status decides it.
   by closing the connection.
 * `body` replaces the answer's body (sent as text/html unless it looks like JSON); `truncate`
   cuts the JSON in half. The request is processed either way.
+  `body`, `truncate` and `hang` always process the request first.
 * `drop`: the request is processed, then the connection is closed without an answer (a proxy
   or a server dying after acting: the client cannot tell whether it went through).
 * `times`: the fault applies to the next N matching requests, then removes itself.
@@ -59,6 +63,7 @@ class Fault:
     errors: list[str] | None = None
     drop: bool = False
     times: int | None = None
+    apply: bool = False
     id: int = 0
 
     def matches(self, method: str, paths: tuple[str, ...]) -> bool:
@@ -82,6 +87,7 @@ class FaultPlan:
     truncate: bool = False
     errors: list[str] | None = None
     drop: bool = False
+    apply: bool = False  # process the request before answering with `status`
     fired: list[int] = field(default_factory=list)
 
 
@@ -111,6 +117,7 @@ class FaultSet:
         errors: list[str] | str | None = None,
         drop: bool = False,
         times: int | None = None,
+        apply: bool = False,
     ) -> Fault:
         if status is not None and not 100 <= int(status) <= 599:
             raise ValueError(f"status {status} is not an HTTP status")
@@ -132,6 +139,7 @@ class FaultSet:
                 errors=[errors] if isinstance(errors, str) else (list(errors) if errors else None),
                 drop=bool(drop),
                 times=times,
+                apply=bool(apply),
                 id=self._next_id,
             )
             self._faults.append(fault)
@@ -172,6 +180,7 @@ class FaultSet:
                     plan.status = status
                     plan.retry_after = fault.retry_after if status == 429 else None
                     plan.errors = fault.errors
+                    plan.apply = fault.apply
                 if fault.hang and plan.hang_seconds is None:
                     plan.hang_seconds = fault.hang_seconds
                 if fault.body is not None and plan.body is None:
@@ -207,21 +216,21 @@ def parse_spec(spec: str) -> dict[str, Any]:
     """`'[METHOD] PATH key=value ...'` -> keyword arguments for `FaultSet.add`.
 
     Keys: status, latency_ms (or latency), error_rate (or rate), retry_after, hang (a bare word,
-    or hang=SECONDS), hang_seconds, body, truncate and drop (bare words), errors (one
+    or hang=SECONDS), hang_seconds, body, truncate, drop and apply (bare words), errors (one
     error string), times. Examples:
-    `POST /v1/messages status=500`, `/v1/tickets* latency_ms=300`, `GET /v1/users body=<html>`,
-    `/v1/tickets status=503 error_rate=0.5`, `POST /v1/messages hang=5`, `POST /v1/users status=422 "errors=Email is invalid"`,
-    `POST /v1/messages drop`.
+    `POST /v1/messages status=500`, `PUT /v1/users/* status=502 apply`, `/v1/tickets* latency_ms=300`,
+    `GET /v1/users body=<html>`, `/v1/tickets status=503 error_rate=0.5`, `POST /v1/messages hang=5`,
+    `POST /v1/users status=422 "errors=Email is invalid"`, `POST /v1/messages drop`.
     """
     words = shlex.split(spec)
     kwargs: dict[str, Any] = {}
     if words and words[0].upper() in HTTP_METHODS:
         kwargs["method"] = words.pop(0).upper()
-    if words and "=" not in words[0] and words[0] not in ("hang", "truncate", "drop"):
+    if words and "=" not in words[0] and words[0] not in ("hang", "truncate", "drop", "apply"):
         kwargs["path"] = words.pop(0)
     aliases = {"latency": "latency_ms", "rate": "error_rate"}
     for word in words:
-        if word in ("hang", "truncate", "drop"):
+        if word in ("hang", "truncate", "drop", "apply"):
             kwargs[word] = True
             continue
         if "=" not in word:
@@ -241,6 +250,7 @@ def parse_spec(spec: str) -> dict[str, Any]:
             "hang_seconds",
             "truncate",
             "drop",
+            "apply",
             "times",
         ):
             kwargs[key] = _value(raw)

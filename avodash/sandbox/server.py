@@ -13,9 +13,11 @@
     srv.stop()
 
 Each API call goes: path check (empty, `.` and `..` segments are refused) -> faults (latency,
-forced status) -> route (404/405) -> credentials (401) -> `subdomain` scope (403) -> rate
+forced status, answered at once unless the fault says `apply`: then after the handler) -> route (404/405) -> credentials (401) -> `subdomain` scope (403) -> rate
 limit per credential (429 + Retry-After) -> due scheduled messages delivered -> handler ->
 (hang / mangled body faults) -> answer, logged. A global `latency_ms` delays every API call.
+Every answer, errors included, carries the reference's `X-Request-Id` and `X-Runtime`; a client
+that drops its connection is no error worth a traceback (`_HTTPServer.handle_error`).
 
 The control API lives under `/_sandbox/` (no credentials; the server binds 127.0.0.1 only):
 `GET /_sandbox` (summary and credentials), `GET|DELETE /_sandbox/requests`,
@@ -32,8 +34,10 @@ from __future__ import annotations
 import json
 import math
 import socket
+import sys
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -255,10 +259,12 @@ class SandboxServer:
             delay = (self.latency_ms + plan.latency_ms) / 1000.0
             if delay > 0:
                 release.wait(delay)
-            if plan.status is not None:
+            if plan.status is not None and not plan.apply:
                 headers = {"Retry-After": plan.retry_after} if plan.retry_after is not None else {}
                 raise ApiError(plan.status, plan.errors or [_REASONS.get(plan.status, "Error")], headers)
             response = self._dispatch(method, segments, params, entry)
+            if plan.status is not None:  # `apply`: the work is done, the answer says otherwise
+                raise ApiError(plan.status, plan.errors or [_REASONS.get(plan.status, "Error")])
         except ApiError as err:
             response = Response({"status": err.status, "errors": err.errors}, err.status, dict(err.headers))
         entry["status"] = response.status
@@ -395,6 +401,13 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     sandbox: SandboxServer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that drops its (keep-alive) connection is normal life for an HTTP server,
+        # not a fault to print a traceback for; anything else is still reported.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     """Thin HTTP adapter around SandboxServer.handle_api / handle_control."""
@@ -425,11 +438,12 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _handle(self) -> None:
+        started = time.perf_counter()
         sandbox = self.server.sandbox
         raw_path, _, query = self.path.partition("?")
         body = self._read_body()
         if raw_path == "/_sandbox" or raw_path.startswith("/_sandbox/"):
-            self._send(sandbox.handle_control(self.command, raw_path, query, body))
+            self._send(sandbox.handle_control(self.command, raw_path, query, body), started=started)
             return
         release = sandbox._release
         response, plan, entry = sandbox.handle_api(
@@ -446,9 +460,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         sandbox._record(entry)
-        self._send(response, plan)
+        self._send(response, plan, started=started)
 
-    def _send(self, response: Response, plan: FaultPlan | None = None) -> None:
+    def _send(self, response: Response, plan: FaultPlan | None = None, *, started: float) -> None:
+        """Write the answer with the headers the real API (Rails) sends on every answer, errors
+        included: `X-Request-Id` (a fresh uuid) and `X-Runtime` (seconds, as a decimal string)."""
         payload = json.dumps(response.body).encode()
         ctype = "application/json; charset=utf-8"
         if plan is not None and plan.body is not None:
@@ -461,6 +477,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(response.status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(payload)))
+            self.send_header("X-Request-Id", str(uuid.uuid4()))
+            self.send_header("X-Runtime", f"{time.perf_counter() - started:.6f}")
             for key, value in response.headers.items():
                 self.send_header(key, value)
             self.end_headers()
@@ -468,5 +486,15 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's own refusals (a malformed request line, an unknown method) answer like
+        the API too: a JSON error with the same headers, then the connection is closed."""
+        self.close_connection = True
+        reason = message or self.responses.get(code, ("Error",))[0]
+        self._send(
+            Response({"status": code, "errors": [reason]}, code, {"Connection": "close"}),
+            started=time.perf_counter(),
+        )
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle

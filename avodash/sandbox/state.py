@@ -257,7 +257,8 @@ class Broadcast:
     name: str | None = None
     media_url: str | None = None
     status_callback: str | None = None
-    status: str = "draft"  # draft -> scheduled -> completed
+    status: str = "draft"  # draft -> scheduled -> completed (an asap publish stays draft until sent)
+    published: bool = False  # publish was called: goes out at scheduled_for, whatever the status
     scheduled_for: float = 0.0
     completed_at: float | None = None
     assign_to_user_id: str | None = None

@@ -8,14 +8,22 @@ Outcomes: `published`, `duplicate` (the key was used: its first outcome), `not_p
 may have reached Avochato: the page says to look at the broadcast before trying again).
 
 API operations: `GET /v1/broadcasts/:id` (still a draft?), `POST /v1/broadcasts/:id/publish`.
+
+Publishing now: the API answers with the broadcast still `draft`, scheduled about 10 s ahead
+(the reference's example), and sends it then. The person is told exactly that ("Publishing:
+scheduled to send at 14:03:27"), and until the API says it went out the broadcast is shown as
+publishing (`broadcasts_mark_publishing`, from the audit trail), never as an editable draft.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from avodash.audit import audit_record
+from django.utils import timezone as djtz
+
+from avodash.audit import audit_begin, audit_finish
 from avodash.avochato import AvochatoClient, AvochatoError
 from avodash.domain import broadcasts as broadcasts_svc
 from avodash.domain.errors import ActionError
@@ -61,10 +69,33 @@ def _replay(record: IdempotencyKey) -> PublishOutcome:
     )
 
 
+def clock_time(value: datetime) -> str:
+    """A time a few seconds ahead, to the second, in the viewer's zone: "14:03:27 PST"."""
+    local = djtz.localtime(value)
+    return f"{local:%H:%M:%S} {local.strftime('%Z') or djtz.get_current_timezone_name()}"
+
+
 def _published_title(broadcast: broadcasts_svc.Broadcast, scheduled_for: datetime | None) -> str:
-    if scheduled_for is None:
-        return f"Published “{broadcast.title}”."
-    return f"“{broadcast.title}” will go out {local_when(scheduled_for)}."
+    """What the API's answer says, no more: sent, going out in a moment, or at a time."""
+    if broadcast.status == "completed":
+        return f"Published “{broadcast.title}”: it has been sent."
+    if scheduled_for is None or broadcast.is_draft:
+        when = f"at {clock_time(broadcast.scheduled_for)}" if broadcast.scheduled_for else "in a moment"
+        return f"Publishing “{broadcast.title}”: scheduled to send {when}."
+    return f"“{broadcast.title}” will go out {local_when(broadcast.scheduled_for or scheduled_for)}."
+
+
+def broadcasts_mark_publishing(*, inbox: str, broadcasts: Iterable[broadcasts_svc.Broadcast]) -> None:
+    """Mark the drafts avodash has published (an ok `broadcast.publish` in the audit trail) as
+    publishing: the API shows them as `draft` until they go out. One query."""
+    drafts = {b.id: b for b in broadcasts if b.is_draft and b.id}
+    if not drafts:
+        return
+    published = AuditEntry.objects.filter(
+        inbox=inbox, action=ACTION, outcome=AuditEntry.OK, target__in=list(drafts)
+    ).values_list("target", flat=True)
+    for broadcast_id in set(published):
+        drafts[broadcast_id].publishing = True
 
 
 def broadcast_publish_once(
@@ -85,17 +116,10 @@ def broadcast_publish_once(
         "key": key,
     }
 
+    entry = audit_begin(actor=actor, inbox=inbox, action=ACTION, target=broadcast_id, params=params, ip=ip)
+
     def record(outcome: str, error: str = "", **extra) -> None:
-        audit_record(
-            actor=actor,
-            inbox=inbox,
-            action=ACTION,
-            target=broadcast_id,
-            params={**params, **extra},
-            outcome=outcome,
-            error=error,
-            ip=ip,
-        )
+        audit_finish(entry, outcome=outcome, error=error, params=extra)
 
     try:
         claim = idem_claim(key=key, user=actor, inbox=inbox, action=ACTION)
@@ -110,28 +134,60 @@ def broadcast_publish_once(
         return outcome
     try:
         current = broadcasts_svc.broadcast_get(client=client, broadcast_id=broadcast_id)
-        if not current.is_draft:
-            title = f"Not published: it is already {current.status_label.lower()}."
-            idem_finish(claim, state=IdempotencyKey.NOT_SENT, result={"title": title})
-            record(AuditEntry.FAILED, title, api_call=False)
-            return PublishOutcome(kind="not_published", title=title)
+    except AvochatoError as err:  # the lookup: nothing was published
+        title = f"Not published: {err.message}"
+        idem_finish(claim, state=IdempotencyKey.NOT_SENT, result={"title": title})
+        record(AuditEntry.FAILED, err.message, api_call=False)
+        return PublishOutcome(kind="not_published", title=title)
+    broadcasts_mark_publishing(inbox=inbox, broadcasts=[current])
+    if not current.is_editable:
+        title = f"Not published: it is already {current.status_label.lower()}."
+        if current.publishing and current.scheduled_for:
+            title = f"Not published again: it is already publishing, to send at {clock_time(current.scheduled_for)}."
+        idem_finish(claim, state=IdempotencyKey.NOT_SENT, result={"title": title})
+        record(AuditEntry.FAILED, title, api_call=False)
+        return PublishOutcome(kind="not_published", title=title)
+    try:
         published = broadcasts_svc.broadcast_publish(
             client=client, broadcast_id=broadcast_id, scheduled_for=scheduled_for
         )
     except AvochatoError as err:
-        if err.may_have_applied:
-            detail = f"{err.message} Look at the broadcast's status before publishing again."
-            idem_finish(claim, state=IdempotencyKey.UNKNOWN, result={"detail": detail})
-            record(AuditEntry.FAILED, err.message, delivery="unknown")
-            return PublishOutcome(kind="unknown", title="Not known whether it was published.", detail=detail)
+        return _publish_failed(client, err, claim, record, broadcast_id, scheduled_for)
+    title = _published_title(published, scheduled_for)
+    idem_finish(claim, state=IdempotencyKey.SENT, result={"title": title, "status": published.status})
+    goes_out = published.scheduled_for.isoformat() if published.scheduled_for else None
+    record(AuditEntry.OK, status=published.status, scheduled_for=goes_out)
+    return PublishOutcome(kind="published", title=title)
+
+
+def _publish_failed(
+    client, err: AvochatoError, claim, record, broadcast_id: str, scheduled_for
+) -> PublishOutcome:
+    """The publish request failed. A refusal: not published. An answer that did not say: the
+    broadcast is read back; no longer a draft means it went through. Still a draft proves
+    nothing (a publish "now" stays a draft for a few seconds), so that stays unknown, and the
+    request is never sent again on its own."""
+    if not err.may_have_applied:
         title = f"Not published: {err.message}"
         idem_finish(claim, state=IdempotencyKey.NOT_SENT, result={"title": title})
         record(AuditEntry.FAILED, err.message)
         return PublishOutcome(kind="not_published", title=title)
-    title = _published_title(published, scheduled_for)
-    idem_finish(claim, state=IdempotencyKey.SENT, result={"title": title, "status": published.status})
-    record(AuditEntry.OK, status=published.status)
-    return PublishOutcome(kind="published", title=title)
+    try:
+        now = broadcasts_svc.broadcast_get(client=client, broadcast_id=broadcast_id)
+    except AvochatoError:
+        now = None
+    if now is not None and not now.is_draft:
+        title = (
+            _published_title(now, scheduled_for)
+            + " (Avochato's answer was unclear; checked: it went through.)"
+        )
+        idem_finish(claim, state=IdempotencyKey.SENT, result={"title": title, "status": now.status})
+        record(AuditEntry.OK, status=now.status, read_back=True)
+        return PublishOutcome(kind="published", title=title)
+    detail = f"{err.message} Look at the broadcast's status before publishing again."
+    idem_finish(claim, state=IdempotencyKey.UNKNOWN, result={"detail": detail})
+    record(AuditEntry.UNKNOWN, err.message, delivery="unknown")
+    return PublishOutcome(kind="unknown", title="Not known whether it was published.", detail=detail)
 
 
 def broadcast_history(*, inbox: str, broadcast_id: str) -> list[AuditEntry]:

@@ -320,7 +320,9 @@ def tickets_activity(*, client: AvochatoClient, ticket_ids: list[str]) -> dict[s
     `GET /v1/tickets/:ids/events` (comma-separated, newest first, page 1, `limit` 100).
     Busy tickets can fill that page, so further rounds ask again for the tickets not seen
     yet (at most ACTIVITY_MAX_ROUNDS calls). A ticket whose latest message lies deeper than
-    its newest events keeps what was found. Cached briefly.
+    its newest events keeps what was found. A call names no ticket (the reference's Call event
+    has no `ticket_id`), so in a merged stream it cannot be told apart and is not counted as
+    activity. Cached briefly.
     """
     ids = list(dict.fromkeys(i for i in ticket_ids if i))
     digest = hashlib.sha256(",".join(sorted(ids)).encode()).hexdigest()[:32]

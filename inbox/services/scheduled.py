@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from avodash.audit import audit_record
+from django.db.models import Q
+
+from avodash.audit import audit_begin, audit_finish
 from avodash.avochato import (
     AvochatoClient,
     AvochatoError,
@@ -70,13 +72,22 @@ def cancellable_ids(*, user, inbox: str, messages: Sequence[ScheduledMessage]) -
 
 
 def cancellations(*, inbox: str, message_ids: Sequence[str]) -> dict[str, AuditEntry]:
-    """Cancellations made through avodash, by message id (the audit trail knows who and when)."""
+    """Cancellations made through avodash, by message id (the audit trail knows who and when):
+    a single cancel's row names the message; a bulk cancel's row lists what it cancelled."""
     if not message_ids:
         return {}
-    entries = AuditEntry.objects.filter(
-        inbox=inbox, action="message.cancel", outcome=AuditEntry.OK, target__in=list(message_ids)
-    ).order_by("created_at")
-    return {entry.target: entry for entry in entries}
+    ids = list(message_ids)
+    near = Q(target__in=ids)
+    for mid in ids:
+        near |= Q(target__contains=mid)
+    entries = AuditEntry.objects.filter(near, inbox=inbox, action="message.cancel").order_by("created_at")
+    found: dict[str, AuditEntry] = {}
+    for entry in entries:
+        done = (entry.params or {}).get("cancelled")
+        if not isinstance(done, list):
+            done = [entry.target] if entry.outcome == AuditEntry.OK else []
+        found.update((mid, entry) for mid in done if mid in ids)
+    return found
 
 
 def scheduled_get_many(*, client: AvochatoClient, message_ids: Sequence[str]) -> list[ScheduledMessage]:
@@ -108,21 +119,51 @@ def scheduled_cancel_recorded(
     ticket: str = "",
     ip: str | None = None,
 ) -> list[CancelOutcome]:
-    """Cancel each (`DELETE /v1/messages/:id`), recording every outcome in the audit trail."""
+    """Cancel each (`DELETE /v1/messages/:id`, an unclear answer settled by reading the message
+    back), in one audit row written before the first call: ok when all are cancelled, unknown
+    when one could not be known, else failed; per-message results in its params."""
+    ids = list(dict.fromkeys(message_ids))
+    params = {"ticket": ticket, "bulk": len(ids) > 1, "count": len(ids)}
+    entry = audit_begin(actor=actor, inbox=inbox, action="message.cancel", target=ids, params=params, ip=ip)
+    try:
+        outcomes = scheduled_svc.scheduled_cancel_many(client=client, message_ids=ids)
+    except BaseException as err:  # a crash of ours: nothing known about the rest
+        audit_finish(entry, outcome=AuditEntry.UNKNOWN, error=str(getattr(err, "message", "") or err))
+        raise
+    unknown = [o.message_id for o in outcomes if o.unknown]
+    failed = {o.message_id: o.error for o in outcomes if not o.ok and not o.unknown}
+    outcome = AuditEntry.UNKNOWN if unknown else (AuditEntry.FAILED if failed else AuditEntry.OK)
+    results = {"cancelled": [o.message_id for o in outcomes if o.ok], "failed": failed}
+    if unknown:
+        results["unknown"] = unknown
+    checked = [o.message_id for o in outcomes if o.checked]
+    if checked:
+        results["read_back"] = checked
+    errors = sorted({o.error for o in outcomes if not o.ok})
+    audit_finish(entry, outcome=outcome, error="; ".join(errors), params=results)
+    return outcomes
 
-    def record(outcome: CancelOutcome) -> None:
-        audit_record(
-            actor=actor,
-            inbox=inbox,
-            action="message.cancel",
-            target=outcome.message_id,
-            params={"ticket": ticket, "bulk": len(message_ids) > 1},
-            outcome=AuditEntry.OK if outcome.ok else AuditEntry.FAILED,
-            error=outcome.error,
-            ip=ip,
+
+def cancel_words(outcomes: Sequence[CancelOutcome]) -> tuple[str, str]:
+    """(note, error) for the person: what was cancelled, what was not and why, what is unknown."""
+    done = [o for o in outcomes if o.ok]
+    failed = [o for o in outcomes if not o.ok and not o.unknown]
+    unknown = [o for o in outcomes if o.unknown]
+    note = f"Cancelled {len(done)} scheduled message{'' if len(done) == 1 else 's'}." if done else ""
+    if any(o.checked for o in done):
+        note = note[:-1] + " (Avochato's answer was unclear; checked: cancelled)."
+    errors = []
+    if failed:
+        errors.append(
+            f"{len(failed)} could not be cancelled: " + "; ".join(sorted({o.error for o in failed}))
         )
-
-    return scheduled_svc.scheduled_cancel_many(client=client, message_ids=message_ids, on_each=record)
+    if unknown:
+        errors.append(
+            f"Unknown for {len(unknown)}: Avochato did not say whether "
+            f"{'it was' if len(unknown) == 1 else 'they were'} cancelled, and a check failed too. "
+            "Look at the scheduled list before trying again."
+        )
+    return note, " ".join(errors)
 
 
 # --- reschedule and edit -------------------------------------------------------------------------
@@ -131,18 +172,26 @@ class RescheduleResult:
     ok: bool
     message: str  # for the person
     new: ScheduledMessage | None = None
+    unknown: bool = False  # Avochato did not say, and a read-back could not tell
 
 
-def _withdraw(client: AvochatoClient, new: ScheduledMessage, err: AvochatoError) -> str:
-    """The original could not be cancelled: cancel the new copy, so there are never two."""
-    try:
-        scheduled_svc.scheduled_cancel(client=client, message_id=new.id)
-    except AvochatoError as again:
-        return (
-            f"Both copies are pending now: the original could not be cancelled ({err.message}) and "
-            f"neither could the new one ({again.message}). Cancel one of them in the list."
+def _withdraw(client: AvochatoClient, new: ScheduledMessage, error: str) -> RescheduleResult:
+    """The original is verifiably still pending: cancel the new copy, so there are never two."""
+    again = scheduled_svc.scheduled_cancel_settled(client=client, message_id=new.id)
+    if again.ok:
+        why = f"Not changed: the original could not be cancelled ({error}), so it stays as it was."
+        return RescheduleResult(ok=False, message=why)
+    if again.unknown:
+        why = (
+            f"The original could not be cancelled ({error}), and Avochato did not say whether the new "
+            "copy was withdrawn: check the list, there may be two."
         )
-    return f"Not changed: the original could not be cancelled ({err.message}), so it stays as it was."
+        return RescheduleResult(ok=False, message=why, unknown=True)
+    why = (
+        f"Both copies are pending now: the original could not be cancelled ({error}) and "
+        f"neither could the new one ({again.error}). Cancel one of them in the list."
+    )
+    return RescheduleResult(ok=False, message=why)
 
 
 def scheduled_reschedule(
@@ -158,10 +207,11 @@ def scheduled_reschedule(
     ip: str | None = None,
 ) -> RescheduleResult:
     """Change a pending message's text or time. The API has no update: the new copy is
-    scheduled (`POST /v1/messages`), then the original cancelled (`DELETE /v1/messages/:id`).
-    A failed schedule leaves the original alone; a failed cancel withdraws the new copy, so
-    there are never two. At most once per draft `key` (a second submit reports the first);
-    one audit entry, `message.reschedule`, for the pair."""
+    scheduled (`POST /v1/messages`), then the original cancelled (`DELETE /v1/messages/:id`,
+    an unclear answer settled by reading it back). A failed schedule leaves the original
+    alone; a verifiably failed cancel withdraws the new copy, so there are never two. At most
+    once per draft `key` (a second submit reports the first); one audit entry,
+    `message.reschedule`, written before the first call."""
     claim = idem_claim(key=key, user=actor, inbox=inbox, action="message.schedule")
     if not claim.fresh:
         record = idem_wait(claim.record)
@@ -169,22 +219,17 @@ def scheduled_reschedule(
         text_done = "Already changed: this form was sent before." if done else "This form was already used."
         return RescheduleResult(ok=done, message=text_done)
     params = {"text": text, "scheduled_for": scheduled_for.isoformat(), "to": original.to_phone}
+    entry = audit_begin(
+        actor=actor, inbox=inbox, action="message.reschedule", target=original.id, params=params, ip=ip
+    )
     result, state = _replace(client, original, text, scheduled_for, send_as_email, params)
     idem_finish(
         claim,
         state=state,
         result={"message_id": result.new.id if result.new else "", "rescheduled_from": original.id},
     )
-    audit_record(
-        actor=actor,
-        inbox=inbox,
-        action="message.reschedule",
-        target=original.id,
-        params=params,
-        outcome=AuditEntry.OK if result.ok else AuditEntry.FAILED,
-        error="" if result.ok else result.message,
-        ip=ip,
-    )
+    outcome = AuditEntry.OK if result.ok else (AuditEntry.UNKNOWN if result.unknown else AuditEntry.FAILED)
+    audit_finish(entry, outcome=outcome, error="" if result.ok else result.message, params=params)
     return result
 
 
@@ -197,17 +242,26 @@ def _replace(client, original, text, scheduled_for, send_as_email, params) -> tu
     except AvochatoError as err:
         if err.may_have_applied:
             why = f"Unknown whether the new copy was scheduled ({err.message}); the original is kept. "
-            return RescheduleResult(ok=False, message=why + "Check the list before trying again."), (
-                IdempotencyKey.UNKNOWN
-            )
+            return RescheduleResult(
+                ok=False, message=why + "Check the list before trying again.", unknown=True
+            ), IdempotencyKey.UNKNOWN
         return RescheduleResult(
             ok=False, message=f"Not changed: {err.message} The original is kept."
         ), IdempotencyKey.NOT_SENT
     params["new"] = new.id
-    try:
-        scheduled_svc.scheduled_cancel(client=client, message_id=original.id)
-    except AvochatoError as err:
-        return RescheduleResult(ok=False, message=_withdraw(client, new, err)), IdempotencyKey.NOT_SENT
-    return RescheduleResult(ok=True, message=f"Changed: it now goes out {new.when_text}.", new=new), (
-        IdempotencyKey.SENT
+    cancelled = scheduled_svc.scheduled_cancel_settled(client=client, message_id=original.id)
+    if cancelled.unknown:
+        why = (
+            f"The new copy goes out {new.when_text}, but Avochato did not say whether the original was "
+            "cancelled, and it could not be read back: check the list, there may be two."
+        )
+        return RescheduleResult(ok=False, message=why, new=new, unknown=True), IdempotencyKey.SENT
+    if not cancelled.ok:
+        result = _withdraw(client, new, cancelled.error)
+        return result, IdempotencyKey.NOT_SENT
+    unclear = (
+        " (Avochato's answer was unclear; checked: the original is cancelled)" if cancelled.checked else ""
     )
+    return RescheduleResult(
+        ok=True, message=f"Changed: it now goes out {new.when_text}{unclear}.", new=new
+    ), (IdempotencyKey.SENT)

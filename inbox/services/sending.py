@@ -34,7 +34,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
-from avodash.audit import audit_record
+from avodash.audit import audit_begin, audit_finish, audit_record
 from avodash.avochato import (
     AvochatoClient,
     AvochatoError,
@@ -291,23 +291,18 @@ def _send_once(
     draft = dataclasses.replace(draft, phone=recipient.phone, send_as_email=recipient.send_as.email)
     params = _audit_params(draft, attempt, recipient.contact)
     target = attempt.ticket_id or recipient.phone
+    # Written before the request: a worker killed mid-send leaves a row shown as unknown.
+    entry = audit_begin(actor=actor, inbox=inbox, action=action, target=target, params=params, ip=ip)
     try:
         sent = _post(client, draft, attempt.scheduled_for if attempt.scheduling else None)
     except AvochatoError as err:
-        params["delivery"] = "unknown" if err.may_have_applied else "not sent"
-        audit_record(
-            actor=actor,
-            inbox=inbox,
-            action=action,
-            target=target,
-            params=params,
-            outcome=AuditEntry.FAILED,
-            error=err.message,
-            ip=ip,
-        )
+        # A POST that may have been received is never sent again, nor read back into a guess.
+        delivery = "unknown" if err.may_have_applied else "not sent"
+        outcome = AuditEntry.UNKNOWN if err.may_have_applied else AuditEntry.FAILED
+        audit_finish(entry, outcome=outcome, error=err.message, params={"delivery": delivery})
         return _failed(err, claim, check_url)
-    params.update(message_id=sent.id, delivery="scheduled" if attempt.scheduling else "sent")
-    audit_record(actor=actor, inbox=inbox, action=action, target=target, params=params, ip=ip)
+    done = {"message_id": sent.id, "delivery": "scheduled" if attempt.scheduling else "sent"}
+    audit_finish(entry, outcome=AuditEntry.OK, params=done)
     return _succeeded(sent, claim, recipient, draft, attempt)
 
 

@@ -200,6 +200,7 @@ def ticket_ids_matching(
     """
     ids: list[str] = []
     after: str | None = None
+    cursors: set[str] = set()  # a cursor seen again (its ticket left the filter): stop, no loop
     for _ in range(cap // 100 + 2):
         page = tickets_search(client=client, filters=filters, limit=100, after=after)
         for t in page.tickets:
@@ -208,8 +209,9 @@ def ticket_ids_matching(
             if len(ids) >= cap:
                 more = len(page.tickets) > 0 and (page.next_after is not None or t is not page.tickets[-1])
                 return ids, more
-        if not page.next_after or not page.tickets:
+        if not page.next_after or not page.tickets or page.next_after in cursors:
             break
+        cursors.add(page.next_after)
         after = page.next_after
     return ids, False
 

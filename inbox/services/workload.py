@@ -4,18 +4,24 @@ longest wait among them.
 Per owner, two calls in parallel: `GET /v1/tickets?user_id=&limit=1` (open, `total_count`) and
 `GET /v1/tickets?user_id=&unaddressed=on&order=oldest_activity&limit=1` (unaddressed count and
 the longest-waiting ticket); then one batched `GET /v1/tickets/:ids/events` for those tickets'
-last customer message. 2 × people + 1 calls, all at once.
+last customer message. 2 × people + 1 calls, all at once: the costliest read of the overview,
+so the result is shared by everyone on the inbox for TEAM_LOAD_CACHE_SECONDS (the panel says so).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from django.core.cache import cache
 
 from avodash.avochato import AvochatoClient, parallel
 from avodash.domain.users import InboxUser
 from inbox.services.events import tickets_activity
 from inbox.services.tickets import TicketFilters, tickets_search
+
+TEAM_LOAD_CACHE_SECONDS = 30
 
 
 @dataclass(kw_only=True)
@@ -33,6 +39,16 @@ class PersonLoad:
 
 def team_load(*, client: AvochatoClient, people: list[InboxUser]) -> list[PersonLoad]:
     """The load of each person who can own tickets, busiest first (most unaddressed, then open)."""
+    digest = hashlib.sha256(",".join(sorted(u.id for u in people)).encode()).hexdigest()[:32]
+    key = f"inbox:team-load:{client.subdomain}:{digest}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = _team_load(client=client, people=people)
+        cache.set(key, cached, TEAM_LOAD_CACHE_SECONDS)
+    return cached
+
+
+def _team_load(*, client: AvochatoClient, people: list[InboxUser]) -> list[PersonLoad]:
     calls = []
     for u in people:
         calls.append(lambda u=u: tickets_search(client=client, filters=TicketFilters(owner_id=u.id), limit=1))

@@ -17,17 +17,16 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.stepup import step_up
 from avodash.access import inbox_view
-from avodash.audit import audit_record, audited, client_ip
+from avodash.audit import audited, client_ip
 from avodash.avochato import AvochatoError, NotFoundError
 from avodash.domain import broadcasts as broadcasts_svc
 from avodash.domain.broadcasts import FIELDS, MAX_LENGTH, Broadcast
 from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
-from avodash.models import AuditEntry
 from inbox.forms.broadcasts import NOW, AudienceForm, BroadcastForm, PublishForm
 from inbox.forms.ids import ID_RE
 from inbox.idempotency import new_key
-from inbox.services.broadcasts import broadcast_history, broadcast_publish_once
+from inbox.services.broadcasts import broadcast_history, broadcast_publish_once, broadcasts_mark_publishing
 from inbox.services.messages import sms_segments
 
 PERM = "avodash.manage_broadcasts"
@@ -43,10 +42,13 @@ def _id_or_404(value: str) -> str:
 
 
 def _fetch(request: InboxRequest, broadcast_id: str) -> Broadcast:
+    """The broadcast, marked publishing when avodash published it and it is not out yet."""
     try:
-        return broadcasts_svc.broadcast_get(client=request.avochato, broadcast_id=broadcast_id)
+        broadcast = broadcasts_svc.broadcast_get(client=request.avochato, broadcast_id=broadcast_id)
     except NotFoundError:
         raise Http404("No such broadcast.") from None
+    broadcasts_mark_publishing(inbox=request.inbox.subdomain, broadcasts=[broadcast])
+    return broadcast
 
 
 def _composer_ctx(request: InboxRequest, form: BroadcastForm, broadcast: Broadcast | None, **extra) -> dict:
@@ -70,6 +72,7 @@ def broadcast_list(request: InboxRequest, subdomain: str) -> HttpResponse:
     except ValueError:
         page_no = 1
     page = broadcasts_svc.broadcasts_list(client=request.avochato, page=page_no)
+    broadcasts_mark_publishing(inbox=subdomain, broadcasts=page.broadcasts)
     return render_region(request, LIST, None, {"page": page})
 
 
@@ -92,34 +95,32 @@ def broadcast_new(request: InboxRequest, subdomain: str) -> HttpResponse:
         "audience": audience.describe(),
     }
     try:
-        created = broadcasts_svc.broadcast_create(
-            client=request.avochato,
-            message=d["message"],
-            media_url=d["media_url"],
-            name=d["name"],
-            audience=audience,
-        )
+        with audited(request, action="broadcast.create", params=params) as audit:
+            created = broadcasts_svc.broadcast_create(
+                client=request.avochato,
+                message=d["message"],
+                media_url=d["media_url"],
+                name=d["name"],
+                audience=audience,
+            )
+            audit.target = created.id
+            audit.extra["added"] = created.added
     except AvochatoError as err:
-        _audit_create(request, "", params, err.message)
-        ctx = _composer_ctx(request, form, None, error=f"Not saved: {err.message} Your draft is kept below.")
+        ctx = _composer_ctx(request, form, None, error=_unsaved(err, "the broadcast list"))
         return render_region(request, COMPOSE, "composer", ctx, status=FORM_ERROR)
-    _audit_create(request, created.id, {**params, "added": created.added}, "")
     flash.success(request, f"Draft saved: {created.audience or 0} contacts in the audience so far.")
     url = reverse("inbox:broadcast", args=[subdomain, created.id])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _audit_create(request: InboxRequest, broadcast_id: str, params: dict, error: str) -> None:
-    audit_record(
-        actor=request.user,
-        inbox=request.inbox.subdomain,
-        action="broadcast.create",
-        target=broadcast_id,
-        params=params,
-        outcome=AuditEntry.FAILED if error else AuditEntry.OK,
-        error=error,
-        ip=client_ip(request),
-    )
+def _unsaved(err: AvochatoError, where: str) -> str:
+    """Words for a draft save that failed: not saved, or not known (a POST is never resent)."""
+    if err.may_have_applied:
+        return (
+            f"Avochato did not say whether the draft was saved ({err.message}). Look at {where} "
+            "before saving again. Your draft is kept below."
+        )
+    return f"Not saved: {err.message} Your draft is kept below."
 
 
 # --- one broadcast: stats, audience, and for a draft the composer and publishing -----------
@@ -133,12 +134,13 @@ def broadcast_page(request: InboxRequest, subdomain: str, broadcast_id: str) -> 
 def _page_ctx(
     request: InboxRequest, broadcast: Broadcast, form: BroadcastForm | None = None, **extra
 ) -> dict:
-    """The broadcast page; for a draft, its composer (`form`: a draft being corrected)."""
+    """The broadcast page; for a draft not yet published, its composer (`form`: a draft being
+    corrected)."""
     ctx = {
         "broadcast": broadcast,
         "history": broadcast_history(inbox=request.inbox.subdomain, broadcast_id=broadcast.id),
     }
-    if broadcast.is_draft:
+    if broadcast.is_editable:
         initial = {
             "name": broadcast.name or "",
             "message": broadcast.message,
@@ -190,9 +192,7 @@ def broadcast_edit(request: InboxRequest, subdomain: str, broadcast_id: str) -> 
             )
             audit.extra["added"] = saved.added
     except AvochatoError as err:
-        return _edit_refused(
-            request, broadcast_id, form, f"Not saved: {err.message} Your draft is kept below."
-        )
+        return _edit_refused(request, broadcast_id, form, _unsaved(err, "the broadcast"))
     added = saved.added if saved.added is not None else 0
     note = (
         f"Saved. {added} contact{'' if added == 1 else 's'} added to the audience."

@@ -105,7 +105,14 @@ def campaign_cancel(request: InboxRequest, subdomain: str, key: str) -> HttpResp
             )
             audit.extra["answer"] = result.text
     except AvochatoError as err:
-        flash.error(request, f"Nobody was removed from “{step.key}”: {err.message}")
+        if err.may_have_applied:  # audited as unknown; the request is never sent again on its own
+            flash.error(
+                request,
+                f"Avochato did not say whether anyone was removed from “{step.key}” ({err.message}). "
+                "Look at the step's waiting contacts before trying again.",
+            )
+        else:
+            flash.error(request, f"Nobody was removed from “{step.key}”: {err.message}")
         return redirect(back)
     flash.success(request, _done_text(step, mode, numbers, result.text))
     return redirect(back)

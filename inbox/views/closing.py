@@ -39,6 +39,8 @@ def ticket_close(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpR
     landing = close_and_move_on(request, ticket_id=ticket_id, origin=origin, name=name)
     if landing.error:
         messages.error(request, landing.error)
+    elif landing.note:
+        messages.info(request, landing.note)
     return _go(request, landing.url)
 
 
@@ -60,19 +62,32 @@ def ticket_undo_close(request: InboxRequest, subdomain: str, ticket_id: str) -> 
         "unaddressed": "true" if before.unaddressed else "false",
     }
     client = request.avochato
-    users = user_svc.inbox_users(client=client)
     try:
         with audited(request, action="ticket.undo_close", target=ticket_id, params=params) as audit:
-            outcome = closing_svc.ticket_restore(
-                client=client, ticket_id=ticket_id, before=before, users=users
-            )
-            if not outcome.ok:
+            with audit.lookup():  # the users; the restore settles its own answer
+                users = user_svc.inbox_users(client=client)
+                outcome = closing_svc.ticket_restore(
+                    client=client, ticket_id=ticket_id, before=before, users=users
+                )
+            if outcome.unknown:
+                audit.unknown(outcome.message)
+            elif not outcome.ok:
                 audit.fail(outcome.message)
     except AvochatoError as err:
         messages.error(request, f"Not reopened: {err.message}")
     else:
-        if outcome.ok:
-            messages.success(request, f"Close undone: the ticket is {before.status} again, as it was.")
+        again = f"Close undone: the ticket is {before.status} again, as it was"
+        if outcome.unknown:
+            messages.error(
+                request,
+                "Avochato did not say whether the ticket was reopened, and it could not be read back. "
+                "Check the ticket before trying again.",
+            )
+        elif outcome.ok:
+            unclear = " (Avochato's answer was unclear; the ticket was read back to know)"
+            messages.success(request, again + (unclear if outcome.checked else "") + ".")
+        elif outcome.checked:  # read back after an unclear answer: still closed
+            messages.error(request, f"Not reopened: {outcome.message}")
         else:
             messages.error(request, f"Reopened only in part: {outcome.message}.")
     return _go(request, ticket_url(subdomain, ticket_id, origin))

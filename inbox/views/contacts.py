@@ -200,26 +200,88 @@ def _back(subdomain: str, contact_id: str) -> HttpResponse:
     return redirect("inbox:contact", subdomain=subdomain, contact_id=contact_id)
 
 
+def _settled_words(truth, *, done: str, not_done: str, what: str) -> str:
+    """The error to show after a write that did not clearly succeed ("" when it went through)."""
+    if truth.applied:
+        return ""
+    unknown = (
+        f"Avochato did not say whether {what}, and the contact could not be read back: "
+        "reload the contact to check before trying again."
+    )
+    return truth.message(done, not_done, unknown)
+
+
 @require_POST
 @inbox_view(perm=EDIT)
 def contact_edit(request: InboxRequest, subdomain: str, contact_id: str) -> HttpResponse:
-    """Change the contact's fields (`POST /v1/contacts`, keyed by phone), only those that changed."""
+    """Change the contact's fields (`POST /v1/contacts`, keyed by phone), only those that changed.
+    The audit row covers the contact's lookup; an unclear answer is read back."""
     contact_id_or_404(contact_id)
     client = request.avochato
-    current = contact_svc.contact_get(client=client, contact_id=contact_id)
-    form = ContactEditForm(request.POST, contact=current, owners=owner_choices(client=client))
-    if not form.is_valid():
-        return _page(request, contact_id, status=FORM_ERROR, edit_form=form)
-    changes = form.changes()
     try:
-        with audited(request, action="contact.update", target=contact_id, params=changes):
-            contact_svc.contact_update(client=client, phone=current.phone or "", changes=changes)
-    except (AvochatoError, ActionError) as err:
+        with audited(request, action="contact.update", target=contact_id) as audit:
+            with audit.lookup():
+                current = contact_svc.contact_get(client=client, contact_id=contact_id)
+                form = ContactEditForm(request.POST, contact=current, owners=owner_choices(client=client))
+                valid = form.is_valid()
+            if not valid:
+                audit.settle("failed", "; ".join(e for errs in form.errors.values() for e in errs))
+            else:
+                changes = form.changes()
+                audit.extra.update(changes)
+                _, truth = contact_svc.contact_write_settled(
+                    lambda: contact_svc.contact_update(
+                        client=client, phone=current.phone or "", changes=changes
+                    ),
+                    client=client,
+                    contact_id=contact_id,
+                    shows=lambda c: contact_svc.contact_shows(c, changes),
+                )
+                if truth is not None:
+                    audit.settle(truth.outcome, truth.error)
+    except AvochatoError as err:
+        flash.error(request, f"Not saved: {err.message}")
+        return _back(subdomain, contact_id)
+    except ActionError as err:
         form.add_error(None, err.message)
         return _page(request, contact_id, status=FORM_ERROR, edit_form=form)
+    if not valid:
+        return _page(request, contact_id, status=FORM_ERROR, edit_form=form)
     names = ", ".join(k.replace("user_id", "owner").replace("_", " ") for k in changes)
-    flash.success(request, f"Saved: {names}.")
+    error = (
+        _settled_words(truth, done="", not_done="Not saved", what="the changes were saved") if truth else ""
+    )
+    if error:
+        form.add_error(None, error)
+        return _page(request, contact_id, status=FORM_ERROR, edit_form=form)
+    flash.success(request, truth.message(f"Saved: {names}", "") if truth else f"Saved: {names}.")
     return _back(subdomain, contact_id)
+
+
+def _opt(request: InboxRequest, contact_id: str, *, out: bool, params: dict) -> tuple[str, str]:
+    """Opt out or back in, audited; (note, error). A refusal in the API's words is an error."""
+    client = request.avochato
+    verb = contact_svc.contact_opt_out if out else contact_svc.contact_opt_in
+    action = "contact.opt_out" if out else "contact.opt_in"
+    try:
+        with audited(request, action=action, target=contact_id, params=params) as audit:
+            done, truth = contact_svc.contact_write_settled(
+                lambda: verb(client=client, contact_id=contact_id),
+                client=client,
+                contact_id=contact_id,
+                shows=lambda c: c.opted_out == out,
+            )
+            if truth is not None:
+                audit.settle(truth.outcome, truth.error)
+    except ActionError as err:
+        return "", err.message
+    state = "opted out: nothing will be sent to them" if out else "opted back in"
+    if truth is None:
+        return f"{done.display_name} is {state}.", ""
+    what = "the contact was opted out" if out else "the contact was opted back in"
+    not_done = "Not opted out" if out else "Not opted back in"
+    error = _settled_words(truth, done="", not_done=not_done, what=what)
+    return ("", error) if error else (truth.message(f"The contact is {state}", ""), "")
 
 
 @require_POST
@@ -230,14 +292,11 @@ def contact_opt_out(request: InboxRequest, subdomain: str, contact_id: str) -> H
     form = OptOutForm(request.POST)
     if not form.is_valid():
         return _page(request, contact_id, status=FORM_ERROR, opt_out_form=form)
-    reason = form.cleaned_data["reason"]
-    try:
-        with audited(request, action="contact.opt_out", target=contact_id, params={"reason": reason}):
-            done = contact_svc.contact_opt_out(client=request.avochato, contact_id=contact_id)
-    except (AvochatoError, ActionError) as err:
-        form.add_error(None, err.message)
+    note, error = _opt(request, contact_id, out=True, params={"reason": form.cleaned_data["reason"]})
+    if error:
+        form.add_error(None, error)
         return _page(request, contact_id, status=FORM_ERROR, opt_out_form=form)
-    flash.success(request, f"{done.display_name} is opted out: nothing will be sent to them.")
+    flash.success(request, note)
     return _back(subdomain, contact_id)
 
 
@@ -252,13 +311,11 @@ def contact_opt_in(request: InboxRequest, subdomain: str, contact_id: str) -> Ht
         return _page(request, contact_id, status=FORM_ERROR, opt_in_form=form)
     d = form.cleaned_data
     params = {"consent_ticked": bool(d.get("consent")), "consent_words": d.get("consent_words") or ""}
-    try:
-        with audited(request, action="contact.opt_in", target=contact_id, params=params):
-            done = contact_svc.contact_opt_in(client=request.avochato, contact_id=contact_id)
-    except (AvochatoError, ActionError) as err:
-        form.add_error(None, err.message)
+    note, error = _opt(request, contact_id, out=False, params=params)
+    if error:
+        form.add_error(None, error)
         return _page(request, contact_id, status=FORM_ERROR, opt_in_form=form)
-    flash.success(request, f"{done.display_name} is opted back in.")
+    flash.success(request, note)
     return _back(subdomain, contact_id)
 
 
@@ -292,13 +349,15 @@ def contact_tag(request: InboxRequest, subdomain: str, contact_id: str) -> HttpR
     if not form.is_valid():
         return _page(request, contact_id, status=FORM_ERROR, tag_form=form)
     tag, op = form.cleaned_data["tag"], form.cleaned_data["op"]
-    write = tag_write.contact_tag_add if op == "add" else tag_write.contact_tag_remove
-    try:
-        with audited(request, action=f"contact.tag_{op}", target=contact_id, params={"tag": tag}):
-            write(client=request.avochato, contact_id=contact_id, tag=tag)
-            contact_svc.contacts_changed(client=request.avochato)
-    except (AvochatoError, ActionError, ValueError) as err:
-        form.add_error(None, getattr(err, "message", None) or str(err))
+    with audited(request, action=f"contact.tag_{op}", target=contact_id, params={"tag": tag}) as audit:
+        truth = tag_write.contact_tag_write(
+            client=request.avochato, contact_id=contact_id, tag=tag, add=op == "add"
+        )
+        if truth is not None:
+            audit.settle(truth.outcome, truth.error)
+    note, error = tag_write.tag_words(truth, tag=tag, add=op == "add")
+    if error:
+        form.add_error(None, error)
         return _page(request, contact_id, status=FORM_ERROR, tag_form=form)
-    flash.success(request, f"Tag “{tag}” {'added' if op == 'add' else 'removed'}.")
+    flash.success(request, note)
     return _back(subdomain, contact_id)

@@ -76,13 +76,16 @@ def contacts_import(request: InboxRequest, subdomain: str) -> HttpResponse:
     valid = [r for r in rows if r.ok]
     with audited(request, action="contacts.update_many", params={"rows": len(valid)}) as audit:
         contact_import.contacts_update_many(client=request.avochato, rows=rows)
-        failed = [r for r in valid if r.outcome != "updated"]
-        audit.extra.update(
-            updated=len(valid) - len(failed), failed=len(failed), phones=[r.phone for r in valid]
-        )
-        if failed:
+        failed = [r for r in valid if r.outcome == "failed"]
+        unknown = [r for r in valid if r.outcome == "unknown"]
+        updated = len(valid) - len(failed) - len(unknown)
+        audit.extra.update(updated=updated, failed=len(failed), phones=[r.phone for r in valid])
+        if unknown:
+            audit.extra["unknown"] = [r.phone for r in unknown]
+            audit.unknown(f"{len(unknown)} of {len(valid)} rows not known: {unknown[0].error}")
+        elif failed:
             audit.fail(f"{len(failed)} of {len(valid)} rows failed: {failed[0].error}")
-    ctx.update(rows=rows, applied=True, updated=len(valid) - len(failed), failed=len(failed))
+    ctx.update(rows=rows, applied=True, updated=updated, failed=len(failed), unknown=len(unknown))
     return render_region(request, IMPORT, None, ctx)
 
 
@@ -122,7 +125,14 @@ def contacts_remove_all(request: InboxRequest, subdomain: str) -> HttpResponse:
         with audited(request, action="contacts.remove_all", target=subdomain, params={"count": count.count}):
             contact_svc.contacts_remove_all(client=request.avochato)
     except AvochatoError as err:
-        form.add_error(None, err.message)
+        if err.may_have_applied:  # audited as unknown; never sent again on its own
+            form.add_error(
+                None,
+                f"Avochato did not say whether the contacts were removed ({err.message}). "
+                "Look at the contact list before trying again.",
+            )
+        else:
+            form.add_error(None, err.message)
         return render_region(request, REMOVE, None, ctx, status=FORM_ERROR)
     request.session.pop(CONTACTS_EXPORT_KEY.format(subdomain), None)
     flash.success(

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import push_url, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
 
 from avodash.access import inbox_view, require_perm
 from avodash.audit import audited
@@ -148,6 +148,7 @@ def tickets(request: InboxRequest, subdomain: str) -> HttpResponse:
     form = QueueFilterForm(request.GET)
     ctx, status = _queue_context(request, form)
     ctx["bulk_result"] = request.session.pop("bulk_result", None)
+    ctx["bulk_keep"] = (ctx["bulk_result"] or {}).get("keep")
     ctx["undo"] = undo_toast(request)
     region = "queue" if request.htmx and request.htmx.target == "queue" else None
     response = render_region(request, TEMPLATE, region, ctx, status=status)
@@ -171,25 +172,29 @@ def tickets_activity(request: InboxRequest, subdomain: str) -> HttpResponse:
     return render_fragment(request, TEMPLATE, "activity", ctx)
 
 
-def _bulk_result_dict(result: ticket_write.BulkResult, names: dict[str, str]) -> dict:
-    """A session-safe summary of a bulk result (shown once on the next queue page)."""
+def _bulk_result_dict(result: ticket_write.BulkResult, names: dict[str, str], keep: dict) -> dict:
+    """A session-safe summary of a bulk result (shown once on the next queue page). When not
+    every ticket changed, `keep` holds the choices and the tickets left to do, ticked again."""
 
     def item(o: ticket_write.TicketOutcome) -> dict:
         return {"id": o.ticket_id, "name": names.get(o.ticket_id, ""), "message": o.message}
 
+    left = [o.ticket_id for o in result.outcomes if not o.ok]
     return {
         "summary": result.summary,
-        "ok": not result.failed,
+        "ok": result.ok,
         "requested": result.requested,
         "updated": len(result.updated),
         "failures": [item(o) for o in result.failed],
+        "unknown": [item(o) for o in result.unknown],
         "notes": [item(o) for o in result.updated if o.message][:50],
+        "keep": {**keep, "ids": left} if left else None,
     }
 
 
 def _outcome_names(client, result: ticket_write.BulkResult) -> dict[str, str]:
     """Contact names for the tickets the result lists (batched calls; a courtesy, so errors pass)."""
-    listed = [o for o in result.outcomes if not o.ok or o.message]
+    listed = [o for o in result.outcomes if not o.ok or o.message][:100]
     if not listed:
         return {}
     try:
@@ -229,35 +234,66 @@ def _confirm_all_matching(request: InboxRequest, form: BulkForm, filter_form, us
     return render_region(request, TEMPLATE, "queue", ctx)
 
 
+def _bulk_choices(post) -> dict:
+    """What the person chose in the bulk bar, to show it chosen again after a failure."""
+    return {k: post.get(k, "")[:64] for k in ("status", "owner", "addressed")}
+
+
+def _bulk_lookups_failed(request: InboxRequest, filter_form, err: AvochatoError) -> HttpResponse:
+    keep = {**_bulk_choices(request.POST), "ids": request.POST.getlist("ids")[:500]}
+    return _after_bulk(
+        request, filter_form, None, None, _refused(f"Nothing was changed: {err.message}", keep)
+    )
+
+
 @require_POST
 @inbox_view(perm="avodash.bulk_update_tickets")
 def tickets_bulk(request: InboxRequest, subdomain: str) -> HttpResponse:
-    """Bulk status / owner / addressed on the selected tickets, or on all matching the filter."""
+    """Bulk status / owner / addressed on the selected tickets, or on all matching the filter.
+    The audit row (one per action, per-ticket results in its params) covers the user lookups."""
+    client = request.avochato
+    filter_form = filter_form_from_querystring(request.POST.get("filter", ""))
+    posted = [i for chunk in request.POST.getlist("ids") for i in chunk.split(",") if i.strip()]
+    if request.POST.get("select_all") and not request.POST.get("confirmed"):
+        return _confirm_step(request, filter_form)  # only a question: no write, no audit row
+    if request.POST.get("confirmed") and not posted:
+        messages.warning(request, "No ticket matches the filter any more; nothing was changed.")
+        return _after_bulk(request, filter_form, None, None)
+    try:
+        with audited(request, action="tickets.bulk_update", target=posted[:500]) as audit:
+            with audit.lookup():  # the users; the write itself settles every unclear answer
+                users = user_svc.inbox_users(client=client)
+                owners = user_svc.owner_choices(client=client)
+            form = BulkForm(request.POST, user_ids={u.id for u in owners})
+            if not form.is_valid():
+                audit.settle("failed", "; ".join(e for errs in form.errors.values() for e in errs))
+                ctx, _ = _queue_context(request, filter_form, users=users)
+                ctx.update(bulk_form=form, bulk_keep=_bulk_choices(request.POST))
+                return render_region(request, TEMPLATE, "queue", ctx, status=FORM_ERROR)
+            if form.changes_owner:
+                require_perm(request, "avodash.assign_tickets")
+            ids = form.cleaned_data["ids"]
+            change = form.change()
+            audit.extra.update(**change.as_params(), count=len(ids))
+            result = ticket_write.tickets_update(client=client, ticket_ids=ids, change=change, users=users)
+            audit.extra.update(result.audit_extra())
+            audit.settle(result.audit_outcome, "" if result.ok else result.summary)
+    except AvochatoError as err:
+        return _bulk_lookups_failed(request, filter_form, err)
+    return _after_bulk(request, filter_form, users, result, keep=_bulk_choices(request.POST))
+
+
+def _confirm_step(request: InboxRequest, filter_form) -> HttpResponse:
     client = request.avochato
     users = user_svc.inbox_users(client=client)
-    owners = user_svc.owner_choices(client=client)
-    form = BulkForm(request.POST, user_ids={u.id for u in owners})
-    filter_form = filter_form_from_querystring(request.POST.get("filter", ""))
+    form = BulkForm(request.POST, user_ids={u.id for u in user_svc.owner_choices(client=client)})
     if not form.is_valid():
         ctx, _ = _queue_context(request, filter_form, users=users)
-        ctx["bulk_form"] = form
+        ctx.update(bulk_form=form, bulk_keep=_bulk_choices(request.POST))
         return render_region(request, TEMPLATE, "queue", ctx, status=FORM_ERROR)
     if form.changes_owner:
         require_perm(request, "avodash.assign_tickets")
-    if form.cleaned_data["select_all"] and not form.cleaned_data["confirmed"]:
-        return _confirm_all_matching(request, form, filter_form, users)
-    ids = form.cleaned_data["ids"]
-    if not ids:
-        messages.warning(request, "No ticket matches the filter any more; nothing was changed.")
-        return _after_bulk(request, filter_form, users, None)
-    change = form.change()
-    params = {**change.as_params(), "count": len(ids)}
-    with audited(request, action="tickets.bulk_update", target=ids, params=params) as audit:
-        result = ticket_write.tickets_update(client=client, ticket_ids=ids, change=change, users=users)
-        audit.extra.update(result.audit_extra())
-        if result.failed:
-            audit.fail(result.summary)
-    return _after_bulk(request, filter_form, users, result)
+    return _confirm_all_matching(request, form, filter_form, users)
 
 
 @require_POST
@@ -268,45 +304,64 @@ def tickets_assign_me(request: InboxRequest, subdomain: str) -> HttpResponse:
     if not may_reassign:
         require_perm(request, "avodash.change_ticket_status")
     client = request.avochato
-    users = user_svc.inbox_users(client=client)
     form = AssignMeForm(request.POST)
     filter_form = filter_form_from_querystring(request.POST.get("filter", ""))
     if not form.is_valid():
         text = " ".join(e for errs in form.errors.values() for e in errs)
-        return _after_bulk(request, filter_form, users, None, _refused(f"Not assigned: {text}"))
+        return _after_bulk(request, filter_form, None, None, _refused(f"Not assigned: {text}"))
     ids = form.ticket_ids
     try:
-        me = assigning.taker_for(users=users, email=request.user.email)
-    except ActionError as err:
-        return _after_bulk(request, filter_form, users, None, _refused(f"Not assigned: {err.message}"))
-    params = {"user_id": me.id, "count": len(ids)}
-    with audited(request, action="ticket.owner", target=ids, params=params) as audit:
-        result = assigning.tickets_take(
-            client=client, ticket_ids=ids, me=me, users=users, may_reassign=may_reassign
-        )
-        audit.extra.update(result.audit_extra())
-        if result.failed:
-            audit.fail(result.summary)
-    return _after_bulk(request, filter_form, users, result)
+        with audited(request, action="ticket.owner", target=ids, params={"count": len(ids)}) as audit:
+            with audit.lookup():  # the users, and who owns what; the write settles its own answers
+                users = user_svc.inbox_users(client=client)
+                me = assigning.taker_for(users=users, email=request.user.email)
+                audit.extra["user_id"] = me.id
+                result = assigning.tickets_take(
+                    client=client, ticket_ids=ids, me=me, users=users, may_reassign=may_reassign
+                )
+            audit.extra.update(result.audit_extra())
+            audit.settle(result.audit_outcome, "" if result.ok else result.summary)
+    except (ActionError, AvochatoError) as err:
+        keep = {"ids": ids}
+        return _after_bulk(request, filter_form, None, None, _refused(f"Not assigned: {err.message}", keep))
+    return _after_bulk(request, filter_form, users, result, keep={})
 
 
-def _refused(text: str) -> dict:
+def _refused(text: str, keep: dict | None = None) -> dict:
     """A refusal before anything ran, shown where a bulk result would be."""
-    return {"summary": text, "ok": False, "requested": 0, "updated": 0, "failures": [], "notes": []}
+    return {
+        "summary": text,
+        "ok": False,
+        "requested": 0,
+        "updated": 0,
+        "failures": [],
+        "unknown": [],
+        "notes": [],
+        "keep": keep,
+    }
 
 
 def _after_bulk(
-    request: InboxRequest, filter_form, users, result, summary: dict | None = None
+    request: InboxRequest, filter_form, users, result, summary: dict | None = None, keep: dict | None = None
 ) -> HttpResponse:
+    """The queue again with the result on top. The write is done: when the queue cannot be
+    read in what is left of the page's budget, the result goes to the next page instead of
+    an error panel that would invite doing it again."""
     if result is not None:
-        summary = _bulk_result_dict(result, _outcome_names(request.avochato, result))
+        summary = _bulk_result_dict(result, _outcome_names(request.avochato, result), keep or {})
+    url = reverse("inbox:tickets", args=[request.inbox.subdomain])
+    qs = filter_form.querystring() if filter_form.is_valid() else ""
+    url = f"{url}?{qs}" if qs else url
     if request.htmx:
-        ctx, status = _queue_context(request, filter_form, users=users)
-        ctx["bulk_result"] = summary
+        try:
+            ctx, status = _queue_context(request, filter_form, users=users)
+        except AvochatoError:
+            if summary is not None:
+                request.session["bulk_result"] = summary
+            return HttpResponseClientRedirect(url)
+        ctx.update(bulk_result=summary, bulk_keep=(summary or {}).get("keep"))
         response = render_region(request, TEMPLATE, "queue", ctx, status=status)
         return trigger_client_event(response, "ticketsChanged")
     if summary is not None:
         request.session["bulk_result"] = summary
-    url = reverse("inbox:tickets", args=[request.inbox.subdomain])
-    qs = filter_form.querystring() if filter_form.is_valid() else ""
-    return redirect(f"{url}?{qs}" if qs else url)
+    return redirect(url)

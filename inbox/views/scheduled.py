@@ -20,12 +20,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
 from avodash.access import inbox_view
-from avodash.audit import client_ip
+from avodash.audit import audit_record, client_ip
+from avodash.avochato import AvochatoError
 from avodash.domain import scheduled as scheduled_svc
 from avodash.domain.scheduled import ScheduledMessage
 from avodash.domain.users import inbox_users
 from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
+from avodash.models import AuditEntry
 from inbox.composer import ticket_scheduled_for
 from inbox.forms.ids import ID_RE
 from inbox.forms.scheduled import CancelForm, RescheduleForm, ScheduledFilterForm
@@ -35,6 +37,7 @@ from inbox.services import messages as message_svc
 from inbox.services.scheduled import (
     MANAGE,
     cancel_rule,
+    cancel_words,
     cancellable_ids,
     cancellations,
     scheduled_by,
@@ -162,8 +165,24 @@ def scheduled_cancel(request: InboxRequest, subdomain: str) -> HttpResponse:
         return _invalid_cancel(request, form, back)
     ids: list[str] = form.cleaned_data["ids"]
     ticket = form.cleaned_data.get("ticket") or ""
-    fetched = _check_may_cancel(request, ids)
-    if request.method != "POST" or not form.cleaned_data.get("confirm"):
+    confirmed = request.method == "POST" and form.cleaned_data.get("confirm")
+    try:
+        fetched = _check_may_cancel(request, ids)
+    except AvochatoError as err:
+        if confirmed:  # the attempt ended at its lookup: recorded, nothing cancelled
+            params = {"ticket": ticket, "bulk": len(ids) > 1, "count": len(ids)}
+            audit_record(
+                actor=request.user,
+                inbox=subdomain,
+                action="message.cancel",
+                target=ids,
+                params=params,
+                outcome=AuditEntry.FAILED,
+                error=err.message,
+                ip=client_ip(request),
+            )
+        raise
+    if not confirmed:
         return _confirmation(request, ids, fetched, ticket, back)
 
     outcomes = scheduled_cancel_recorded(
@@ -175,13 +194,7 @@ def scheduled_cancel(request: InboxRequest, subdomain: str) -> HttpResponse:
         ip=client_ip(request),
     )
     done = sum(1 for o in outcomes if o.ok)
-    failed = [o for o in outcomes if not o.ok]
-    note = f"Cancelled {done} scheduled message{'' if done == 1 else 's'}." if done else ""
-    error = (
-        f"{len(failed)} could not be cancelled: " + "; ".join(sorted({o.error for o in failed}))
-        if failed
-        else ""
-    )
+    note, error = cancel_words(outcomes)
     if request.htmx and ticket:
         ctx = {"ticket_scheduled": ticket_scheduled_for(request, ticket_id=ticket, note=note, error=error)}
         response = render_fragment(request, "inbox/_ticket_scheduled.html", "ticket_scheduled", ctx)

@@ -75,13 +75,17 @@ def tags_apply(request: InboxRequest, subdomain: str) -> HttpResponse:
     params = {"tag": d["tag"], "op": d["op"], "source": d["source"]}
     try:
         with audited(request, action=f"contacts.tag_{d['op']}", params=params) as audit:
-            result = _apply(request, form)
+            with audit.lookup():  # the contacts' lookups; each tagging settles its own answer
+                result = _apply(request, form)
             audit.extra.update(done=len(result.done), failed=len(result.failed))
             audit.extra["targets"] = [i.key for i in result.items]
-            if result.failed and not result.done:
-                audit.fail(result.failed[0].error)
+            audit.extra["failed_items"] = {i.key: i.error for i in result.failed}
+            if result.unknown:
+                audit.extra["unknown"] = [i.key for i in result.unknown]
+            errors = sorted({i.error for i in result.items if not i.ok})
+            audit.settle(result.audit_outcome, "; ".join(errors))
     except (AvochatoError, ActionError) as err:
         form.add_error(getattr(err, "field", None), err.message)
         return _page(request, form=form, status=FORM_ERROR)
-    keep = form if result.failed else None
+    keep = form if result.failed or result.unknown else None
     return _page(request, form=keep, result=result)

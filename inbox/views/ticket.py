@@ -12,27 +12,25 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from avodash.access import inbox_view, require_perm
+from avodash.access import inbox_view
 from avodash.audit import audited
 from avodash.avochato import AvochatoError, NotFoundError, parallel
 from avodash.domain import contacts as contact_read
 from avodash.domain import scheduled as scheduled_read
-from avodash.domain import tickets as ticket_write
 from avodash.domain import users as user_svc
 from avodash.domain.contacts import Contact
-from avodash.domain.errors import ActionError
 from avodash.domain.tickets import STATUSES, Ticket
 from avodash.domain.users import InboxUser
+from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
 from inbox.closing import queue_url, undo_toast
 from inbox.composer import composer_context
 from inbox.forms.queue import origin_querystring
-from inbox.forms.ticket import CustomEventForm, StreamQueryForm, TagForm, TicketUpdateForm
+from inbox.forms.ticket import CustomEventForm, StreamQueryForm, TagForm
 from inbox.models import Preference, after_close_for
-from inbox.pages import VIEW, display_name, owner_label, perms, ticket_id_or_404
-from inbox.services import assigning
+from inbox.pages import VIEW, display_name, perms, ticket_id_or_404
 from inbox.services import contacts as contact_svc
 from inbox.services import events as event_svc
 from inbox.services import presence as presence_svc
@@ -258,166 +256,40 @@ def ticket_presence(request: InboxRequest, subdomain: str, ticket_id: str) -> Ht
     return render_fragment(request, TEMPLATE, "presence", ctx)
 
 
-# --- the header controls -------------------------------------------------------------------------
+# --- the header controls live in inbox/views/ticket_header.py ----------------------------------
 def _origin(request: InboxRequest) -> str:
     """The queue the ticket was opened from (`from`, in the address or a form)."""
     return origin_querystring(request.GET.get("from") or request.POST.get("from") or "")
 
 
-def _state_context(request: InboxRequest, ticket: Ticket, users: list[InboxUser], **extra) -> dict:
-    ticket_svc.attach_people(tickets=[ticket], contacts={}, users=users)
-    return {
-        "origin": _origin(request),
-        "after_close": after_close_for(request.user),
-        "after_close_choices": Preference.AFTER_CLOSE,
-        "me": user_svc.user_for_email(users, request.user.email),
-        "ticket": ticket,
-        "users": users,
-        "owner_choices": user_svc.owner_choices(client=request.avochato),
-        "statuses": STATUSES,
-        **perms(request.user),
-        **extra,
-    }
-
-
-@require_GET
-@inbox_view(perm=VIEW)
-def ticket_state(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
-    """The header controls (status, owner, addressed), refreshed after changes."""
-    ticket_id_or_404(ticket_id)
-    if not request.htmx:
-        return _back(subdomain, ticket_id)
-    client = request.avochato
-    users = user_svc.inbox_users(client=client)
-    ticket = ticket_svc.ticket_get(client=client, ticket_id=ticket_id)
-    return render_region(request, TEMPLATE, "state", _state_context(request, ticket, users))
-
-
-_ACTION_NAMES = {"status": "ticket.status", "owner": "ticket.owner", "unaddressed": "ticket.addressed"}
-
-
-@require_POST
-@inbox_view(perm=VIEW)
-def ticket_update(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
-    """Change a ticket's status or addressed state (Agent) or owner (Lead)."""
-    ticket_id_or_404(ticket_id)
-    client = request.avochato
-    users = user_svc.inbox_users(client=client)
-    form = TicketUpdateForm(request.POST, user_ids={u.id for u in user_svc.owner_choices(client=client)})
-    if not form.is_valid():
-        return _state_response(request, ticket_id, users, error=_form_errors(form), status=FORM_ERROR)
-    change = form.change()
-    if change.owner is not None:
-        require_perm(request, "avodash.assign_tickets")
-    if change.status is not None or change.unaddressed is not None:
-        require_perm(request, "avodash.change_ticket_status")
-    field = (
-        "owner" if change.owner is not None else ("status" if change.status is not None else "unaddressed")
-    )
-    try:
-        with audited(
-            request, action=_ACTION_NAMES[field], target=ticket_id, params=change.as_params()
-        ) as audit:
-            outcome = ticket_write.ticket_update(
-                client=client, ticket_id=ticket_id, change=change, users=users
-            )
-            if not outcome.ok:
-                audit.fail(outcome.message)
-    except AvochatoError as err:
-        return _state_response(request, ticket_id, users, error=err.message)
-    if outcome.ok:
-        note = _change_text(change, users) + (f" ({outcome.message})" if outcome.message else "")
-        return _state_response(request, ticket_id, users, ticket=outcome.ticket, note=note)
-    error = f"Not changed: {outcome.message}."
-    return _state_response(request, ticket_id, users, ticket=outcome.ticket, error=error)
-
-
-@require_POST
-@inbox_view(perm=VIEW)
-def ticket_assign_me(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
-    """Assign to me (key `m`): a lead takes any ticket, an agent one that nobody owns."""
-    ticket_id_or_404(ticket_id)
-    may_reassign = request.user.has_perm("avodash.assign_tickets")
-    if not may_reassign:
-        require_perm(request, "avodash.change_ticket_status")
-    client = request.avochato
-    users = user_svc.inbox_users(client=client)
-    try:
-        me = assigning.taker_for(users=users, email=request.user.email)
-        with audited(request, action="ticket.owner", target=ticket_id, params={"user_id": me.id}) as audit:
-            result = assigning.tickets_take(
-                client=client, ticket_ids=[ticket_id], me=me, users=users, may_reassign=may_reassign
-            )
-            if result.failed:
-                audit.fail(result.failed[0].message)
-    except (ActionError, AvochatoError) as err:
-        return _state_response(request, ticket_id, users, error=f"Not assigned: {err.message}")
-    if result.failed:
-        return _state_response(request, ticket_id, users, error=f"Not assigned: {result.failed[0].message}.")
-    ticket = result.updated[0].ticket if result.updated else None
-    return _state_response(request, ticket_id, users, ticket=ticket, note="Assigned to you.")
-
-
-def _change_text(change: ticket_write.TicketChange, users: list[InboxUser]) -> str:
-    if change.status == "Closed":
-        return "Closed (and marked addressed)."
-    if change.status:
-        return f"Status set to {change.status}."
-    if change.owner:
-        return f"Owner set to {owner_label(change.owner, users)}."
-    return "Marked unaddressed." if change.unaddressed else "Marked addressed."
-
-
-def _state_response(
-    request: InboxRequest,
-    ticket_id: str,
-    users: list[InboxUser],
-    *,
-    ticket: Ticket | None = None,
-    note: str = "",
-    error: str = "",
-    status: int = 200,
-) -> HttpResponse:
-    if not request.htmx:
-        if error:
-            messages.error(request, error)
-        elif note:
-            messages.success(request, note)
-        return _back(request.inbox.subdomain, ticket_id)
-    if ticket is None:
-        ticket = ticket_svc.ticket_get(client=request.avochato, ticket_id=ticket_id)
-    ctx = _state_context(request, ticket, users, note=note, error=error)
-    response = render_region(request, TEMPLATE, "state", ctx, status=status)
-    if note:
-        trigger_client_event(response, "streamChanged")
-    return response
-
-
 # --- the contact panel: tags -------------------------------------------------------------------------
-def _tag_write(request: InboxRequest, ticket: Ticket, tag: str, op: str) -> None:
-    """Add or remove the tag on the ticket's contact, in the audit trail."""
-    params = {"tag": tag, "ticket": ticket.id}
-    with audited(request, action=f"contact.tag_{op}", target=ticket.contact_id, params=params):
-        if op == "add":
-            contact_svc.contact_tag_add(client=request.avochato, contact_id=ticket.contact_id, tag=tag)
-        else:
-            contact_svc.contact_tag_remove(client=request.avochato, contact_id=ticket.contact_id, tag=tag)
-
-
-def _tag_apply(request: InboxRequest, ticket: Ticket, form: TagForm) -> dict:
-    """Apply a valid tag form: what to show next (form, note, error, contact when loaded)."""
+def _tag_apply(request: InboxRequest, ticket_id: str, form: TagForm) -> dict:
+    """Apply a valid tag form, in the audit trail from the ticket's lookup on: what to show
+    next (form, note, error, ticket, contact when loaded). The input stays on a failure."""
     tag, op = form.cleaned_data["tag"], form.cleaned_data["op"]
-    contact = _contact_or_none(request, ticket) if op == "add" else _UNLOADED
-    if op == "add" and contact is not None and tag in contact.tags:
-        # Adding a tag the contact has would change nothing: say so, write nothing.
-        note = f"{contact.display_name} already has the tag “{tag}”."
-        return {"form": TagForm(), "note": note, "unchanged": True, "contact": contact}
-    try:
-        _tag_write(request, ticket, tag, op)
-    except AvochatoError as err:
-        return {"form": form, "error": err.message, "contact": contact}
-    note = f"Tag “{tag}” {'added' if op == 'add' else 'removed'}."
-    return {"form": TagForm(), "note": note, "contact": _UNLOADED}  # changed: read it again
+    done: dict = {"form": form}
+    with audited(request, action=f"contact.tag_{op}", params={"tag": tag, "ticket": ticket_id}) as audit:
+        with audit.lookup():
+            ticket = done["ticket"] = ticket_svc.ticket_get(client=request.avochato, ticket_id=ticket_id)
+            if not ticket.contact_id:
+                audit.settle("failed", "no contact")
+                return {**done, "error": "This ticket has no contact to tag."}
+            audit.target = ticket.contact_id
+            contact = _contact_or_none(request, ticket) if op == "add" else _UNLOADED
+        if op == "add" and contact is not None and tag in contact.tags:
+            # Adding a tag the contact has changes nothing: say so, write nothing.
+            audit.extra["unchanged"] = True
+            note = f"{contact.display_name} already has the tag “{tag}”."
+            return {**done, "form": TagForm(), "note": note, "unchanged": True, "contact": contact}
+        truth = contact_svc.contact_tag_write(
+            client=request.avochato, contact_id=ticket.contact_id, tag=tag, add=op == "add"
+        )
+        if truth is not None:
+            audit.settle(truth.outcome, truth.error)
+    note, error = contact_svc.tag_words(truth, tag=tag, add=op == "add")
+    if error:
+        return {**done, "error": error, "contact": contact}
+    return {**done, "form": TagForm(), "note": note, "contact": _UNLOADED}  # changed: read it again
 
 
 @require_POST
@@ -425,12 +297,12 @@ def _tag_apply(request: InboxRequest, ticket: Ticket, form: TagForm) -> dict:
 def ticket_tag(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpResponse:
     """Add or remove a tag on the ticket's contact."""
     ticket_id_or_404(ticket_id)
-    ticket = ticket_svc.ticket_get(client=request.avochato, ticket_id=ticket_id)
     form = TagForm(request.POST)
-    if not ticket.contact_id:
-        done = {"form": form, "error": "This ticket has no contact to tag."}
-    elif form.is_valid():
-        done = _tag_apply(request, ticket, form)
+    if form.is_valid():
+        try:
+            done = _tag_apply(request, ticket_id, form)
+        except AvochatoError as err:
+            done = {"form": form, "error": f"Tag not changed: {err.message}", "ticket": None}
     else:
         done = {"form": form, "error": _form_errors(form), "invalid": True}
     note, error = done.get("note", ""), done.get("error", "")
@@ -442,10 +314,19 @@ def ticket_tag(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpRes
         else:
             messages.success(request, note)
         return _back(subdomain, ticket_id)
-    contact = done.get("contact", _UNLOADED)
+    try:
+        ticket = done.get("ticket") or ticket_svc.ticket_get(client=request.avochato, ticket_id=ticket_id)
+        contact = done.get("contact", _UNLOADED)
+        contact = _contact_or_none(request, ticket) if contact is _UNLOADED else contact
+    except AvochatoError:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, note)
+        return HttpResponseClientRedirect(reverse("inbox:ticket", args=[subdomain, ticket_id]))
     ctx = {
         "ticket": ticket,
-        "contact": _contact_or_none(request, ticket) if contact is _UNLOADED else contact,
+        "contact": contact,
         "tag_form": done["form"],
         "tag_note": note,
         "tag_error": error,

@@ -77,11 +77,12 @@
       ev.detail.parameters.pending = window.avodashPending();
     }
   });
-  function flashError(html, text) {
+  function flashError(html, text, busy) {
     var region = document.getElementById("flash");
     if (!region) { return; }
     var box = document.createElement("div");
     box.className = "flash flash-error";
+    if (busy) { box.setAttribute("data-busy", ""); }
     box.setAttribute("role", "alert");
     var tmp = document.createElement("div");
     tmp.innerHTML = html || "";
@@ -105,10 +106,31 @@
     if (d.xhr.status < 400 || d.shouldSwap) { return; }
     var elt = d.requestConfig && d.requestConfig.elt;
     if (elt && elt.closest && elt.closest("[data-background]")) { return; }
+    // Avochato busy (503 with X-Avodash-Retry, only ever on a read): say so, and ask again by
+    // ourselves after the given seconds; the note goes once a later answer is swapped in.
+    var retry = parseInt(d.xhr.getResponseHeader("X-Avodash-Retry") || "", 10);
+    var cfg = d.requestConfig || {};
+    if (retry > 0 && String(cfg.verb).toLowerCase() === "get" && elt && window.htmx) {
+      flashError("", "Avochato is busy, retrying in " + retry + " seconds…", true);
+      elt.setAttribute("data-busy-retrying", "");
+      setTimeout(function () {
+        if (document.body.contains(elt)) { window.htmx.ajax("GET", cfg.path, { source: elt }); }
+      }, retry * 1000);
+      return;
+    }
     var text = d.xhr.status === 403 ? "Your role does not allow this." :
                d.xhr.status === 404 ? "Not found: it may have been removed." :
                "That did not work (error " + d.xhr.status + "). Nothing was lost; try again.";
     flashError(d.xhr.responseText, text);
+  });
+  // A region that was busy came back: its note goes.
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var elt = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
+    if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-busy-retrying")) { return; }
+    elt.removeAttribute("data-busy-retrying");
+    if (!document.querySelector("[data-busy-retrying]")) {
+      document.querySelectorAll(".flash[data-busy]").forEach(function (f) { f.remove(); });
+    }
   });
   document.addEventListener("htmx:sendError", function () {
     flashError("", "The dashboard could not be reached. Check your connection and try again.");

@@ -30,6 +30,12 @@ class PersonRolesForm(forms.Form):
                 choices=ROLE_CHOICES, required=False, initial=m.user.role, label=f"Role in {m.inbox.name}"
             )
 
+    @property
+    def chosen(self) -> dict[str, str]:
+        """subdomain -> the role shown in its select: the one sent (kept when the form comes
+        back), else their role now."""
+        return {m.inbox.subdomain: self.role_field(m).value() or "" for m in self.person.inboxes}
+
     def role_field(self, m: PersonInbox) -> forms.BoundField:
         return self[f"role_{m.inbox.subdomain}"]
 

@@ -50,7 +50,7 @@ def _job_context(job: Job) -> dict:
         counts[s.status] += 1
         s.inbox_name = names.get(s.inbox, s.inbox)
     total = len(steps) or 1
-    bad = counts[JobStep.FAILED] + counts[JobStep.BLOCKED]
+    bad = counts[JobStep.FAILED] + counts[JobStep.UNKNOWN] + counts[JobStep.BLOCKED]
     settled = counts[JobStep.DONE] + bad + counts[JobStep.CANCELLED]
     return {
         "job": job,
@@ -100,6 +100,8 @@ def job(request: HttpRequest, job_id: int) -> HttpResponse:
     job = job_for(request, job_id)
     if job.status == Job.DRAFT and job.kind == Job.ONBOARD_CSV:
         return redirect("people:onboard_csv_preview", job_id=job.pk)
+    if job.is_stale:
+        job_control.watch_next()  # a job orphaned before any watch was queued gets one
     return render_region(request, "people/job.html", "progress", _job_context(job))
 
 

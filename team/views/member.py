@@ -10,7 +10,6 @@ the inbox: a page of its own without JS, loaded inline with htmx.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -29,14 +28,14 @@ from avodash.domain import phones
 from avodash.domain import tickets as inbox_tickets
 from avodash.domain import users as inbox_users
 from avodash.domain.errors import ActionError
-from avodash.domain.inboxes import inboxes_for
 from avodash.domain.users import InboxUser
 from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
 from avodash.middleware import api_error_status
 from team import jobs as job_control
-from team import mfa
+from team import mfa, user_changes
 from team.forms.member import ConfirmForm, MfaPhoneForm, RemoveForm, RoleForm, UserAddForm
+from team.member import member_page
 
 VIEW = "avodash.view_team"
 MANAGE = "avodash.manage_team"
@@ -68,43 +67,9 @@ def _status_for(err: AvochatoError | ActionError) -> int:
     return api_error_status(err)
 
 
-@dataclass
-class UserPage:
-    user: InboxUser
-    inboxes: list  # the member's inboxes the viewer is granted (avodash.domain.inboxes.Inbox)
-    other_inboxes: int  # how many more, not granted to the viewer: a count, never named
-    open_tickets: int
-    is_credential_user: bool
-
-
-def _load_user_page(request: InboxRequest, user_ref: str) -> UserPage:
-    """The user (from the directory), then one parallel round: the inboxes they belong to,
-    their open ticket count here and who the API credential is.
-
-    An inbox the viewer has no grant for must look like one that does not exist: no name,
-    subdomain or phone, only a count.
-    """
-    client = request.avochato
-    user = inbox_users.inbox_user(client=client, user=user_ref)
-    member_of, count, api_user_id = parallel(
-        [
-            lambda: {i.subdomain for i in inbox_users.user_inboxes(client=client, user=user.id)},
-            lambda: inbox_tickets.user_open_ticket_count(client=client, user_id=user.id),
-            lambda: inbox_users.credential_user_id(client=client),
-        ]
-    )
-    shown = [i for i in inboxes_for(request.user) if i.subdomain in member_of]
-    return UserPage(
-        user=user,
-        inboxes=shown,
-        other_inboxes=len(member_of) - len(shown),
-        open_tickets=count,
-        is_credential_user=user.id == api_user_id,
-    )
-
-
 def _refuse_credential_user(request: InboxRequest, subdomain: str, user: InboxUser) -> HttpResponse | None:
-    """Disabling or removing the API credential's own user would cut avodash off from the inbox."""
+    """Disabling or removing the API credential's own user would cut avodash off from the inbox
+    (the confirmation is not even offered; `user_changes` refuses the write too)."""
     if user.id != inbox_users.credential_user_id(client=request.avochato):
         return None
     return _render_user(
@@ -127,9 +92,18 @@ def _render_user(
     role_error: str = "",
     role_confirm: str = "",
     action_error: str = "",
+    unknown: bool = False,
 ) -> HttpResponse:
-    data = _load_user_page(request, user_ref)
+    """The user page; after a write that did not go through (`status` not 200) it is shown even
+    when Avochato cannot be read, with the form's input kept and the message. `unknown`: the
+    write's outcome is not known, so the page offers to check (it reads the user again)."""
     draft = request.session.pop(_mfa_draft_key(subdomain, user_ref), None) or {}
+    data = member_page(
+        client=request.avochato,
+        viewer=request.user,
+        user=user_ref,
+        tolerant=status != 200 or bool(action_error or draft),
+    )
     user = data.user
     context = {
         "member": user,
@@ -149,6 +123,8 @@ def _render_user(
         "mfa_error": draft.get("error", ""),
         "mfa_suggestion": draft.get("suggestion", ""),
         "action_error": action_error,
+        "check_url": _user_url(subdomain, user.id) if unknown or draft.get("unknown") else "",
+        "unreadable": data.unreadable,
         "reset_hours": inbox_users.PASSWORD_RESET_EXPIRY_HOURS,
     }
     return render_region(request, "team/user.html", None, context, status=status)
@@ -167,42 +143,62 @@ def user_page(request: InboxRequest, subdomain: str, user_id: str) -> HttpRespon
     return _render_user(request, subdomain, user_id)
 
 
+def _outcome(request: InboxRequest, subdomain: str, change: user_changes.Change) -> HttpResponse:
+    """Applied: back to the user page with the message (PRG)."""
+    messages.success(request, change.message)
+    user_id = change.user.id if change.user else ""
+    return redirect(_user_url(subdomain, user_id)) if user_id else redirect("team:list", subdomain=subdomain)
+
+
 @step_up
 @require_POST
 @inbox_view(perm=MANAGE)
 def user_role(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
+    """The role; promotion to owner and any change of an owner are confirmed first (decided on
+    the user as read now: when that read fails, the attempt is recorded as failed)."""
     form = RoleForm(request.POST)
     if not form.is_valid():
         return _render_user(request, subdomain, user_id, status=FORM_ERROR, role_form=form)
     role = form.cleaned_data["role"]
-    user = _member(request, user_id)
-    if inbox_users.role_change_needs_confirmation(user.role, role) and request.POST.get("confirm") != "yes":
-        words = inbox_users.role_change_words(user.role, role)
-        return _render_user(request, subdomain, user_id, role_form=form, role_confirm=words)
-    try:
-        with audited(request, action="team.user_role", target=user.id, params={"role": role}):
-            user = inbox_users.user_role_update(client=request.avochato, user=user.id, role=role)
-    except (AvochatoError, ActionError) as err:
-        refused = isinstance(err, (ValidationError, ForbiddenError))
-        error = err.message + (" " + inbox_users.ROLE_RULE if refused else "")
-        return _render_user(
-            request, subdomain, user_id, status=_status_for(err), role_form=form, role_error=error
+    unread = None
+    if request.POST.get("confirm") != "yes":
+        try:
+            user = _member(request, user_id)
+        except AvochatoError as err:
+            unread = user_changes.unread(err)
+        else:
+            if inbox_users.role_change_needs_confirmation(user.role, role):
+                words = inbox_users.role_change_words(user.role, role)
+                return _render_user(request, subdomain, user_id, role_form=form, role_confirm=words)
+    with audited(request, action="team.user_role", target=user_id, params={"role": role}) as audit:
+        change = unread or user_changes.role_set(
+            client=request.avochato, user=user_id, role=role, inbox_name=request.inbox.name
         )
-    messages.success(request, f"{user.display_name} is now {user.role or role} in {request.inbox.name}.")
-    return redirect(_user_url(subdomain, user.id))
+        user_changes.settle_audit(audit, change)
+    if change.applied:
+        return _outcome(request, subdomain, change)
+    return _render_user(
+        request,
+        subdomain,
+        user_id,
+        status=FORM_ERROR,
+        role_form=form,
+        role_error=change.message,
+        unknown=change.unknown,
+    )
 
 
 @require_POST
 @inbox_view(perm=MANAGE)
 def user_enable(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
-    user = _member(request, user_id)
-    try:
-        with audited(request, action="team.user_enable", target=user.id):
-            user = inbox_users.user_enable(client=request.avochato, user=user.id)
-    except AvochatoError as err:
-        return _render_user(request, subdomain, user_id, status=_status_for(err), action_error=err.message)
-    messages.success(request, f"{user.display_name} is enabled again in {request.inbox.name}.")
-    return redirect(_user_url(subdomain, user.id))
+    with audited(request, action="team.user_enable", target=user_id) as audit:
+        change = user_changes.enable(client=request.avochato, user=user_id, inbox_name=request.inbox.name)
+        user_changes.settle_audit(audit, change)
+    if change.applied:
+        return _outcome(request, subdomain, change)
+    return _render_user(
+        request, subdomain, user_id, status=FORM_ERROR, action_error=change.message, unknown=change.unknown
+    )
 
 
 @step_up
@@ -210,18 +206,18 @@ def user_enable(request: InboxRequest, subdomain: str, user_id: str) -> HttpResp
 @inbox_view(perm=MANAGE)
 def user_password_reset(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
     """A light confirmation first (naming the user and the link's lifetime), then the reset."""
-    user = _member(request, user_id)
-    hours = inbox_users.PASSWORD_RESET_EXPIRY_HOURS
     if not (request.method == "POST" and ConfirmForm(request.POST).is_valid()):
+        user = _member(request, user_id)
+        hours = inbox_users.PASSWORD_RESET_EXPIRY_HOURS
         return _confirm(request, {"member": user, "action": "password_reset", "reset_hours": hours})
-    try:
-        with audited(request, action="team.user_password_reset", target=user.id):
-            inbox_users.user_password_reset(client=request.avochato, user=user.id)
-    except AvochatoError as err:
-        return _render_user(request, subdomain, user_id, status=_status_for(err), action_error=err.message)
-    who = user.email or user.display_name
-    messages.success(request, f"Password reset email sent to {who}. The link in it expires in {hours} hours.")
-    return redirect(_user_url(subdomain, user.id))
+    with audited(request, action="team.user_password_reset", target=user_id) as audit:
+        change = user_changes.password_reset(client=request.avochato, user=user_id)
+        user_changes.settle_audit(audit, change)
+    if change.applied:
+        return _outcome(request, subdomain, change)
+    return _render_user(
+        request, subdomain, user_id, status=FORM_ERROR, action_error=change.message, unknown=change.unknown
+    )
 
 
 # --- MFA phone -----------------------------------------------------------------------------
@@ -240,18 +236,22 @@ def _mfa_problem(
     error: str,
     status: int,
     user: InboxUser | None = None,
+    unknown: bool = False,
 ) -> HttpResponse:
     """The MFA phone form again, with the error, the input kept and a "Did you mean" for a
     number typed the local way. htmx: the form's section alone; without JS: back to the user
     page (PRG), which shows the same from the session. The URL stays the user page's."""
     suggestion = phones.suggestion(phone, region=settings.PHONE_REGION)
-    draft = {"phone": phone, "error": error, "suggestion": suggestion}
+    draft = {"phone": phone, "error": error, "suggestion": suggestion, "unknown": unknown}
     if request.htmx:
         context = {
-            "member": user or _member(request, user_id),
+            "member": user
+            or inbox_users.known_user(client=request.avochato, user=user_id)
+            or InboxUser(id=user_id),
             "mfa_phone": phone,
             "mfa_error": error,
             "mfa_suggestion": suggestion,
+            "check_url": _user_url(subdomain, user_id) if unknown else "",
         }
         return render_fragment(request, "team/user.html", "mfa", context, status=status)
     request.session[_mfa_draft_key(subdomain, user_id)] = draft
@@ -271,23 +271,26 @@ def user_mfa_phone(request: InboxRequest, subdomain: str, user_id: str) -> HttpR
         error = form.errors["phone"][0] if "phone" in form.errors else "Enter a phone number."
         return _mfa_problem(request, subdomain, user_id, phone=typed, error=error, status=FORM_ERROR)
     phone = form.cleaned_data["phone"]
-    user = _member(request, user_id)
-    try:
-        with audited(request, action="team.user_mfa_phone", target=user.id, params={"phone": phone}):
-            user = inbox_users.user_mfa_phone_set(client=request.avochato, user=user.id, phone=phone)
-        mfa.pending_phone_remember(user=user, phone=phone, operator=request.user)
-    except (AvochatoError, ActionError) as err:
-        return _mfa_problem(
-            request, subdomain, user_id, phone=typed, error=err.message, status=_status_for(err), user=user
+    with audited(request, action="team.user_mfa_phone", target=user_id, params={"phone": phone}) as audit:
+        change = user_changes.mfa_phone_set(
+            client=request.avochato, user=user_id, phone=phone, operator=request.user
         )
-    messages.success(
-        request,
-        f"MFA phone {phones.shown(phone)} set for {user.display_name}. It stays pending until they confirm it "
-        "with the code Avochato texts to that number.",
-    )
+        user_changes.settle_audit(audit, change)
+    if not change.applied:
+        return _mfa_problem(
+            request,
+            subdomain,
+            user_id,
+            phone=typed,
+            error=change.message,
+            status=FORM_ERROR,
+            user=change.user,
+            unknown=change.unknown,
+        )
+    messages.success(request, change.message)
     if request.htmx:
-        return HttpResponseClientRedirect(_user_url(subdomain, user.id))
-    return redirect(_user_url(subdomain, user.id))
+        return HttpResponseClientRedirect(_user_url(subdomain, change.user.id))
+    return redirect(_user_url(subdomain, change.user.id))
 
 
 # --- destructive actions: disable, remove ---------------------------------------------------
@@ -302,23 +305,20 @@ def _confirm(request: InboxRequest, context: dict, *, status: int = 200) -> Http
 @require_http_methods(["GET", "POST"])
 @inbox_view(perm=MANAGE)
 def user_disable(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
-    user = _member(request, user_id)
-    refused = _refuse_credential_user(request, subdomain, user)
-    if refused:
-        return refused
     if not (request.method == "POST" and ConfirmForm(request.POST).is_valid()):
-        return _confirm(request, {"member": user, "action": "disable"})
-    try:
-        with audited(request, action="team.user_disable", target=user.id, params={"email": user.email or ""}):
-            user = inbox_users.user_disable(client=request.avochato, user=user.id)
-    except AvochatoError as err:
-        return _render_user(request, subdomain, user_id, status=_status_for(err), action_error=err.message)
-    messages.success(
-        request,
-        f"{user.display_name} is disabled in {request.inbox.name}: they cannot sign in here and get no "
-        "new conversations. Their history is kept; re-enable them any time.",
+        user = _member(request, user_id)
+        return _refuse_credential_user(request, subdomain, user) or _confirm(
+            request, {"member": user, "action": "disable"}
+        )
+    with audited(request, action="team.user_disable", target=user_id) as audit:
+        change = user_changes.disable(client=request.avochato, user=user_id, inbox_name=request.inbox.name)
+        audit.extra = {"email": change.user.email or ""} if change.user else {}
+        user_changes.settle_audit(audit, change)
+    if change.applied:
+        return _outcome(request, subdomain, change)
+    return _render_user(
+        request, subdomain, user_id, status=FORM_ERROR, action_error=change.message, unknown=change.unknown
     )
-    return redirect(_user_url(subdomain, user.id))
 
 
 def _handover(request: InboxRequest, user: InboxUser, colleague: InboxUser) -> tuple[str, str, int]:
@@ -383,11 +383,29 @@ def _remove_context(request: InboxRequest, user: InboxUser) -> dict:
 @require_http_methods(["GET", "POST"])
 @inbox_view(perm=MANAGE)
 def user_remove(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
-    user = _member(request, user_id)
-    refused = _refuse_credential_user(request, subdomain, user)
+    """The confirmation (with the handover offer), then the handover, then the removal. A
+    confirmed removal whose lookups fail is recorded as a failed attempt (nothing was sent)."""
+    confirmed = request.method == "POST" and request.POST.get("confirm") == "yes"
+    try:
+        user = _member(request, user_id)
+        refused = _refuse_credential_user(request, subdomain, user)
+        context = None if refused else _remove_context(request, user)
+    except AvochatoError as err:
+        if not confirmed:
+            raise
+        with audited(request, action="team.user_remove", target=user_id) as audit:
+            change = user_changes.unread(err)
+            user_changes.settle_audit(audit, change)
+        return _render_user(
+            request,
+            subdomain,
+            user_id,
+            status=FORM_ERROR,
+            action_error=change.message,
+            unknown=change.unknown,
+        )
     if refused:
         return refused
-    context = _remove_context(request, user)
     form = context["form"]
     if request.method != "POST":
         return _confirm(request, context)
@@ -401,17 +419,18 @@ def user_remove(request: InboxRequest, subdomain: str, user_id: str) -> HttpResp
         if context["error"]:
             return _confirm(request, context, status=status)
     params = {"email": user.email or "", "handover_to": handover_to}
-    try:
-        with audited(request, action="team.user_remove", target=user.id, params=params):
-            inbox_users.user_delete(client=request.avochato, user=user.id)
-    except AvochatoError as err:
-        context["error"] = err.message + (f" (The handover already happened:{note})" if note else "")
-        return _confirm(request, context, status=_status_for(err))
+    with audited(request, action="team.user_remove", target=user.id, params=params) as audit:
+        change = user_changes.remove(client=request.avochato, user=user.id, inbox_name=request.inbox.name)
+        user_changes.settle_audit(audit, change)
+    if not change.applied:
+        context["error"] = change.message + (f" (The handover already happened:{note})" if note else "")
+        context["check_url"] = _user_url(subdomain, user.id) if change.unknown else ""
+        return _confirm(request, context, status=FORM_ERROR)
     open_tickets = context["open_tickets"]
     left = ""
     if open_tickets and not handover_to:
         left = f" Their {_tickets(open_tickets)} here {'is' if open_tickets == 1 else 'are'} now unassigned."
-    messages.success(request, f"{user.display_name} was removed from {request.inbox.name}.{note}{left}")
+    messages.success(request, f"{change.message}{note}{left}")
     return redirect("team:list", subdomain=subdomain)
 
 
@@ -429,23 +448,17 @@ def user_add(request: InboxRequest, subdomain: str) -> HttpResponse:
         return render_region(request, "team/add.html", None, context, status=FORM_ERROR)
     data = form.cleaned_data
     params = {"role": data["role"], "name": data["name"], "phone": data["phone"]}
-    try:
-        with audited(request, action="team.user_add", target=data["email"], params=params) as handle:
-            result = inbox_users.user_add(
-                client=request.avochato,
-                email=data["email"],
-                name=data["name"] or None,
-                role=data["role"],
-                phone=data["phone"] or None,
-            )
-            handle.extra = {"user_id": result.user.id, "invited": result.invited}
-        if data["phone"]:
-            mfa.pending_phone_remember(user=result.user, phone=data["phone"], operator=request.user)
-    except (AvochatoError, ActionError) as err:
-        context["api_error"] = err
-        return render_region(request, "team/add.html", None, context, status=_status_for(err))
-    text = f"{result.outcome} Role: {result.user.role or data['role']}."
-    if data["phone"]:
-        text += f" MFA phone {phones.shown(data['phone'])} is pending until they confirm it by SMS."
-    messages.success(request, text)
-    return redirect(_user_url(subdomain, result.user.id))
+    with audited(request, action="team.user_add", target=data["email"], params=params) as audit:
+        change = user_changes.add(
+            client=request.avochato, inbox_name=request.inbox.name, operator=request.user, **data
+        )
+        audit.extra = change.extra
+        audit.settle(change.outcome, change.error)
+    if not change.applied:
+        if change.field in form.fields:
+            form.add_error(change.field, change.message)
+        else:
+            context["change_error"] = change.message
+        return render_region(request, "team/add.html", None, context, status=FORM_ERROR)
+    messages.success(request, change.message)
+    return redirect(_user_url(subdomain, change.user.id))

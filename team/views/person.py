@@ -16,14 +16,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.stepup import step_up
 from avodash.audit import audited
-from avodash.avochato import AvochatoError
 from avodash.avochato.django import get_client
 from avodash.domain import users as user_svc
-from avodash.domain.errors import ActionError
 from avodash.domain.inboxes import inboxes_for
 from avodash.http import FORM_ERROR, vary_on_htmx
-from team import mfa
 from team import person as person_svc
+from team import user_changes
 from team.access import MANAGE, VIEW, team_view, visible_jobs
 from team.forms.choices import ROLE_CHOICES
 from team.forms.person import FindForm, PersonActionForm, PersonRolesForm
@@ -65,13 +63,24 @@ def _back(page: person_svc.PersonPage) -> HttpResponse:
     return redirect("people:person", ref=page.id)
 
 
-def _report(request: HttpRequest, outcomes: list[tuple[str, str]]) -> None:
-    """One flash message per outcome: ("", text) done, (error, text) not done."""
-    for error, text in outcomes:
-        if error:
-            messages.error(request, f"{text}: not done. {error}")
+def _report(request: HttpRequest, changes: list[user_changes.Change]) -> bool:
+    """One flash message per change, by what is true; whether every one went through."""
+    for change in changes:
+        if change.applied:
+            messages.success(request, change.message)
+        elif change.unknown:
+            messages.warning(request, change.message)
         else:
-            messages.success(request, text)
+            messages.error(request, change.message)
+    return all(c.applied for c in changes)
+
+
+def _audited_change(request: HttpRequest, page, m, action: str, params: dict, make) -> user_changes.Change:
+    """One change in one inbox of theirs, audited there (the pending entry first)."""
+    with audited(request, action=action, target=page.id, params=params, inbox=m.inbox.subdomain) as audit:
+        change = make(get_client(m.inbox.subdomain))
+        user_changes.settle_audit(audit, change)
+    return change
 
 
 @require_GET
@@ -97,57 +106,42 @@ def person_roles(request: HttpRequest, ref: str) -> HttpResponse:
     if form.needs_confirmation:
         confirm = [(m, old, new, user_svc.role_change_words(old, new)) for m, old, new in changes]
         return _render(request, page, roles=form, confirm_roles=confirm)
-    outcomes = []
-    for m, old, new in changes:
-        text = f"{page.display_name} is now {new} in {m.inbox.name}"
-        try:
-            with audited(
-                request,
-                action="team.user_role",
-                target=page.id,
-                params={"role": new},
-                inbox=m.inbox.subdomain,
-            ):
-                user_svc.user_role_update(client=get_client(m.inbox.subdomain), user=page.id, role=new)
-        except (AvochatoError, ActionError) as err:
-            rule = f" {user_svc.ROLE_RULE}" if getattr(err, "status", None) in (403, 422) else ""
-            outcomes.append((err.message + rule, f"{new.capitalize()} in {m.inbox.name}"))
-            continue
-        outcomes.append(("", text + (f" (was {old})" if old else "") + "."))
-    _report(request, outcomes)
-    return _back(page)
+    done = [
+        _audited_change(
+            request,
+            page,
+            m,
+            "team.user_role",
+            {"role": new},
+            lambda c, m=m, old=old, new=new: user_changes.role_set(
+                client=c, user=page.id, role=new, inbox_name=m.inbox.name, was=old
+            ),
+        )
+        for m, old, new in changes
+    ]
+    if _report(request, done):
+        return _back(page)
+    # Not all went through: the page again, every chosen role kept.
+    check = [m.inbox for (m, _old, _new), change in zip(changes, done, strict=True) if change.unknown]
+    page = _person(request, ref)
+    roles = PersonRolesForm(request.POST, person=page)
+    return _render(request, page, FORM_ERROR, roles=roles, check_inboxes=check)
 
 
-def _act_one(
-    request: HttpRequest, page: person_svc.PersonPage, action: str, m, phone: str
-) -> tuple[str, str]:
-    client = get_client(m.inbox.subdomain)
-    who = page.display_name
+def _act_one(request: HttpRequest, page: person_svc.PersonPage, action: str, m, phone: str):
+    """The action in one inbox of theirs, audited there."""
     audit = {"disable": "team.user_disable", "enable": "team.user_enable"}.get(action, f"team.user_{action}")
-    params = {"phone": phone} if phone else {}
-    try:
-        with audited(request, action=audit, target=page.id, params=params, inbox=m.inbox.subdomain):
-            if action == "disable":
-                user_svc.user_disable(client=client, user=page.id)
-            elif action == "enable":
-                user_svc.user_enable(client=client, user=page.id)
-            elif action == "password_reset":
-                user_svc.user_password_reset(client=client, user=page.id)
-            else:
-                user = user_svc.user_mfa_phone_set(client=client, user=page.id, phone=phone)
-                mfa.pending_phone_remember(user=user, phone=phone, operator=request.user)
-    except (AvochatoError, ActionError) as err:
-        return err.message, {
-            "disable": f"Disable in {m.inbox.name}",
-            "enable": f"Enable in {m.inbox.name}",
-        }.get(action, "The request")
-    return "", {
-        "disable": f"{who} is disabled in {m.inbox.name}: history kept, re-enable any time.",
-        "enable": f"{who} is enabled again in {m.inbox.name}.",
-        "password_reset": f"Password reset email sent to {page.email or who}; the link expires in "
-        f"{user_svc.PASSWORD_RESET_EXPIRY_HOURS} hours.",
-        "mfa_phone": f"MFA phone {phone} set for {who}: pending until they enter the code Avochato texts them.",
-    }[action]
+
+    def make(client) -> user_changes.Change:
+        if action == "disable":
+            return user_changes.disable(client=client, user=page.id, inbox_name=m.inbox.name)
+        if action == "enable":
+            return user_changes.enable(client=client, user=page.id, inbox_name=m.inbox.name)
+        if action == "password_reset":
+            return user_changes.password_reset(client=client, user=page.id)
+        return user_changes.mfa_phone_set(client=client, user=page.id, phone=phone, operator=request.user)
+
+    return _audited_change(request, page, m, audit, {"phone": phone} if phone else {}, make)
 
 
 @step_up
@@ -173,8 +167,15 @@ def person_act(request: HttpRequest, ref: str) -> HttpResponse:
         targets = form.chosen()
     else:  # one call for their login: in an inbox where they are enabled, if any
         targets = sorted(page.inboxes, key=lambda m: m.user.enabled is False)[:1]
-    _report(request, [_act_one(request, page, action, m, form.cleaned_data["phone"]) for m in targets])
-    return _back(page)
+    changes = [_act_one(request, page, action, m, form.cleaned_data["phone"]) for m in targets]
+    if _report(request, changes):
+        return _back(page)
+    check = [m.inbox for m, change in zip(targets, changes, strict=True) if change.unknown]
+    # Not all went through: the page again with what was chosen and typed kept.
+    page = _person(request, ref)
+    data = request.POST.copy()
+    data.pop("confirm", None)
+    return _render(request, page, FORM_ERROR, act=PersonActionForm(data, person=page), check_inboxes=check)
 
 
 @require_GET

@@ -104,6 +104,18 @@ def test_iter_cursor_stops_on_an_unchanged_cursor(api, make_client):
     assert len(got) == 2 and len(api.requests) == 2
 
 
+def test_iter_cursor_stops_on_a_cursor_it_has_had_before(api, make_client):
+    # the cursor's ticket left the filter: the server started over and hands out k1 again
+    api.handler = cursor_pages(
+        "tickets",
+        "last_key",
+        "after",
+        {None: ([{"id": 1}], "k1"), "k1": ([{"id": 2}], "k2"), "k2": ([{"id": 1}], "k1")},
+    )
+    got = [t["id"] for t in make_client().iter_cursor(("tickets",), {}, key="tickets")]
+    assert got == [1, 2, 1] and [r.query.get("after") for r in api.requests] == [None, "k1", "k2"]
+
+
 def test_iter_cursor_keeps_going_over_an_empty_page_with_a_cursor(api, make_client):
     api.handler = cursor_pages("tickets", "last_key", "after", {None: ([], "k1"), "k1": ([{"id": 9}], "")})
     assert [t["id"] for t in make_client().iter_cursor(("tickets",), {}, key="tickets")] == [9]

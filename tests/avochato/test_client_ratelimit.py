@@ -149,8 +149,8 @@ def test_pages_keep_the_rest_while_background_work_runs(limiter):
     assert [pages.acquire(0) for _ in range(15)] == [True] * 14 + [False]
 
 
-def test_background_work_waits_while_pages_use_the_budget(limiter, wall):
-    jobs, pages = limiter(background=True), limiter()
+def test_past_its_minimum_background_work_waits_while_pages_use_the_budget(limiter, wall):
+    jobs, pages = limiter(background=True, background_min=0), limiter()
     assert [pages.acquire(0) for _ in range(4)] == [True] * 4
     # Its own window is empty, but the shared one lacks room for it plus the pages' reserve.
     assert jobs.acquire(0) is False
@@ -158,10 +158,52 @@ def test_background_work_waits_while_pages_use_the_budget(limiter, wall):
     assert wall.sleeps == [1.0 + SLACK]
 
 
-def test_background_work_fits_beside_light_page_traffic(limiter):
-    jobs, pages = limiter(background=True), limiter()
+def test_past_its_minimum_background_work_fits_beside_light_page_traffic(limiter):
+    jobs, pages = limiter(background=True, background_min=0), limiter()
     assert [pages.acquire(0) for _ in range(3)] == [True] * 3
     assert [jobs.acquire(0) for _ in range(2)] == [True, False]
+
+
+def test_background_work_gets_its_minimum_while_pages_use_the_budget(limiter):
+    jobs, pages = limiter(background=True), limiter()
+    assert (jobs.minimum_window.amount, jobs.background_window.amount) == (2, 4)
+    assert [pages.acquire(0) for _ in range(4)] == [True] * 4
+    # Beyond the pages' reserve, but within the guaranteed minimum: no waiting.
+    assert [jobs.acquire(0) for _ in range(3)] == [True, True, False]
+
+
+def test_continuous_page_traffic_never_starves_background_work(limiter, storage, wall):
+    """Pages ask for every slot they can get, all the time; jobs still get 2 a second."""
+    jobs, pages = limiter(background=True), limiter()
+    while wall.now < 1_000_010.0:
+        while pages.acquire(0):
+            pass
+        while jobs.acquire(0):
+            pass
+        wall.sleep(0.05)
+    shared = storage.taken[f"LIMITER/{KEY}/18/1/second"]
+    background = storage.taken[f"LIMITER/{KEY}/minimum/2/1/second"]
+    assert busiest_second(shared) == 18  # never past the limit, and no slot left unused
+    # Pages took the first second before any job asked; every second after, jobs had their 2.
+    for second in range(1, 9):
+        start = 1_000_000.0 + second + 0.05
+        assert sum(1 for t in background if start <= t < start + 1.0) == 2
+    assert len(shared) >= 9 * 18
+
+
+def test_pages_take_the_whole_allowance_once_background_work_has_its_minimum(limiter):
+    jobs, pages = limiter(background=True), limiter()
+    assert [jobs.acquire(0) for _ in range(2)] == [True, True]
+    assert [pages.acquire(0) for _ in range(17)] == [True] * 16 + [False]
+
+
+def test_pages_leave_the_minimum_free_only_while_background_work_waits(limiter, wall):
+    jobs, pages = limiter(background=True), limiter()
+    assert [pages.acquire(0) for _ in range(19)] == [True] * 18 + [False]  # no jobs: all of it
+    assert jobs.acquire(0) is False  # it asks, and waits for the window like everyone
+    wall.sleep(1.0 + SLACK)
+    assert [pages.acquire(0) for _ in range(17)] == [True] * 16 + [False]
+    assert [jobs.acquire(0) for _ in range(2)] == [True, True]
 
 
 def test_a_pause_holds_every_caller_and_is_never_shortened(limiter, wall):
@@ -202,6 +244,8 @@ def test_a_bad_configuration_is_refused(storage, pauses):
         SharedRateLimiter(storage, KEY, pauses=pauses, rate=0.5)
     with pytest.raises(ValueError):
         SharedRateLimiter(storage, KEY, pauses=pauses, background_share=0)
+    with pytest.raises(ValueError):
+        SharedRateLimiter(storage, KEY, pauses=pauses, background_min=-1)
 
 
 def test_the_window_is_shared_through_redis(pauses):
@@ -253,3 +297,40 @@ def test_the_client_gives_up_when_the_limiter_has_no_slot(api, make_client):
     with pytest.raises(RateLimitedError) as info:
         make_client(rate_limiter=Full()).get(("tickets",))
     assert info.value.status is None and api.requests == []
+
+
+def test_a_pages_calls_waiting_together_spend_its_wait_once():
+    from avodash.avochato.ratelimit import WaitAllowance
+
+    clock = Wall()
+    page = WaitAllowance(1.5, clock=clock.time)
+    page.begin()
+    page.begin()  # five parallel calls, say: waiting at the same time
+    clock.sleep(0.4)
+    assert page.remaining == pytest.approx(1.1)
+    page.end()
+    clock.sleep(0.2)
+    page.end()
+    clock.sleep(5.0)  # time not spent waiting does not count
+    assert page.remaining == pytest.approx(0.9)
+
+
+def test_a_page_waits_for_the_limiter_no_longer_than_its_allowance(api, make_client):
+    from avodash.avochato.ratelimit import WaitAllowance
+
+    class Full:
+        asked: list[float] = []
+
+        def acquire(self, max_wait: float) -> bool:
+            self.asked.append(max_wait)
+            return False
+
+        def pause(self, seconds: float | None) -> None:
+            raise AssertionError("nothing was sent")
+
+    limiter = Full()
+    with pytest.raises(RateLimitedError) as info:
+        make_client(rate_limiter=limiter, rate_wait=WaitAllowance(1.5), budget=15).get(("tickets",))
+    assert limiter.asked == [pytest.approx(1.5, abs=0.01)]  # not the page's 15 s budget
+    assert info.value.status is None and info.value.retry_after == 2.0
+    assert "Avochato is busy" in info.value.message and api.requests == []

@@ -4,6 +4,7 @@ parameters, and the list filling in stats the list answer leaves out."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,11 @@ def test_create_update_count_publish_against_the_sandbox(sandbox):
         client=client, broadcast_id=b.id, message="Hi!", media_url="", name="T2", audience=Audience()
     )
     assert b2.message == "Hi!" and b2.name == "T2" and b2.added == 0
-    done = svc.broadcast_publish(client=client, broadcast_id=b.id, scheduled_for=None)
-    assert done.status == "completed" and done.stats.attempted == b.audience
-    assert svc.broadcast_get(client=client, broadcast_id=b.id).status_label == "Sent"
+    published = svc.broadcast_publish(client=client, broadcast_id=b.id, scheduled_for=None)
+    # as the reference's example: still a draft, about 10 s ahead; marked publishing
+    assert published.status == "draft" and published.publishing and not published.is_editable
+    assert published.status_label == "Publishing" and published.stats.attempted == 0
+    assert 9 <= published.scheduled_for.timestamp() - time.time() <= 11
+    sandbox.deliver_due(at=published.scheduled_for.timestamp() + 1)
+    done = svc.broadcast_get(client=client, broadcast_id=b.id)
+    assert done.status_label == "Sent" and done.stats.attempted == b.audience

@@ -79,3 +79,29 @@ def test_a_handover_summary_counts_in_words():
     assert one.summary == "Handed over 1 of 1 open ticket."
     two = HandoverResult(requested=2, outcomes=[TicketOutcome(ticket_id="t1", ok=True)])
     assert two.summary.startswith("Handed over 1 of 2 open tickets.")
+
+
+def _open_ids(sandbox) -> set[str]:
+    inbox = sandbox.state.inboxes[INBOX]
+    return {t.id for t in inbox.tickets.values() if t.status == "Open"}
+
+
+@pytest.mark.parametrize("order", ["most_recent_activity", "oldest"])
+def test_a_cursor_walk_survives_its_cursor_ticket_being_closed_mid_walk(client, sandbox, order):
+    """The `after` cursor's ticket leaves the filter between pages: the walk ends, never loops,
+    and still reaches every ticket that stayed in the filter (the sandbox's rule: see
+    `_start_after` in its ticket list)."""
+    before = _open_ids(sandbox)
+    assert len(before) > 12
+    with sandbox.state.lock:  # a blocked contact's ticket ignores status changes: none here
+        for contact in sandbox.state.inboxes[INBOX].contacts.values():
+            contact.blocked = False
+    walk = client.iter_cursor(("tickets",), {"status": "Open", "limit": 5, "order": order}, key="tickets")
+    first = [next(walk)["id"] for _ in range(5)]
+    client.put(("tickets", first[-1]), data={"status": "Closed"})  # the cursor's ticket leaves "Open"
+    assert sandbox.state.inboxes[INBOX].tickets[first[-1]].status == "Closed"
+    rest = [t["id"] for t in walk]
+    assert set(first[:-1] + rest) == before - {first[-1]}
+    assert first[-1] not in rest
+    gets = [c for c in api_calls(sandbox) if c["method"] == "GET"]
+    assert len(gets) <= len(before) // 5 + 3  # a page more at most (the start over), no loop

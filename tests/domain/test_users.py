@@ -122,3 +122,29 @@ def test_password_reset_and_delete_return_the_apis_message(client, sandbox):
     assert "tom.becker@acme.example" in services.user_password_reset(client=client, user=tom)
     assert "removed" in services.user_delete(client=client, user=tom)
     assert tom not in sandbox.state.inbox(INBOX).members
+
+
+def test_a_read_back_asks_the_api_and_writes_the_directory_through(client, sandbox):
+    sam = uid(sandbox, "sam.rivera@acme.example")
+    assert services.inbox_user(client=client, user=sam).role == "member"
+    with sandbox.state.lock:  # a change the directory has not seen
+        sandbox.state.inbox(INBOX).members[sam].role = "manager"
+    sandbox.clear_log()
+    assert services.user_read_back(client=client, user=sam).role == "manager"
+    assert api_calls(sandbox, "GET", f"/v1/users/{sam}")
+    assert directory.member(subdomain=INBOX, user=sam).role == "manager"
+    with sandbox.state.lock:
+        del sandbox.state.inbox(INBOX).members[sam]
+    assert services.user_read_back(client=client, user=sam) is None
+    assert directory.member(subdomain=INBOX, user=sam) is None
+
+
+def test_a_doubted_user_is_read_from_the_api_next_time(client, sandbox):
+    sam = uid(sandbox, "sam.rivera@acme.example")
+    services.inbox_user(client=client, user=sam)
+    sandbox.clear_log()
+    services.inbox_user(client=client, user=sam)
+    assert api_calls(sandbox, "GET", f"/v1/users/{sam}") == []  # trusted: local
+    services.user_doubt(client=client, user=sam)
+    assert services.inbox_user(client=client, user=sam).details_loaded
+    assert api_calls(sandbox, "GET", f"/v1/users/{sam}")

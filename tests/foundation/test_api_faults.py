@@ -32,7 +32,59 @@ def test_rate_limiting_is_explained_with_the_wait(client_admin, sandbox):
     sandbox.faults.add("/v1/accounts*", status=429)
     r = client_admin.get(f"/i/{INBOX}/")
     assert r.status_code == 503
-    assert "slow down" in r.content.decode()
+    body = r.content.decode()
+    assert "Avochato is busy, retrying…" in body
+    assert "asks again by itself in 2 seconds" in body
+    assert '<meta http-equiv="refresh" content="2">' in body
+
+
+def _no_budget_left(settings) -> None:
+    """Every slot taken: Avochato's 429 paused the credential for a minute."""
+    from avodash.avochato.django import get_client
+
+    settings.AVOCHATO_RATE_LIMIT = 18.0
+    settings.AVOCHATO_PAGE_BUDGET = 15.0
+    get_client(INBOX).rate_limiter.pause(60)
+
+
+def test_a_page_says_busy_within_2_seconds_when_the_budget_is_spent(client_admin, sandbox, settings):
+    import time
+
+    client_admin.get(f"/i/{INBOX}/")  # the inbox list, before the budget is gone
+    _no_budget_left(settings)
+    sandbox.clear_log()
+    started = time.monotonic()
+    r = client_admin.get(f"/i/{INBOX}/tickets/")
+    elapsed = time.monotonic() - started
+    assert elapsed < 2.0, f"the page waited {elapsed:.1f} s"
+    assert r.status_code == 503 and r["Retry-After"] == "2" and r["X-Avodash-Retry"] == "2"
+    body = r.content.decode()
+    assert "Avochato is busy, retrying…" in body
+    assert "holding its requests back to stay within the API&#x27;s rate limit" in body
+    assert '<meta http-equiv="refresh" content="2">' in body  # asks again by itself (no script: CSP)
+    assert f'href="/i/{INBOX}/tickets/">Retry now' in body
+    assert [c for c in sandbox.requests if not c["path"].startswith("/_sandbox")] == []
+
+
+def test_an_htmx_region_says_busy_and_app_js_retries_it(client_admin, sandbox, settings):
+    client_admin.get(f"/i/{INBOX}/")
+    _no_budget_left(settings)
+    r = client_admin.get(f"/i/{INBOX}/tickets/", HTTP_HX_REQUEST="true")
+    assert r.status_code == 503 and r["X-Avodash-Retry"] == "2"
+    body = r.content.decode()
+    assert 'data-busy-retry="2"' in body and "<html" not in body and "http-equiv" not in body
+
+
+def test_a_busy_form_post_is_never_repeated_by_itself(client_admin, sandbox, settings):
+    from tests.helpers import post
+
+    ticket = next(t.id for t in sandbox.state.inbox(INBOX).tickets.values() if t.status != "Closed")
+    client_admin.get(f"/i/{INBOX}/")
+    _no_budget_left(settings)
+    r = post(client_admin, f"/i/{INBOX}/tickets/{ticket}/update/", {"status": "closed"})
+    body = r.content.decode()
+    assert "X-Avodash-Retry" not in r and "http-equiv" not in body
+    assert "Avochato is busy" in body
 
 
 def test_htmx_requests_get_the_panel_alone(client_admin, sandbox):

@@ -48,6 +48,16 @@ def test_audited_records_failure_and_reraises(agent):
     assert "too long" in e.error
 
 
+def test_the_block_names_the_target_once_it_knows_it(agent):
+    """A user addressed by email: the entry is pending under the email, finished under their id."""
+    with audited(
+        _request(agent), action="team.user_role", target="sam@x.example", inbox="acme-support"
+    ) as audit:
+        assert AuditEntry.objects.get().target == "sam@x.example"
+        audit.target = "s2UFlpPQgB"
+    assert AuditEntry.objects.get().target == "s2UFlpPQgB"
+
+
 def test_entries_survive_the_actors_deletion(agent):
     audit_record(actor=agent, inbox="acme-support", action="user.disable", target="u1")
     agent.delete()

@@ -46,6 +46,13 @@ PAGES = [
 ]
 
 
+@pytest.fixture(params=[0, 3], ids=["unshared", "shared reads"])
+def shared_ttl(request, settings):
+    """Shared reads (AVOCHATO_SHARED_READ_TTL) only ever remove calls: the floor holds either way."""
+    settings.AVOCHATO_SHARED_READ_TTL = request.param
+    return request.param
+
+
 @pytest.fixture
 def latency(sandbox):
     sandbox.set_latency(LATENCY_MS)
@@ -55,7 +62,7 @@ def latency(sandbox):
 
 @pytest.mark.parametrize(("label", "url", "warm", "cold"), PAGES, ids=[p[0] for p in PAGES])
 def test_each_page_makes_no_more_rounds_than_its_floor(
-    client_itadmin, sandbox, latency, label, url, warm, cold
+    client_itadmin, sandbox, latency, shared_ttl, label, url, warm, cold
 ):
     ticket, user = _ids(sandbox)
     url = url.format(inbox=INBOX, ticket=ticket, user=user)

@@ -51,3 +51,20 @@ def test_the_real_api_with_a_real_credential_loads():
         "AVOCHATO_AUTH_SECRET": "s3",
     }
     assert _load(env).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"AVOCHATO_RATE_WAIT": "5"}, "AVOCHATO_RATE_WAIT must be between 0 and 2 seconds."),
+        ({"AVOCHATO_BACKGROUND_MIN_SHARE": "10"}, "AVOCHATO_BACKGROUND_MIN_SHARE must be between 0 and"),
+        (
+            {"AVOCHATO_SHARED_READ_TTL": "-1"},
+            "AVOCHATO_SHARED_READ_TTL and AVOCHATO_SHARED_READ_WAIT must not",
+        ),
+    ],
+)
+def test_capacity_settings_out_of_range_are_refused_plainly(env, said):
+    out = _load(env)
+    assert out.returncode != 0 and said in out.stderr
+    assert _load({k: "0" for k in env}).returncode == 0

@@ -130,7 +130,9 @@ def test_media_alone_is_enough(client_agent, sandbox):
 
 
 def test_a_failure_keeps_the_draft_on_the_page(client_agent, sandbox):
-    sandbox.faults.add("/v1/messages", method="POST", status=429, retry_after="2")
+    # Retry-After 1: the resend below waits out the API's pause (a page waits at most
+    # AVOCHATO_RATE_WAIT, 1.5 s, for the limiter; a longer pause would say "busy").
+    sandbox.faults.add("/v1/messages", method="POST", status=429, retry_after="1")
     key = new_key()
     r = compose(client_agent, phone=NINA, text="Draft that must survive", idempotency_key=key)
     page = text_of(r)

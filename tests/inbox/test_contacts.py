@@ -161,6 +161,18 @@ def test_opt_out_then_sending_is_refused(client_lead, sandbox):
 
 
 @pytest.mark.django_db
+def test_opting_out_a_contact_already_opted_out_says_so(client_lead, sandbox):
+    c = contact_by_phone(sandbox, OPTED_OUT)
+    response = post(client_lead, contact_url(c.id, "opt-out/"), {"reason": "Asked again"})
+    assert response.status_code == 422
+    assert "Already opted out: nothing is sent to this contact. Nothing was changed." in text_of(response)
+    assert len(api_calls(sandbox, "POST", f"/v1/contacts/{c.id}/opt_out")) == 1
+    assert contact_by_phone(sandbox, OPTED_OUT).opted_out
+    entry = AuditEntry.objects.get(action="contact.opt_out")
+    assert entry.outcome == AuditEntry.FAILED and "Already opted out" in entry.error
+
+
+@pytest.mark.django_db
 def test_opt_in_needs_consent(client_lead, sandbox):
     c = contact_by_phone(sandbox, BOB)
     post(client_lead, contact_url(c.id, "opt-out/"), {"reason": "Asked"})

@@ -41,10 +41,19 @@ def test_a_dry_run_sends_nothing_and_refuses_bad_rows(client_lead, sandbox):
 @pytest.mark.django_db
 def test_a_failed_call_reports_each_row(client_lead, sandbox):
     upload(client_lead, "phone,name\n+14155550123,Jane\n")
-    sandbox.faults.add("/v1/contacts", method="POST", status=500)
+    sandbox.faults.add("/v1/contacts", method="POST", status=422)
     html = text_of(post(client_lead, IMPORT, {"action": "apply"}))
     assert "Failed" in html and "1 failed" in html
     assert AuditEntry.objects.get(action="contacts.update_many").outcome == AuditEntry.FAILED
+
+
+@pytest.mark.django_db
+def test_a_call_whose_answer_was_unclear_reports_its_rows_as_unknown(client_lead, sandbox):
+    upload(client_lead, "phone,name\n+14155550123,Jane\n")
+    sandbox.faults.add("/v1/contacts", method="POST", status=500)  # it may have saved them
+    html = text_of(post(client_lead, IMPORT, {"action": "apply"}))
+    assert "1 not known" in html and "Unknown" in html and "1 failed" not in html
+    assert AuditEntry.objects.get(action="contacts.update_many").outcome == AuditEntry.UNKNOWN
 
 
 @pytest.mark.django_db

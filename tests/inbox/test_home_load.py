@@ -38,3 +38,11 @@ def test_it_costs_two_calls_per_person_and_one_for_the_waits(client_lead, sandbo
 def test_the_overview_loads_it_after_the_page_and_without_javascript(client_agent, sandbox):
     assert 'hx-get="/i/acme-support/load/"' in text_of(client_agent.get(f"/i/{INBOX}/"))
     assert "Longest wait" in text_of(client_agent.get(f"/i/{INBOX}/?load=1"))
+
+
+def test_everyone_on_the_inbox_shares_one_count_for_30_seconds(client_lead, client_agent, sandbox):
+    first = text_of(client_lead.get(URL, **HTMX))
+    assert "Counted for everyone on the inbox at most 30 seconds ago." in first
+    sandbox.clear_log()
+    assert text_of(client_agent.get(URL, **HTMX)) == first
+    assert api_calls(sandbox, "GET", "/v1/tickets") == []

@@ -92,7 +92,8 @@ def test_the_row_activity_comes_in_one_batched_call(client_agent, sandbox):
     inbox = box(sandbox)
     for tid in ids:
         t = inbox.tickets[tid]
-        last = inbox.stream(t)[-1]
+        # a Call names no ticket (as in the reference), so a merged stream cannot count it
+        last = [e for e in inbox.stream(t) if e.element_type != "Call"][-1]
         last_msg = [e for e in inbox.stream(t) if e.element_type == "SmsMessage"][-1]
         when = re.search(rf'<span id="act-{tid}" hx-swap-oob="true"><time datetime="([^"]+)"', html).group(1)
         assert datetime.fromisoformat(when).timestamp() == pytest.approx(last.sent_at, abs=0.001)

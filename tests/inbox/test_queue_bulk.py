@@ -8,7 +8,9 @@ import re
 
 import pytest
 
+from avodash.avochato.django import get_client
 from avodash.models import AuditEntry
+from inbox.services import tickets as ticket_svc
 from tests.helpers import INBOX, api_calls, post
 from tests.inbox.support import QUEUE, box, open_tickets, row_ids, ticket_by_phone, user_id
 
@@ -197,3 +199,31 @@ def test_a_refused_chunk_fails_each_of_its_tickets_with_the_reason(client_lead, 
         assert re.search(rf'<li><a href="/i/{INBOX}/tickets/{t.id}/">{re.escape(name)}</a>: Error</li>', html)
     entry = AuditEntry.objects.get(action="tickets.bulk_update")
     assert entry.outcome == "failed" and len(entry.params["failed"]) == 3
+
+
+def test_select_all_survives_its_cursor_ticket_being_closed_mid_walk(sandbox, monkeypatch):
+    """Select all matching pages the filter; a ticket closed between its pages (the `after`
+    cursor's) neither loops the walk nor loses the tickets after it."""
+    client = get_client(INBOX)
+    with sandbox.state.lock:  # a blocked contact's ticket ignores status changes: none here
+        for contact in sandbox.state.inboxes[INBOX].contacts.values():
+            contact.blocked = False
+    before = {t.id for t in open_tickets(sandbox) if t.status == "Open"}
+    real = ticket_svc.tickets_search
+    pages: list[list[str]] = []
+
+    def search_then_close(**kwargs):
+        page = real(**{**kwargs, "limit": 5})
+        pages.append([t.id for t in page.tickets])
+        if len(pages) == 1:  # someone closes the cursor's ticket before the next page
+            client.put(("tickets", page.tickets[-1].id), data={"status": "Closed"})
+        return page
+
+    monkeypatch.setattr(ticket_svc, "tickets_search", search_then_close)
+    ids, capped = ticket_svc.ticket_ids_matching(
+        client=client, filters=ticket_svc.TicketFilters(status="Open")
+    )
+    assert box(sandbox).tickets[pages[0][-1]].status == "Closed"  # it did leave the filter
+    assert not capped and len(ids) == len(set(ids))
+    assert set(ids) - {pages[0][-1]} == before - {pages[0][-1]}
+    assert len(pages) <= len(before) // 5 + 3

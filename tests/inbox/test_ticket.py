@@ -295,7 +295,9 @@ def test_adding_a_tag_the_contact_already_has_says_so_and_writes_nothing(client_
     assert r.status_code == 200 and html.lstrip().startswith('<section id="contact-panel"')
     assert f"{contact.name} already has the tag “vip”." in html and "added" not in html
     assert api_calls(sandbox, "POST") == [] and list(contact.tags) == before
-    assert AuditEntry.objects.count() == 0  # nothing was written
+    entry = AuditEntry.objects.get()  # the attempt, with nothing written
+    assert (entry.action, entry.target, entry.outcome) == ("contact.tag_add", contact.id, "ok")
+    assert entry.params["unchanged"] is True
     # Without htmx: the same note after the redirect.
     r = post(client_agent, url, {"tag": "vip", "op": "add"}, follow=True)
     assert "already has the tag “vip”." in unescape(r.content.decode())

@@ -7,6 +7,7 @@ import time
 from avodash.sandbox import SandboxServer
 from avodash.sandbox.seed import BOB_PHONE, OPTED_OUT_PHONE, notable_contact
 from avodash.sandbox.state import SmsMessage
+from tests.helpers import Clock
 from tests.sandbox.conftest import Api
 
 
@@ -38,7 +39,11 @@ def test_create_update_and_count(api: Api, srv: SandboxServer) -> None:
     assert api.get("/v1/broadcasts/nope/audience_count").status_code == 404
 
 
-def test_publish_asap_sends_to_the_reachable_audience(api: Api, srv: SandboxServer) -> None:
+def test_publish_asap_answers_a_draft_10_s_ahead_then_sends_when_due(
+    api: Api, srv: SandboxServer, monkeypatch
+) -> None:
+    clock = Clock()
+    monkeypatch.setattr(srv, "clock", clock)
     inbox = srv.state.inboxes["acme-support"]
     b = _broadcast(
         api.post(
@@ -47,13 +52,38 @@ def test_publish_asap_sends_to_the_reachable_audience(api: Api, srv: SandboxServ
             via_phone_numbers=f"{BOB_PHONE},{OPTED_OUT_PHONE}",
         )
     )
-    done = _broadcast(api.post(f"/v1/broadcasts/{b['id']}/publish", asap=True))
-    assert done["status"] == "completed" and done["attempted"] == 2
-    assert done["delivered"] == 1 and done["undelivered"] == 1
-    sent = [e for e in inbox.events.values() if isinstance(e, SmsMessage) and e.broadcast_id == b["id"]]
-    assert [e.to for e in sent] == [BOB_PHONE]
+    # As the reference's example: still a draft, scheduled about 10 s ahead, nothing sent yet.
+    published = _broadcast(api.post(f"/v1/broadcasts/{b['id']}/publish", asap=True))
+    assert published["status"] == "draft" and published["scheduled_for"] == clock.now + 10
+    assert published["attempted"] == 0 and published["completed_at"] is None
+
+    def sent() -> list[str]:
+        return [
+            e.to for e in inbox.events.values() if isinstance(e, SmsMessage) and e.broadcast_id == b["id"]
+        ]
+
+    assert sent() == []
+    # published: neither publishable nor editable again
     assert api.post(f"/v1/broadcasts/{b['id']}/publish", asap=True).status_code == 422
     assert api.post(f"/v1/broadcasts/{b['id']}", name="too late").status_code == 422
+    clock.advance(9)
+    assert _fetch(api, b["id"])["status"] == "draft" and sent() == []
+    clock.advance(1)  # due: delivered before the next call
+    done = _fetch(api, b["id"])
+    assert done["status"] == "completed" and done["attempted"] == 2 and done["completed_at"] == clock.now
+    assert done["delivered"] == 1 and done["undelivered"] == 1
+    assert sent() == [BOB_PHONE]
+
+
+def test_a_seeded_draft_with_a_scheduled_for_is_never_sent_unpublished(api: Api, srv: SandboxServer) -> None:
+    drafts = [b for b in srv.state.inboxes["acme-support"].broadcasts.values() if b.status == "draft"]
+    assert drafts
+    srv.deliver_due(at=time.time() + 365 * 86400)
+    assert all(b.status == "draft" and b.attempted == 0 for b in drafts)
+
+
+def _fetch(api: Api, broadcast_id: str) -> dict:
+    return api.get(f"/v1/broadcasts/{broadcast_id}").json()["data"]["broadcasts"][0]
 
 
 def test_publish_later_then_due(api: Api, srv: SandboxServer) -> None:
@@ -69,6 +99,8 @@ def test_publish_later_then_due(api: Api, srv: SandboxServer) -> None:
 def test_list_and_fetch(api: Api, srv: SandboxServer) -> None:
     listed = api.get("/v1/broadcasts").json()
     assert listed["limit"] == 30
+    # the list shows no delivery figures (as its example); fetching one does
+    assert not {"audience", "attempted", "delivered"} & set(listed["data"]["broadcasts"][0])
     statuses = {b["status"] for b in listed["data"]["broadcasts"]}
     assert statuses == {"draft", "scheduled", "completed"}
     ids = [b["id"] for b in listed["data"]["broadcasts"]][:2]

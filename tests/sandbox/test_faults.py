@@ -58,6 +58,23 @@ def test_forced_status_answers_without_touching_state(srv: SandboxServer, api: A
     assert srv.requests[0]["status"] == status
 
 
+def test_apply_processes_the_request_then_answers_the_forced_status(srv: SandboxServer, api: Api) -> None:
+    """A write that went through although the answer was a 5xx: the state changed."""
+    srv.faults.add("/v1/messages", method="POST", status=502, apply=True, times=1)
+    before = len(srv.state.inboxes["acme-support"].events)
+    r = api.post("/v1/messages", phone=BOB_PHONE, message="went through")
+    assert r.status_code == 502 and r.json()["errors"]
+    events = srv.state.inboxes["acme-support"].events
+    assert len(events) == before + 1
+    assert getattr(events[list(events)[-1]], "message", "") == "went through"
+    assert parse_spec("PUT /v1/users/* status=500 apply") == {
+        "method": "PUT",
+        "path": "/v1/users/*",
+        "status": 500,
+        "apply": True,
+    }
+
+
 def test_forced_429_carries_retry_after(srv: SandboxServer, api: Api) -> None:
     fault = srv.faults.add("/v1/tickets", status=429)
     r = api.get("/v1/tickets")
@@ -92,6 +109,24 @@ def test_times_limits_a_fault(srv: SandboxServer, api: Api) -> None:
     srv.faults.add("/v1/whoami", status=502, times=2)
     assert [api.get("/v1/whoami").status_code for _ in range(3)] == [502, 502, 200]
     assert srv.faults.list() == []
+
+
+@pytest.mark.parametrize(
+    "spec", [{"status": 500, "apply": True}, {"body": "<html>oops</html>", "status": 502}]
+)
+def test_apply_processes_the_request_then_answers_with_the_status(srv: SandboxServer, api: Api, spec) -> None:
+    srv.faults.add("/v1/messages", method="POST", **spec)
+    before = len(srv.state.inboxes["acme-support"].events)
+    r = api.post("/v1/messages", phone=BOB_PHONE, message="hello")
+    assert r.status_code == spec["status"]
+    applied = len(srv.state.inboxes["acme-support"].events) > before
+    assert applied == bool(spec.get("apply"))  # a plain status never touches the state
+    assert parse_spec("PUT /v1/tickets/* status=500 apply") == {
+        "method": "PUT",
+        "path": "/v1/tickets/*",
+        "status": 500,
+        "apply": True,
+    }
 
 
 def test_non_json_and_truncated_bodies(srv: SandboxServer, api: Api) -> None:

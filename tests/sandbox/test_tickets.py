@@ -99,6 +99,35 @@ def test_page_and_cursor_pagination_cover_everything_once(api: Api) -> None:
     assert by_cursor == by_page
 
 
+def _page(api: Api, **params) -> tuple[list[str], str]:
+    data = api.get("/v1/tickets", status="Open", limit=5, **params).json()["data"]
+    return [t["id"] for t in data["tickets"]], data["last_key"]
+
+
+def _close(api: Api, srv: SandboxServer, ticket_id: str) -> None:
+    with srv.state.lock:  # a blocked contact's ticket would ignore the change
+        _inbox(srv).contacts[_inbox(srv).tickets[ticket_id].contact_id].blocked = False
+    assert _tickets(api.put(f"/v1/tickets/{ticket_id}", status="Closed"))[0]["status"] == "Closed"
+
+
+def test_a_cursor_whose_ticket_left_the_filter_goes_on_from_its_place(api: Api, srv: SandboxServer) -> None:
+    first, cursor = _page(api, order="oldest")
+    second, _ = _page(api, order="oldest", after=cursor)
+    _close(api, srv, cursor)  # closed between pages: no longer "Open"
+    assert _page(api, order="oldest", after=cursor)[0] == second  # creation order: it simply goes on
+
+
+def test_in_activity_order_a_closed_cursor_ticket_starts_the_walk_over(api: Api, srv: SandboxServer) -> None:
+    first, cursor = _page(api)
+    _close(api, srv, cursor)  # its StatusChange is new activity: it now sorts first
+    again, last_key = _page(api, after=cursor)
+    assert again[:4] == first[:4] and cursor not in again and last_key not in ("", cursor)
+
+
+def test_an_unknown_cursor_ends_the_walk(api: Api) -> None:
+    assert _page(api, after="no-such-ticket") == ([], "")
+
+
 def test_search_syntax(api: Api, srv: SandboxServer) -> None:
     bob = notable_contact(srv.state, "bob")
     found = _tickets(api.get("/v1/tickets", query="status:Open OR status:Pending", limit=100))

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from avodash.models import AuditEntry
 from avodash.roles import IT_ADMIN
 from team.models import Job, JobStep
-from tests.team.support import calls, last_job
+from tests.team.support import assert_job, calls, last_job
 
 pytestmark = pytest.mark.usefixtures("immediate", "no_rate_limit")
 
@@ -165,18 +165,36 @@ def test_a_step_records_its_outcome_before_the_next_starts(client_itadmin, sandb
     assert s1.finished_at <= s2.started_at
 
 
-def test_a_retry_rechecks_an_add_whose_answer_was_lost_and_does_not_post_again(client_itadmin, sandbox):
-    # Avochato adds her but the answer comes back mangled: the step fails, not knowing.
+def test_an_add_whose_answer_was_lost_is_read_back_and_is_done_not_failed(client_itadmin, sandbox):
+    # Avochato adds her but the answer comes back mangled: the step reads the membership back.
     sandbox.faults.add("/v1/users", method="POST", body="<html>proxy error</html>", times=1)
     _onboard(client_itadmin, inboxes=["acme-support"])
     job = last_job()
+    assert_job(job, Job.DONE)
     step = job.steps.get()
-    assert step.status == JobStep.FAILED and step.result == {"posted": True}
+    assert step.status == JobStep.DONE
+    assert step.outcome.startswith("added as manager (confirmed by reading it back after:")
     user = sandbox.state.user_by_email(NEW)
     assert user.id in sandbox.state.inbox("acme-support").members
+    assert len(calls(sandbox, "POST", "/v1/users")) == 1  # read back, not sent twice
+    entry = AuditEntry.objects.get(action="team.user_add", target=NEW)
+    assert entry.outcome == AuditEntry.OK
+
+
+def test_an_add_that_verifiably_did_not_happen_fails_and_a_retry_adds_them(client_itadmin, sandbox):
+    # A 502 from a proxy: the add may have gone through. Read back: she is not a member.
+    sandbox.faults.add("/v1/users", method="POST", status=502, times=1)
+    _onboard(client_itadmin, inboxes=["acme-support"])
+    job = last_job()
+    step = job.steps.get()
+    assert step.status == JobStep.FAILED
+    assert "Checked: they are not a member, so nothing was added" in step.error
+    assert sandbox.state.user_by_email(NEW) is None
+    page = client_itadmin.get(f"/team/jobs/{job.pk}/").content.decode()
+    assert "Checked: they are not a member" in page
 
     sandbox.clear_log()
     client_itadmin.post(f"/team/jobs/{job.pk}/retry/")
-    step.refresh_from_db()
-    assert step.status == JobStep.DONE and step.outcome == "added (found on re-check)"
-    assert calls(sandbox, "POST", "/v1/users") == []  # checked, not sent twice
+    assert_job(job, Job.DONE)
+    assert len(calls(sandbox, "POST", "/v1/users")) == 1
+    assert sandbox.state.user_by_email(NEW).id in sandbox.state.inbox("acme-support").members

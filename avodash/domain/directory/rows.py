@@ -197,6 +197,12 @@ def forget(*, subdomain: str, user: str) -> None:
     DirectoryMembership.objects.filter(_lookup(user), inbox__subdomain=subdomain).delete()
 
 
+def doubt(*, subdomain: str, user: str) -> None:
+    """What the directory holds of the user in `subdomain` may be out of date (a write's outcome
+    is unknown): their details count as never read, so they are read from the API next."""
+    DirectoryMembership.objects.filter(_lookup(user), inbox__subdomain=subdomain).update(details_at=None)
+
+
 # --- reads -------------------------------------------------------------------------------------
 
 

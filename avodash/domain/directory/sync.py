@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django_tasks import default_task_backend, task
@@ -136,6 +136,19 @@ def list_pass(*, client: AvochatoClient) -> int:
 
 
 def _apply_list(subdomain: str, listed: list[InboxUser]) -> int:
+    """The list into the directory, in one transaction. Two processes filling the same inbox at
+    once (first use, several app servers) race to create the same rows: the loser's transaction
+    is rolled back and done again, over the rows the winner made."""
+    for attempt in range(3):
+        try:
+            return _apply_list_once(subdomain, listed)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    return 0  # not reached
+
+
+def _apply_list_once(subdomain: str, listed: list[InboxUser]) -> int:
     now = timezone.now()
     with transaction.atomic():
         inbox = inbox_row(subdomain)

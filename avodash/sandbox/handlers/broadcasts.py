@@ -3,9 +3,13 @@
 The audience is built from `via_contact_ids`, `via_phone_numbers` (unknown numbers become new
 contacts), `via_tags` (contacts with any of them) and `via_field[field]`/`via_field[value]` (an
 exact match; `phone_formatted` is the contact's phone as the API formats it, `(415) 555-1234`).
-`pending_contacts_count` in the create/update answer is how many were added by that call. Only drafts can be updated or published. Publishing with `asap` (or a time that has
-come) sends at once: one outbound message per reachable audience contact (opted-out and
-blocked contacts count as undelivered); a future `scheduled_for` makes it `scheduled` until due.
+`pending_contacts_count` in the create/update answer is how many were added by that call.
+Only unpublished drafts can be updated or published. Publishing with `asap` (or a time within
+the next 10 s) answers as the reference's example does: the broadcast still `draft`,
+`scheduled_for` 10 s ahead; a later `scheduled_for` makes it `scheduled`. Either way it goes out
+when due (due messages are delivered before every API call, or by `deliver_due`): one outbound
+message per reachable audience contact (opted-out and blocked contacts count as undelivered),
+then `completed`. The list leaves out the delivery figures, as its example does.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from avodash.sandbox.routing import (
 from avodash.sandbox.state import Broadcast, Contact
 
 PER_PAGE = 30
+ASAP_DELAY = 10.0  # seconds: the reference's asap example answers scheduled_for = now + ~10 s
 MAX_LENGTH = 1600
 FIELDS = (
     "name",
@@ -105,8 +110,10 @@ def create_broadcast(ctx: Ctx) -> Response:
 
 def update_broadcast(ctx: Ctx) -> Response:
     b = _get(ctx)
-    if b.status != "draft":
-        raise invalid(f"This broadcast is {b.status} and can no longer be changed")
+    if b.status != "draft" or b.published:
+        raise invalid(
+            f"This broadcast is {'published' if b.published else b.status} and can no longer be changed"
+        )
     added = _apply(ctx, b)
     return ok({"broadcast": serialize.broadcast(b, ctx.state, pending_added=added)})
 
@@ -117,6 +124,7 @@ def fetch_broadcasts(ctx: Ctx) -> Response:
 
 
 def list_broadcasts(ctx: Ctx) -> Response:
+    """The list's example shows no delivery figures (fetch the broadcast for those)."""
     lo, hi = ctx.params.range("created_at")
     found = sorted(
         (b for b in ctx.inbox.broadcasts.values() if in_range(b.created_at, lo, hi)),
@@ -124,7 +132,11 @@ def list_broadcasts(ctx: Ctx) -> Response:
     )
     page = ctx.params.page()
     return ok(
-        {"broadcasts": [serialize.broadcast(b, ctx.state) for b in paginate(found, page, PER_PAGE)]},
+        {
+            "broadcasts": [
+                serialize.broadcast(b, ctx.state, stats=False) for b in paginate(found, page, PER_PAGE)
+            ]
+        },
         page=page,
         limit=PER_PAGE,
     )
@@ -134,20 +146,26 @@ def publish_broadcast(ctx: Ctx) -> Response:
     b = _get(ctx)
     if b.status != "draft":
         raise invalid(f"This broadcast is already {b.status}")
+    if b.published:
+        raise invalid("This broadcast is already published")
     asap = bool(ctx.params.bool("asap", False))
     when = ctx.params.float("scheduled_for")
     if not asap and when is None:
         raise invalid("Pass scheduled_for or asap")
-    b.scheduled_for = ctx.now if asap or when is None or when <= ctx.now else when
-    b.status = "scheduled"
-    b.updated_at = ctx.now
-    if b.scheduled_for <= ctx.now:
-        actions.send_broadcast(ctx.state, ctx.inbox, b, ctx.now)
+    b.published = True
+    if asap or when is None or when <= ctx.now + ASAP_DELAY:
+        # As the reference's example answers: still `draft`, scheduled_for about 10 s ahead;
+        # it goes out when due (before a later call, or `deliver_due`), then `completed`.
+        b.scheduled_for = ctx.now + ASAP_DELAY
+    else:
+        b.scheduled_for = when
+        b.status = "scheduled"
     return ok({"broadcast": serialize.broadcast(b, ctx.state)})
 
 
 def audience_count(ctx: Ctx) -> Response:
-    return ok({"count": len(_get(ctx).audience)})
+    # The reference's example answer is `{"data": {"count": 1}}`: no `status` in the envelope.
+    return Response({"data": {"count": len(_get(ctx).audience)}})
 
 
 def register(router: Router) -> None:

@@ -1,13 +1,15 @@
 """Contacts: fetch, list/search with the `after_page` cursor, remove all, upsert one or many,
 and the undocumented opt-out / opt-in.
 
-Listing is in creation order. `next_page` is an opaque cursor (pass it back as `after_page`);
+Listing is in creation order, 30 a page by default (`limit`, at most 100). `next_page` is an opaque cursor (pass it back as `after_page`);
 `after_page` also accepts a plain Unix timestamp in milliseconds, as the reference describes.
 An unknown cursor gives an empty page rather than the first one (a client never loops).
 `visible=false` includes removed contacts; `remove_all` removes (hides) the contacts matching
 `query` (all of them without one).
 
-`opt_in` is refused (422) for a contact who opted out by replying STOP (`opted_out_by` is
+`opt_out` of a contact already opted out answers 400 with NOTES.md's string error
+(`"+16505551234 is already opted out from receiving messages."`). `opt_in` is refused (422)
+for a contact who opted out by replying STOP (`opted_out_by` is
 "contact"; seed: Olivia Martin): carrier rules let only the contact undo a STOP.
 
 Query fields: any contact attribute (`name`, `phone`, `email`, `company`, `city`, `state`,
@@ -22,6 +24,7 @@ from typing import Any
 
 from avodash.sandbox import actions, search, serialize
 from avodash.sandbox.routing import (
+    ApiError,
     Ctx,
     Params,
     Response,
@@ -33,6 +36,10 @@ from avodash.sandbox.routing import (
     ok,
 )
 from avodash.sandbox.state import Contact, Inbox, Tag
+
+# The reference's parameter text says "default: 25", but its example envelopes answer
+# `"limit": 30` for the same call: the sandbox follows the answers.
+PER_PAGE = 30
 
 BASE_FIELDS = (
     "name",
@@ -125,7 +132,7 @@ def _cursor_key(token: str) -> tuple[float, str] | None:
 
 def list_contacts(ctx: Ctx) -> Response:
     p = ctx.params
-    limit = min(max(p.int("limit", 25) or 25, 1), 100)
+    limit = min(max(p.int("limit", PER_PAGE) or PER_PAGE, 1), 100)
     include_hidden = p.bool("visible", True) is False
     lo, hi = p.range("created_at")
     found = [
@@ -140,9 +147,9 @@ def list_contacts(ctx: Ctx) -> Response:
         found = [] if key is None else [c for c in found if (c.created_at, c.id) > key]
     chunk = found[:limit]
     more = len(found) > limit
-    envelope: dict[str, Any] = {"page": 1, "limit": limit}
-    if after:
-        envelope["after_page"] = after
+    # As the examples: the first page's envelope has `page` and `limit`, a later one (after a
+    # cursor) `limit` and `after_page`.
+    envelope: dict[str, Any] = {"limit": limit, "after_page": after} if after else {"page": 1, "limit": limit}
     return ok(
         {
             "contacts": [serialize.contact(c, ctx.inbox) for c in chunk],
@@ -232,12 +239,8 @@ def update_contacts(ctx: Ctx) -> Response:
         if not isinstance(many, list) or not many or not all(isinstance(c, dict) for c in many):
             raise invalid("contacts must be a list of contacts, each with a phone")
         done = [upsert_contact(ctx, item, allow_empty) for item in many]
-        return ok(
-            {
-                "contact": serialize.contact(done[-1], ctx.inbox),
-                "contacts": [serialize.contact(c, ctx.inbox) for c in done],
-            }
-        )
+        # The reference's example answers only `contact` (the last one), not the list.
+        return ok({"contact": serialize.contact(done[-1], ctx.inbox)})
     if ctx.params.str("phone") is None:
         raise invalid("phone is required (or contacts for several)")
     contact = upsert_contact(ctx, ctx.params.data, allow_empty)
@@ -250,6 +253,9 @@ def _opt(ctx: Ctx, opted_out: bool) -> Response:
         contact = ctx.inbox.contact_by_phone(normalize_phone(ctx.path_args[0]) or "")
     if contact is None:
         raise not_found("Contact not found")
+    if opted_out and contact.opted_out:
+        # NOTES.md's known error text: a 400 whose `errors` is one string.
+        raise ApiError(400, f"{contact.phone} is already opted out from receiving messages.")
     if not opted_out and contact.opted_out and contact.opted_out_by == "contact":
         # Carrier rules: a STOP can only be undone by the contact (texting START).
         raise invalid(

@@ -64,8 +64,7 @@ def list_tags(ctx: Ctx) -> Response:
         chunk = paginate(names, ctx.params.page(), PER_PAGE)
     return ok(
         {"tags": [{"name": n} for n in chunk], "last_key": chunk[-1] if chunk else ""},
-        page=ctx.params.page(),
-        limit=PER_PAGE,
+        limit=PER_PAGE,  # the example's envelope: `limit`, no `page`
     )
 
 

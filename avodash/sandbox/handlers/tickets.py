@@ -5,7 +5,8 @@ List and search (`GET /v1/tickets`) take `query` (see `avodash.sandbox.search`: 
 text over the contact and the messages), `status` (New/Open/Pending/Closed, case-sensitive),
 `user_id` (an id), `unaddressed=on` (only `on`), `channel`, `order` (`newest`, `oldest`,
 `most_recent_activity` — the default —, `oldest_activity`, `best_match`), `limit` (default 30,
-at most 100), and either `page` or `after` (the previous page's `last_key`). Without a status
+at most 100), and either `page` or `after` (the previous page's `last_key`; when that ticket has
+left the filter meanwhile, see `_start_after`). Without a status
 (parameter or `status:` in the query) closed tickets are left out, like the vendor's list.
 
 `PUT /v1/tickets/:ids` takes `user_id` (an id, `unassign`, `autoassign`), `user_email`, `status`,
@@ -135,8 +136,7 @@ def list_tickets(ctx: Ctx) -> Response:
     after = p.str("after") or p.str("last_key")
     page = p.page()
     if after:
-        ids = [t.id for t in found]
-        start = ids.index(after) + 1 if after in ids else len(found)
+        start = _start_after(inbox, found, after, keys[order])
         chunk = found[start : start + limit]
         more = start + limit < len(found)
     else:
@@ -148,6 +148,29 @@ def list_tickets(ctx: Ctx) -> Response:
         page=page,
         limit=limit,
     )
+
+
+def _start_after(inbox: Inbox, found: list[Ticket], after: str, key: Any) -> int:
+    """Where the page after the cursor `after` (a ticket id: the previous page's `last_key`)
+    starts in `found` (the filtered list, in order).
+
+    * The cursor's ticket still matches the filter: right after it.
+    * It left the filter between pages (closed, reassigned, untagged, ...): the reference and
+      NOTES.md are silent, so the sandbox does what a keyset cursor does: it continues after
+      the place that ticket holds *now* in the order. In the default activity order a ticket
+      that was just closed (its StatusChange is new activity) sorts first, so the walk starts
+      again from the top: a client sees tickets again (dedupe by id) and gets a cursor it has
+      had before (stop there); in creation order (`newest`/`oldest`) it simply goes on.
+    * An unknown cursor (no such ticket): an empty page with an empty `last_key`, the end.
+    """
+    ids = [t.id for t in found]
+    if after in ids:
+        return ids.index(after) + 1
+    cursor = inbox.tickets.get(after)
+    if cursor is None:
+        return len(found)
+    mark = key(cursor)
+    return next((i for i, t in enumerate(found) if key(t) > mark), len(found))
 
 
 def previous_tickets(ctx: Ctx) -> Response:

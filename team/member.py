@@ -1,0 +1,62 @@
+"""One member of an inbox, as their page shows them: who they are (the directory first), the
+inboxes they are in (only those the viewer is granted are named), their open tickets here and
+whether they are the user avodash's API credential acts as."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from avodash.avochato import AvochatoClient, AvochatoError, parallel
+from avodash.domain import tickets
+from avodash.domain import users as inbox_users
+from avodash.domain.inboxes import Inbox, inboxes_for
+from avodash.domain.users import InboxUser
+
+
+@dataclass
+class MemberPage:
+    user: InboxUser
+    inboxes: list[Inbox]  # the member's inboxes the viewer is granted
+    other_inboxes: int  # how many more, not granted to the viewer: a count, never named
+    open_tickets: int | None  # None: could not be read
+    is_credential_user: bool
+    unreadable: str = ""  # why parts of the page could not be read (tolerant only)
+
+
+def member_page(*, client: AvochatoClient, viewer, user: str, tolerant: bool = False) -> MemberPage:
+    """The user (from the directory), then one parallel round: the inboxes they belong to
+    (`GET /v1/users/:id/accounts`), their open ticket count here and who the API credential is.
+
+    An inbox the viewer has no grant for must look like one that does not exist: no name,
+    subdomain or phone, only a count. `tolerant` (the page shown again after a write): what
+    Avochato cannot answer now is left out and said, so the form and its message still show.
+    """
+    try:
+        found = inbox_users.inbox_user(client=client, user=user)
+        member_of, count, api_user_id = parallel(
+            [
+                lambda: {i.subdomain for i in inbox_users.user_inboxes(client=client, user=found.id)},
+                lambda: tickets.user_open_ticket_count(client=client, user_id=found.id),
+                lambda: inbox_users.credential_user_id(client=client),
+            ]
+        )
+    except AvochatoError as err:
+        if not tolerant:
+            raise
+        known = inbox_users.known_user(client=client, user=user)
+        return MemberPage(
+            user=known or InboxUser(id=user, email=user if "@" in user else None),
+            inboxes=[],
+            other_inboxes=0,
+            open_tickets=None,
+            is_credential_user=False,
+            unreadable=f"Parts of this page could not be read just now: {err.message}",
+        )
+    shown = [i for i in inboxes_for(viewer) if i.subdomain in member_of]
+    return MemberPage(
+        user=found,
+        inboxes=shown,
+        other_inboxes=len(member_of) - len(shown),
+        open_tickets=count,
+        is_credential_user=found.id == api_user_id,
+    )
