@@ -17,9 +17,10 @@ own route (the lookups still work), the form is submitted the way its page submi
 5. no write sent twice: a POST or DELETE reaches its route at most once (429s aside: the API
    did not act on them); a PUT may be repeated by the client's own retries.
 
-The faults: 500, 502, 503, 429 (Retry-After 1), 401, 403, 404 and 422 (with the API's words)
-answered without acting; `html` (a proxy's page), `truncated` (JSON cut), `hang` (the answer
-withheld past the client's timeout) and `drop` (the connection closed unanswered) after acting;
+The faults: 500, 502, 429 (Retry-After 1), 401, 403, 404 and 422 (with the API's words)
+answered without acting; `503-applied` (a 503 after the write went through), `html` (a proxy's
+page), `truncated` (JSON cut), `hang` (the answer withheld past the client's timeout) and `drop`
+(the connection closed unanswered), all after acting;
 `refused`: Avochato down for the whole action (a closed port: nothing sent, nothing readable).
 The "500 on every call" column (role, disable, password reset: the issue's reproduction) fails
 the lookups and the read-back as well.
@@ -99,7 +100,7 @@ class Fault:
 FAULTS = [
     Fault("500", {"status": 500}),
     Fault("502", {"status": 502}),
-    Fault("503", {"status": 503}),
+    Fault("503-applied", {"status": 503, "apply": True}),  # the write went through, then a 503
     Fault("429", {"status": 429, "retry_after": "1"}),
     Fault("401", {"status": 401}),
     Fault("403", {"status": 403}),
