@@ -7,16 +7,19 @@
     srv.faults.add("/v1/users", body="<html>oops</html>")           # non-JSON body
     srv.faults.add("/v1/tickets", truncate=True)                    # JSON cut in half
     srv.faults.add("/v1/tickets", status=429, retry_after="2.5", times=1)   # once only
+    srv.faults.add("/v1/users", status=422, errors=["Email is invalid"])  # the API's words
+    srv.faults.add("/v1/messages", method="POST", drop=True)        # processed, then no answer
     srv.faults.add("/v1/users/*", method="PUT", status=500, apply=True)  # applied, then a 500
 
 `path` is a glob (fnmatch) over the request path without the query string, matched against
 both the raw and the percent-decoded path; `method` (optional) narrows it. Several matching
 faults add up: latencies are summed; the first that fires a status decides it.
 
-* `status` (429/500/502/503/...): answered without touching the state, with an `errors` body;
-  a 429 carries `Retry-After` (`retry_after`, default "1"; None leaves the header out).
-  With `apply`, the request is processed first and only the answer is the error: a write that
-  went through although the API (or a proxy) answered 5xx.
+* `status` (429/500/502/503/...): answered without touching the state, with an `errors` body
+  (`errors`, a list of strings; default the status's reason phrase); a 429 carries
+  `Retry-After` (`retry_after`, default "1"; None leaves the header out). With `apply`, the
+  request is processed first and only the answer is the error: a write that went through
+  although the API (or a proxy) answered 5xx.
 * `error_rate` (0..1): the chance the fault fires (default 1 with a status, else 500 at that rate).
   Draws come from a seeded RNG, so a test run is repeatable.
 * `hang`: the request is processed, then the answer is withheld for `hang_seconds` (default
@@ -25,6 +28,8 @@ faults add up: latencies are summed; the first that fires a status decides it.
 * `body` replaces the answer's body (sent as text/html unless it looks like JSON); `truncate`
   cuts the JSON in half. The request is processed either way.
   `body`, `truncate` and `hang` always process the request first.
+* `drop`: the request is processed, then the connection is closed without an answer (a proxy
+  or a server dying after acting: the client cannot tell whether it went through).
 * `times`: the fault applies to the next N matching requests, then removes itself.
 
 From the command line: `--fault 'POST /v1/messages status=500'` (see `parse_spec`).
@@ -55,6 +60,8 @@ class Fault:
     hang_seconds: float = 30.0
     body: str | None = None
     truncate: bool = False
+    errors: list[str] | None = None
+    drop: bool = False
     times: int | None = None
     apply: bool = False
     id: int = 0
@@ -78,6 +85,8 @@ class FaultPlan:
     hang_seconds: float | None = None
     body: str | None = None
     truncate: bool = False
+    errors: list[str] | None = None
+    drop: bool = False
     apply: bool = False  # process the request before answering with `status`
     fired: list[int] = field(default_factory=list)
 
@@ -105,6 +114,8 @@ class FaultSet:
         hang_seconds: float = 30.0,
         body: str | None = None,
         truncate: bool = False,
+        errors: list[str] | str | None = None,
+        drop: bool = False,
         times: int | None = None,
         apply: bool = False,
     ) -> Fault:
@@ -125,6 +136,8 @@ class FaultSet:
                 hang_seconds=float(hang_seconds),
                 body=body,
                 truncate=bool(truncate),
+                errors=[errors] if isinstance(errors, str) else (list(errors) if errors else None),
+                drop=bool(drop),
                 times=times,
                 apply=bool(apply),
                 id=self._next_id,
@@ -166,12 +179,14 @@ class FaultSet:
                 if status is not None and plan.status is None:
                     plan.status = status
                     plan.retry_after = fault.retry_after if status == 429 else None
+                    plan.errors = fault.errors
                     plan.apply = fault.apply
                 if fault.hang and plan.hang_seconds is None:
                     plan.hang_seconds = fault.hang_seconds
                 if fault.body is not None and plan.body is None:
                     plan.body = fault.body
                 plan.truncate = plan.truncate or fault.truncate
+                plan.drop = plan.drop or fault.drop
                 if fault.times is not None:
                     fault.times -= 1
                     if fault.times <= 0:
@@ -201,19 +216,21 @@ def parse_spec(spec: str) -> dict[str, Any]:
     """`'[METHOD] PATH key=value ...'` -> keyword arguments for `FaultSet.add`.
 
     Keys: status, latency_ms (or latency), error_rate (or rate), retry_after, hang (a bare word,
-    or hang=SECONDS), hang_seconds, body, truncate and apply (bare words), times. Examples:
-    `POST /v1/messages status=500`, `PUT /v1/users/* status=502 apply`, `/v1/tickets* latency_ms=300`, `GET /v1/users body=<html>`,
-    `/v1/tickets status=503 error_rate=0.5`, `POST /v1/messages hang=5`.
+    or hang=SECONDS), hang_seconds, body, truncate, drop and apply (bare words), errors (one
+    error string), times. Examples:
+    `POST /v1/messages status=500`, `PUT /v1/users/* status=502 apply`, `/v1/tickets* latency_ms=300`,
+    `GET /v1/users body=<html>`, `/v1/tickets status=503 error_rate=0.5`, `POST /v1/messages hang=5`,
+    `POST /v1/users status=422 "errors=Email is invalid"`, `POST /v1/messages drop`.
     """
     words = shlex.split(spec)
     kwargs: dict[str, Any] = {}
     if words and words[0].upper() in HTTP_METHODS:
         kwargs["method"] = words.pop(0).upper()
-    if words and "=" not in words[0] and words[0] not in ("hang", "truncate", "apply"):
+    if words and "=" not in words[0] and words[0] not in ("hang", "truncate", "drop", "apply"):
         kwargs["path"] = words.pop(0)
     aliases = {"latency": "latency_ms", "rate": "error_rate"}
     for word in words:
-        if word in ("hang", "truncate", "apply"):
+        if word in ("hang", "truncate", "drop", "apply"):
             kwargs[word] = True
             continue
         if "=" not in word:
@@ -222,8 +239,8 @@ def parse_spec(spec: str) -> dict[str, Any]:
         key = aliases.get(key, key)
         if key == "hang" and raw.replace(".", "", 1).isdigit():
             kwargs["hang"], kwargs["hang_seconds"] = True, float(raw)
-        elif key == "body":
-            kwargs["body"] = raw
+        elif key in ("body", "errors"):
+            kwargs[key] = raw
         elif key in (
             "status",
             "latency_ms",
@@ -232,6 +249,7 @@ def parse_spec(spec: str) -> dict[str, Any]:
             "hang",
             "hang_seconds",
             "truncate",
+            "drop",
             "apply",
             "times",
         ):

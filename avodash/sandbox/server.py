@@ -261,10 +261,10 @@ class SandboxServer:
                 release.wait(delay)
             if plan.status is not None and not plan.apply:
                 headers = {"Retry-After": plan.retry_after} if plan.retry_after is not None else {}
-                raise ApiError(plan.status, [_REASONS.get(plan.status, "Error")], headers)
+                raise ApiError(plan.status, plan.errors or [_REASONS.get(plan.status, "Error")], headers)
             response = self._dispatch(method, segments, params, entry)
             if plan.status is not None:  # `apply`: the work is done, the answer says otherwise
-                raise ApiError(plan.status, [_REASONS.get(plan.status, "Error")])
+                raise ApiError(plan.status, plan.errors or [_REASONS.get(plan.status, "Error")])
         except ApiError as err:
             response = Response({"status": err.status, "errors": err.errors}, err.status, dict(err.headers))
         entry["status"] = response.status
@@ -451,6 +451,11 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if plan.hang_seconds is not None and release.wait(plan.hang_seconds):
             entry["status"] = None  # released by reset/stop: the client gets no answer
+            sandbox._record(entry)
+            self.close_connection = True
+            return
+        if plan.drop:  # processed; the client gets no answer
+            entry["status"] = None
             sandbox._record(entry)
             self.close_connection = True
             return

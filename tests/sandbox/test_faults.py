@@ -247,6 +247,28 @@ def test_it_binds_to_localhost_only(srv: SandboxServer) -> None:
     assert srv.url.startswith("http://127.0.0.1:")
 
 
+def test_a_forced_status_carries_the_errors_asked_for(srv: SandboxServer, api: Api) -> None:
+    srv.faults.add("/v1/users", status=422, errors=["Email is invalid", "Name is too long"])
+    r = api.get("/v1/users")
+    assert r.status_code == 422 and r.json() == {
+        "status": 422,
+        "errors": ["Email is invalid", "Name is too long"],
+    }
+
+
+def test_drop_processes_the_request_then_closes_without_an_answer(srv: SandboxServer) -> None:
+    srv.faults.add("/v1/messages", method="POST", drop=True)
+    with pytest.raises(requests.ConnectionError):
+        http.post(
+            f"{srv.url}/v1/messages", json={**DEFAULT, "phone": BOB_PHONE, "message": "dropped"}, timeout=5
+        )
+    inbox = srv.state.inboxes["acme-support"]
+    last = inbox.events[list(inbox.events)[-1]]
+    assert getattr(last, "message", "") == "dropped"  # processed: the client cannot tell
+    (entry,) = [r for r in srv.requests if r["method"] == "POST"]
+    assert entry["status"] is None
+
+
 def test_parse_spec() -> None:
     assert parse_spec("POST /v1/messages status=500") == {
         "method": "POST",
@@ -274,6 +296,8 @@ def test_parse_spec() -> None:
     }
     assert parse_spec("/v1/users 'body=<html>oops</html>'")["body"] == "<html>oops</html>"
     assert parse_spec("/v1/x status=429 retry_after=2")["retry_after"] == "2"
+    assert parse_spec("POST /v1/users status=422 'errors=Email is invalid'")["errors"] == "Email is invalid"
+    assert parse_spec("POST /v1/messages drop") == {"method": "POST", "path": "/v1/messages", "drop": True}
     with pytest.raises(ValueError):
         parse_spec("/v1/x colour=red")
 
