@@ -302,7 +302,9 @@ def ticket_tag(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpRes
         try:
             done = _tag_apply(request, ticket_id, form)
         except AvochatoError as err:
-            done = {"form": form, "error": f"Tag not changed: {err.message}", "ticket": None}
+            # Named in the message: when Avochato is down the panel with the form cannot be shown.
+            tag = form.cleaned_data["tag"]
+            done = {"form": form, "error": f"Tag “{tag}” not changed: {err.message}", "ticket": None}
     else:
         done = {"form": form, "error": _form_errors(form), "invalid": True}
     note, error = done.get("note", ""), done.get("error", "")

@@ -129,8 +129,20 @@ def ticket_update(request: InboxRequest, subdomain: str, ticket_id: str) -> Http
             )
             note, error = _outcome_words(outcome, _change_text(change, users), audit)
     except (ActionError, AvochatoError) as err:
-        return _state_response(request, ticket_id, users, error=f"Not changed: {err.message}")
+        error = f"Not changed ({_asked_words(request.POST, field, users)}): {err.message}"
+        return _state_response(request, ticket_id, users, error=error)
     return _state_response(request, ticket_id, users, ticket=outcome.ticket, note=note, error=error)
+
+
+def _asked_words(post, field: str, users: list[InboxUser]) -> str:
+    """What the person asked for, named in a failure (the header may not be shown when Avochato
+    cannot be read, so the message keeps the choice): "status Pending"."""
+    if field == "status":
+        return f"status {post.get('status', '')[:32]}"
+    if field == "owner":
+        names = {u.id: u.name for u in users}
+        return f"owner {names.get(post.get('owner', ''), 'the chosen person')}"
+    return "addressed state"
 
 
 @require_POST

@@ -167,13 +167,12 @@ def _step_cancel_scheduled(run: StepRun) -> tuple[str, dict]:
         run.writing()
         try:
             scheduled_svc.scheduled_cancel(client=client, message_id=message.id)
-        except NotFoundError:
-            continue  # sent or cancelled meanwhile
         except RateLimitedError:
             raise  # not acted on: the runner waits and runs the step again
         except AvochatoError as err:
             state = "pending"
-            if err.may_have_applied:
+            # A 404 usually means sent or cancelled meanwhile: read back, never assume it.
+            if err.may_have_applied or isinstance(err, NotFoundError):
                 state = read_back(
                     "the message",
                     err,

@@ -89,7 +89,7 @@ def test_a_busy_form_post_is_never_repeated_by_itself(client_admin, sandbox, set
     limiter = get_client(INBOX).rate_limiter
     limiter._pauses.delete(limiter._pause_key)  # the API's pause is over
     page = client_admin.get(r["Location"]).content.decode()
-    assert "Not changed: Avochato is busy" in page and "http-equiv" not in page
+    assert "Not changed (status closed): Avochato is busy" in page and "http-equiv" not in page
     assert api_calls(sandbox, "PUT") == []
 
 
