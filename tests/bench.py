@@ -4,7 +4,9 @@ For every main page: the API calls it made, in how many sequential rounds (calls
 intervals overlap in the sandbox's request log are one round), the floor (rounds x latency:
 what the page cannot beat), the median and p95 server time over several runs, and the ratio of
 the median to the floor. `first` is the page's very first load (empty caches, empty local
-directory), `cold` empties the cache before each run, `warm` loads the page again.
+directory), `cold` empties the cache before each run, `warm` loads the page again with the app's
+caches warm but no shared reads (what one person pays), `shard` loads it right after someone else
+did (reads shared within AVOCHATO_SHARED_READ_TTL).
 
 Scenarios: the demo data; `scale 1000` (1,000 more users over ten inboxes); `acme-support +300`
 (300 users added to one inbox). When `manage.py directory_sync` exists, each scenario also times
@@ -133,8 +135,9 @@ class Bench:
         if ends:
             time.sleep(max(0.0, max(ends) + SETTLE_S - time.time()))
 
-    def load(self, url: str) -> Run:
-        self.settle()
+    def load(self, url: str, settle: bool = True) -> Run:
+        if settle:
+            self.settle()
         self.srv.clear_log()
         t0 = time.perf_counter()
         response = self.client.get(url)
@@ -146,14 +149,25 @@ class Bench:
     def page(self, label: str, url: str) -> list[Figures]:
         cache.clear()
         first = Figures(label, "first", [self.load(url)])
-        cold, warm = Figures(label, "cold"), Figures(label, "warm")
+        cold, warm, shared = Figures(label, "cold"), Figures(label, "warm"), Figures(label, "shard")
         for _ in range(RUNS):
             cache.clear()
             cold.runs.append(self.load(url))
-        self.load(url)  # warm it
-        for _ in range(RUNS):
-            warm.runs.append(self.load(url))
-        return [first, cold, warm]
+        # `warm`: the app's own caches warm, but no read shared from someone else's load (what
+        # one person pays); `shard`: the same page asked again within AVOCHATO_SHARED_READ_TTL.
+        ttl = settings.AVOCHATO_SHARED_READ_TTL
+        settings.AVOCHATO_SHARED_READ_TTL = 0
+        try:
+            self.load(url)  # warm it
+            for _ in range(RUNS):
+                warm.runs.append(self.load(url))
+        finally:
+            settings.AVOCHATO_SHARED_READ_TTL = ttl
+        if ttl > 0:
+            for _ in range(RUNS):
+                self.load(url, settle=False)  # someone else's load, just before
+                shared.runs.append(self.load(url, settle=False))
+        return [first, cold, warm] + ([shared] if shared.runs else [])
 
 
 # -- scenarios ------------------------------------------------------------------------------------
