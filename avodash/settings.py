@@ -72,6 +72,10 @@ if not 0 <= AVOCHATO_RATE_WAIT <= 2:
 AVOCHATO_SHARED_READ_TTL: float = env.float("AVOCHATO_SHARED_READ_TTL", default=3.0)
 # How long a caller waits for the same read under way in another process before asking itself.
 AVOCHATO_SHARED_READ_WAIT: float = env.float("AVOCHATO_SHARED_READ_WAIT", default=5.0)
+# Overview figures shared by everyone on an inbox for a few seconds (the page says "as of"):
+# the overview's ticket counts, and a contact's earlier tickets on the ticket page.
+INBOX_COUNTS_SECONDS: float = env.float("INBOX_COUNTS_SECONDS", default=20.0)
+TICKET_HISTORY_SECONDS: float = env.float("TICKET_HISTORY_SECONDS", default=60.0)
 if AVOCHATO_SHARED_READ_TTL < 0 or AVOCHATO_SHARED_READ_WAIT < 0:
     raise ImproperlyConfigured("AVOCHATO_SHARED_READ_TTL and AVOCHATO_SHARED_READ_WAIT must not be negative.")
 _SANDBOX_PAIR = AVOCHATO_AUTH_ID == "sandbox" or AVOCHATO_AUTH_SECRET == "sandbox-secret"  # noqa: S105

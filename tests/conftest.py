@@ -69,6 +69,10 @@ def sandbox(sandbox_server, settings):
     # back and count the calls each page makes. tests/avochato/test_client_shared.py turns them
     # on, and the page-round tests run with them on too.
     settings.AVOCHATO_SHARED_READ_TTL = 0
+    # The same for the overview's counts and a ticket's earlier tickets (kept for everyone a few
+    # seconds in production); tests/inbox/test_snapshots.py turns them on.
+    settings.INBOX_COUNTS_SECONDS = 0
+    settings.TICKET_HISTORY_SECONDS = 0
     cache.clear()
     yield sandbox_server
     cache.clear()

@@ -11,12 +11,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+
 from avodash.avochato import AvochatoClient, parallel
 from avodash.domain import phones
 from avodash.domain.contacts import contacts_get
 from avodash.domain.parse import epoch
 from avodash.domain.tickets import STATUSES, Ticket, ticket_from_api
 from avodash.domain.users import InboxUser, inbox_users, unknown_user, users_by_id
+from inbox.services.snapshot import Snapshot, snapshot
 from inbox.services.types import PreviousTicket
 
 QUEUE_PAGE_SIZE = 30
@@ -170,7 +173,16 @@ def tickets_get(*, client: AvochatoClient, ticket_ids: Sequence[str]) -> dict[st
 
 
 def tickets_previous(*, client: AvochatoClient, ticket_id: str) -> list[PreviousTicket]:
-    """The contact's earlier tickets: `GET /v1/tickets/:id/previous`, newest first."""
+    """The contact's earlier tickets: `GET /v1/tickets/:id/previous`, newest first. History
+    that seldom changes: kept for TICKET_HISTORY_SECONDS per ticket, for everyone."""
+    return snapshot(
+        f"previous:{client.subdomain}:{ticket_id}",
+        seconds=float(getattr(settings, "TICKET_HISTORY_SECONDS", 0)),
+        compute=lambda: _tickets_previous(client, ticket_id),
+    ).value
+
+
+def _tickets_previous(client: AvochatoClient, ticket_id: str) -> list[PreviousTicket]:
     raw = client.get(("tickets", ticket_id, "previous"))["data"].get("tickets") or []
     found = []
     for t in raw:
@@ -214,6 +226,16 @@ def ticket_ids_matching(
         cursors.add(page.next_after)
         after = page.next_after
     return ids, False
+
+
+def inbox_counts(*, client: AvochatoClient) -> Snapshot[dict[str, int | None]]:
+    """`ticket_counts`, shared by everyone on the inbox for INBOX_COUNTS_SECONDS (the overview
+    says "as of" when they were taken by an earlier view): seven calls once per period."""
+    return snapshot(
+        f"counts:{client.subdomain}",
+        seconds=float(getattr(settings, "INBOX_COUNTS_SECONDS", 0)),
+        compute=lambda: ticket_counts(client=client),
+    )
 
 
 def ticket_counts(*, client: AvochatoClient) -> dict[str, int | None]:

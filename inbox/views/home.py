@@ -87,12 +87,13 @@ def _message_chart(stats: event_svc.MessageStats) -> dict:
 @inbox_view(perm=VIEW)
 def inbox_home(request: InboxRequest, subdomain: str) -> HttpResponse:
     client = request.avochato
-    counts, (scheduled, scheduled_capped) = parallel(
+    taken, (scheduled, scheduled_capped) = parallel(
         [
-            lambda: ticket_svc.ticket_counts(client=client),
+            lambda: ticket_svc.inbox_counts(client=client),
             lambda: event_svc.scheduled_due_count(client=client, hours=24),
         ]
     )
+    counts = taken.value
     cards = [
         {"label": "Open", "value": counts["Open"], "url": _queue_url(subdomain, status="Open")},
         {"label": "New", "value": counts["New"], "url": _queue_url(subdomain, status="New")},
@@ -117,6 +118,7 @@ def inbox_home(request: InboxRequest, subdomain: str) -> HttpResponse:
         "status_bars": _status_bars(counts),
         "queue_url": _queue_url(subdomain),
         "chart_days": CHART_DAYS,
+        "counts_as_of": taken.taken_at if taken.kept else None,
     }
     if request.GET.get("load") == "1":  # without JavaScript: the team load inline, on request
         ctx["load_rows"] = _load_rows(request)
