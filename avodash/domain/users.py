@@ -291,8 +291,9 @@ def user_role_update(*, client: AvochatoClient, user: str, role: str) -> InboxUs
     """
     _check_role(role)
     path, params = addressed(user)
+    # A PUT is retried on a timeout; leave part of the budget to read the user back if none answers.
     return directory.store(
-        subdomain=_inbox_of(client), user=user_of(client.put(path, {**params, "role": role}))
+        subdomain=_inbox_of(client), user=user_of(client.leaving().put(path, {**params, "role": role}))
     )
 
 
