@@ -83,6 +83,9 @@ class SandboxServer:
         self._release = threading.Event()
         self._log: list[dict[str, Any]] = []
         self._log_lock = threading.Lock()
+        # Moved by clear_log(): a call that began before the log was cleared (a request still
+        # in flight from an earlier test) is not recorded in the new log.
+        self._log_generation = 0
         self.faults = FaultSet(seed)
         self._fault_specs = list(fault_specs)
         self._add_spec_faults()
@@ -183,6 +186,7 @@ class SandboxServer:
     def clear_log(self) -> None:
         with self._log_lock:
             self._log.clear()
+            self._log_generation += 1
 
     def set_rate_limit(self, per_second: float | None = DEFAULT_RATE_LIMIT) -> None:
         self.rate_limiter.reset(per_second)
@@ -222,6 +226,8 @@ class SandboxServer:
 
     def _record(self, entry: dict[str, Any]) -> None:
         with self._log_lock:
+            if entry.pop("_generation", self._log_generation) != self._log_generation:
+                return  # began before the log was cleared
             self._log.append(entry)
             if len(self._log) > LOG_LIMIT:
                 del self._log[: len(self._log) - LOG_LIMIT]
@@ -241,6 +247,7 @@ class SandboxServer:
             "auth_id": None,
             "time": started,
             "status": None,
+            "_generation": self._log_generation,
         }
         release = self._release
         plan = FaultPlan()
