@@ -9,6 +9,9 @@ leaves that row, shown as "outcome unknown"), then `ok` when the block finishes,
 read the target back after an unclear answer says what is true with `handle.settle(...)`.
 Background jobs, which have no request, call `audit_begin` / `audit_finish` with the
 operator as actor; `audit_record` is for what is recorded after the fact.
+
+Every write here goes through `create()` or `save()`, so `avodash.storable` cleans the texts
+(NULs, lone surrogates) on the way in; a bulk `update()` of entries would have to clean its own.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
-from avodash.avochato import without_nul
 from avodash.models import AuditEntry
 
 _SECRET_WORDS = ("secret", "password", "token", "auth")
@@ -130,12 +132,12 @@ def actor_display(user) -> str:
 def _entry_fields(*, actor, inbox, action, target, params, ip, actor_name) -> dict[str, Any]:
     return {
         "actor": actor if actor is not None and actor.is_authenticated else None,
-        "actor_name": without_nul(actor_name or actor_display(actor)),
+        "actor_name": actor_name or actor_display(actor),
         "ip": ip,
-        "inbox": without_nul(inbox or ""),
+        "inbox": inbox or "",
         "action": action,
-        "target": without_nul(_target_text(target)),
-        "params": without_nul(_clean(params)),
+        "target": _target_text(target),
+        "params": _clean(params),
     }
 
 
@@ -156,7 +158,7 @@ def audit_record(
         actor=actor, inbox=inbox, action=action, target=target, params=params, ip=ip, actor_name=actor_name
     )
     return AuditEntry.objects.create(
-        **fields, outcome=outcome, error=without_nul(error[:2000]), finished_at=timezone.now()
+        **fields, outcome=outcome, error=error[:2000], finished_at=timezone.now()
     )
 
 
@@ -190,14 +192,14 @@ def audit_finish(
     `target`: what the attempt turned out to address, learnt on the way (a user given by
     email: their id; a ticket's contact)."""
     entry.outcome = outcome
-    entry.error = without_nul(error[:2000])
+    entry.error = error[:2000]
     entry.finished_at = timezone.now()
     update = ["outcome", "error", "finished_at"]
     if target is not None:
-        entry.target = without_nul(_target_text(target))
+        entry.target = _target_text(target)
         update.append("target")
     if params:
-        entry.params = without_nul(_clean({**entry.params, **params}))
+        entry.params = _clean({**entry.params, **params})
         update.append("params")
     entry.save(update_fields=update)
     return entry

@@ -84,7 +84,7 @@ def idem_claim(*, key: str, user, inbox: str, action: str) -> Claim:
 
 def idem_finish(claim: Claim, *, state: str, result: dict[str, Any]) -> None:
     """Record the outcome of the write the claim was made for (texts storable: no NUL)."""
-    result = without_nul(result)
+    result = without_nul(result)  # update() skips the save hook (avodash.storable): clean here
     IdempotencyKey.objects.filter(pk=claim.record.pk).update(
         state=state, result=result, updated_at=timezone.now()
     )

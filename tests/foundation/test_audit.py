@@ -58,6 +58,26 @@ def test_the_block_names_the_target_once_it_knows_it(agent):
     assert AuditEntry.objects.get().target == "s2UFlpPQgB"
 
 
+def test_unstorable_text_in_an_attempt_is_recorded_cleaned(agent):
+    """NULs and lone surrogates (PostgreSQL refuses both) in what is recorded at the start, at
+    the end (a save of a few fields) and after the fact: the save hook cleans them all."""
+    bad = "a\x00b\ud800c"
+    with pytest.raises(ValidationError):
+        with audited(
+            _request(agent), action="message.send", target=[bad], params={bad: bad}, inbox=bad
+        ) as audit:
+            audit.target, audit.extra = f"t{bad}", {"more": [bad]}
+            raise ValidationError(status=422, errors=[bad])
+    audit_record(actor=None, actor_name=bad, inbox=bad, action="user.disable", target=bad, error=bad)
+    for e in AuditEntry.objects.all():
+        texts = [e.actor_name, e.inbox, e.target, e.error, str(e.params)]
+        assert not any("\x00" in t or "\ud800" in t for t in texts), texts
+    first = AuditEntry.objects.get(action="message.send")
+    assert (first.target, first.inbox, first.outcome) == ("ta\ufffdb\ufffdc", "a\ufffdb\ufffdc", "failed")
+    assert first.params == {"a\ufffdb\ufffdc": "a\ufffdb\ufffdc", "more": ["a\ufffdb\ufffdc"]}
+    assert "a\ufffdb\ufffdc" in first.error
+
+
 def test_entries_survive_the_actors_deletion(agent):
     audit_record(actor=agent, inbox="acme-support", action="user.disable", target="u1")
     agent.delete()
