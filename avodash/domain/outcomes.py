@@ -12,13 +12,15 @@ request that never left) is `NOT_APPLIED` without a read-back. One that may have
 an unreadable answer, a timeout after sending) is read back: `APPLIED` when the target
 shows the change, `NOT_APPLIED` when it verifiably does not, `UNKNOWN` when the read-back
 fails too. Callers never send a write again on their own; a verified no-op may be retried
-by the person.
+by the person. `read_back` is the read itself, for a caller that wants the target's state
+rather than a yes or no (a job step), with `ReadBackFailed` when the read fails too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from avodash.avochato import AvochatoError
 
@@ -27,6 +29,8 @@ NOT_APPLIED = "not_applied"
 UNKNOWN = "unknown"
 
 _AUDIT_OUTCOME = {APPLIED: "ok", NOT_APPLIED: "failed", UNKNOWN: "unknown"}
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -59,13 +63,31 @@ class Truth:
         )
 
 
+class ReadBackFailed(Exception):
+    """A write may have gone through, and reading its target back failed too: nobody knows."""
+
+    def __init__(self, err: AvochatoError, again: AvochatoError):
+        super().__init__(f"{err.message} Reading it back failed too: {again.message}")
+        self.err = err  # the write's error
+        self.again = again  # the read-back's error
+
+
+def read_back(err: AvochatoError, read: Callable[[], T]) -> T:
+    """The target of a write that failed with `err`, as `read` finds it now; ReadBackFailed
+    when the read fails too."""
+    try:
+        return read()
+    except AvochatoError as again:
+        raise ReadBackFailed(err, again) from again
+
+
 def settle(err: AvochatoError, is_applied: Callable[[], bool]) -> Truth:
     """What is true after `err`: read back with `is_applied` only when the write may have gone through."""
     if not err.may_have_applied:
         return Truth(NOT_APPLIED, err.message)
     try:
-        done = is_applied()
-    except AvochatoError:
+        done = read_back(err, is_applied)
+    except ReadBackFailed:
         return Truth(UNKNOWN, err.message)
     return Truth(APPLIED if done else NOT_APPLIED, "" if done else err.message)
 
@@ -75,7 +97,7 @@ def settle_many(err: AvochatoError, ids: list[str], applied_ids: Callable[[], se
     if not err.may_have_applied:
         return {i: Truth(NOT_APPLIED, err.message) for i in ids}
     try:
-        done = applied_ids()
-    except AvochatoError:
+        done = read_back(err, applied_ids)
+    except ReadBackFailed:
         return {i: Truth(UNKNOWN, err.message) for i in ids}
     return {i: Truth(APPLIED) if i in done else Truth(NOT_APPLIED, err.message) for i in ids}

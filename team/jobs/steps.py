@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from avodash.avochato import AvochatoClient, AvochatoError, NotFoundError, RateLimitedError
+from avodash.domain import outcomes
 from avodash.domain import scheduled as scheduled_svc
 from avodash.domain import users as user_svc
 from avodash.domain.errors import ActionError
@@ -52,14 +53,15 @@ class StepRun:
 
 
 def read_back(what: str, err: AvochatoError, read: Callable[[], Any]) -> Any:
-    """Read the target of a write whose answer was lost; StepUnknown when that fails too."""
+    """Read the target of a write whose answer was lost (`outcomes.read_back`); StepUnknown,
+    in the step's words, when that fails too."""
     try:
-        return read()
-    except AvochatoError as again:
+        return outcomes.read_back(err, read)
+    except outcomes.ReadBackFailed as lost:
         raise StepUnknown(
             f"{err.message} It may have gone through, and reading {what} back failed too "
-            f"({again.message}): check in Avochato; a retry checks first."
-        ) from again
+            f"({lost.again.message}): check in Avochato; a retry checks first."
+        ) from lost.again
 
 
 def _plural(n: int, word: str) -> str:
