@@ -46,6 +46,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from avodash.management.commands.rundemo import port_answers
+
 ROOT = Path(__file__).resolve().parents[1]
 
 USERS = int(os.environ.get("LOAD_USERS", "20"))
@@ -115,14 +117,8 @@ def free_port() -> int:
 
 
 def wait_for_port(port: int, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"nothing answered on port {port} within {seconds:.0f} s")
+    if not port_answers(port, seconds=seconds):
+        raise SystemExit(f"nothing answered on port {port} within {seconds:.0f} s")
 
 
 def ensure_database(url: str) -> None:

@@ -16,6 +16,19 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
+def port_answers(port: int, *, seconds: float) -> bool:
+    """Whether something accepts connections on 127.0.0.1:`port` within `seconds` (a server
+    started in another process: the sandbox here, the whole deployment in the load test)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 class Command(BaseCommand):
     help = "Run the embedded sandbox, a background worker and the dashboard together."
 
@@ -43,7 +56,10 @@ class Command(BaseCommand):
                         ]
                     )
                 )
-                self._wait_for(settings.SANDBOX_PORT)
+                if not port_answers(settings.SANDBOX_PORT, seconds=15):
+                    self.stderr.write(
+                        f"The sandbox did not answer on port {settings.SANDBOX_PORT}; starting anyway."
+                    )
             else:
                 self.stdout.write(f"Using the Avochato API at {settings.AVOCHATO_API_URL}")
             children.append(subprocess.Popen([*manage, "db_worker", "--interval", "1", "--no-reload"]))  # noqa: S603
@@ -72,13 +88,3 @@ class Command(BaseCommand):
             f"\navodash: http://{domain}:{port}/   (Ctrl-C stops everything)"
             f"\n  an inbox by host name: http://{inbox}.{domain}:{port}/\n"
         )
-
-    def _wait_for(self, port: int, seconds: float = 15) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.2)
-        self.stderr.write(f"The sandbox did not answer on port {port}; starting anyway.")
