@@ -13,6 +13,7 @@ import hashlib
 import re
 import threading
 import time
+from functools import wraps
 
 import requests
 from django.conf import settings
@@ -25,6 +26,7 @@ from .shared import SharedReads
 
 PAGE_BUDGET = 15.0  # seconds a page may spend on one API call, retries included
 RATE_WAIT = 1.5  # seconds a page may wait for the limiter, all its calls together: then "busy"
+PANEL_RATE_WAIT = 5.0  # ... and a panel loaded after its page (see `panel`)
 BACKGROUND_BUDGET = 120.0  # jobs can wait out a longer outage or Retry-After
 
 _sessions: dict[str, requests.Session] = {}
@@ -35,6 +37,8 @@ _page_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("p
 _page_rate_wait: contextvars.ContextVar[WaitAllowance | None] = contextvars.ContextVar(
     "page_rate_wait", default=None
 )
+# ... and whose page it is: a person's own writes are never hidden from them by a shared read.
+_page_reader: contextvars.ContextVar[str | None] = contextvars.ContextVar("page_reader", default=None)
 # The page deadline's clock: the clients' default clock (tests replace it, never sleep).
 clock = time.monotonic
 
@@ -49,15 +53,41 @@ class PageBudgetMiddleware:
         budget = float(getattr(settings, "AVOCHATO_PAGE_BUDGET", PAGE_BUDGET))
         token = _page_deadline.set(clock() + budget)
         wait_token = _page_rate_wait.set(WaitAllowance(rate_wait()))
+        user = getattr(request, "user", None)
+        reader_token = _page_reader.set(
+            f"user:{user.pk}" if user is not None and user.is_authenticated else None
+        )
         try:
             return self.get_response(request)
         finally:
+            _page_reader.reset(reader_token)
             _page_rate_wait.reset(wait_token)
             _page_deadline.reset(token)
 
 
 def rate_wait() -> float:
     return float(getattr(settings, "AVOCHATO_RATE_WAIT", RATE_WAIT))
+
+
+def panel(view):
+    """For a panel loaded after its page (the team load, the overview's chart): the page is
+    already on screen and the panel says "Loading…", so it may wait up to
+    AVOCHATO_PANEL_RATE_WAIT for the limiter before it answers "busy, retrying" (a page: at most
+    AVOCHATO_RATE_WAIT, 2 s). A costly panel computed once for everyone then does not fail in
+    the second it happens to meet a burst of pages."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        allowance = _page_rate_wait.get()
+        if allowance is not None:  # the page's client holds this same allowance
+            allowance.seconds = max(allowance.seconds, panel_rate_wait())
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def panel_rate_wait() -> float:
+    return float(getattr(settings, "AVOCHATO_PANEL_RATE_WAIT", PANEL_RATE_WAIT))
 
 
 _lock = threading.Lock()
@@ -123,6 +153,7 @@ def get_client(subdomain: str | None, *, background: bool = False) -> AvochatoCl
         credential,
         ttl=float(getattr(settings, "AVOCHATO_SHARED_READ_TTL", 3.0)),
         wait=float(getattr(settings, "AVOCHATO_SHARED_READ_WAIT", 5.0)),
+        reader=None if background else _page_reader.get(),
     )
     return AvochatoClient(
         base_url,

@@ -9,11 +9,17 @@ already under way (a lock and an event); callers in other processes see a short 
 cache (`cache.add`: Redis in production) and poll for its result, calling the API themselves
 if it does not come in time or the first caller failed. Failures are never shared or kept.
 
-A person always sees their own write: any POST, PUT or DELETE through a client ends (success
-or not: a failed write may have applied) by moving the inbox's *generation*, a random token in
-the cache that is part of every key. Reads made before the write are then never found again.
-A write to one inbox also retires reads made without an inbox (account-wide lists); a write
-without an inbox retires everything on the credential.
+A person always sees their own write. A client that reads for a person (`reader`: the signed-in
+user, set per request) ends every POST, PUT or DELETE (success or not: a failed write may have
+applied) by marking the time in the cache for that person and inbox. That person is then never
+given a read taken before the mark: they read afresh, and their read is shared from then on.
+Everyone else keeps sharing for at most the TTL, as they would a change made in Avochato
+itself (a write must not cost twenty people their shared reads). Every kept read carries the
+wall-clock time its request started; the mark adds MARK_SKEW for clocks of other servers.
+A write without a reader (a background job) moves the inbox's *generation* instead, a random
+token in the cache that is part of every key, so reads made before it are never found again
+by anyone. A write to one inbox also concerns reads made without an inbox (account-wide
+lists); a write without an inbox retires everything on the credential.
 
 The cache is the deployment's: with the local-memory cache each process keeps its own
 (generations included), so several processes over local memory can show another process's
@@ -41,6 +47,8 @@ ALL = "*"  # the generation every read depends on: moved by a write without an i
 NO_INBOX = "-"  # reads without an inbox: moved by any write
 GENERATION_SECONDS = 24 * 3600
 POLL = 0.05  # seconds between looks for another process's result
+MARK_SKEW = 0.5  # seconds: a reader's own write is later than any read started on a server's clock
+MARK_SECONDS = 120  # a mark outlives every read it could concern (a TTL and a page budget)
 
 
 class _Flight:
@@ -48,6 +56,7 @@ class _Flight:
 
     def __init__(self) -> None:
         self.done = threading.Event()
+        self.started = time.time()
         self.result: dict[str, Any] | None = None
         self.busy: RateLimitedError | None = None
 
@@ -76,9 +85,11 @@ class SharedReads:
         flights: Flights = PROCESS_FLIGHTS,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        reader: str | None = None,
     ) -> None:
         self.cache = cache
         self.credential = credential
+        self.reader = reader
         self.ttl = ttl
         self.wait = wait
         self._flights = flights
@@ -98,22 +109,27 @@ class SharedReads:
         *,
         max_wait: float,
     ) -> dict[str, Any]:
-        """`fetch()`'s envelope, or a copy of the same read made moments ago or under way."""
+        """`fetch()`'s envelope, or a copy of the same read made moments ago or under way
+        (never one taken before this reader's own last write to the inbox)."""
         if not self.enabled:
             return fetch()
         try:
             key = self._key(subdomain, url, params)
+            not_before = self._own_write(subdomain)
             cached = self.cache.get(key)
         except Exception:
             log.warning("shared-read cache failed; reading from the API", exc_info=True)
             return fetch()
-        if cached is not None:
-            return cached
+        if _fresh(cached, not_before):
+            return cached[1]
         with self._flights.lock:
             flight = self._flights.by_key.get(key)
             leader = flight is None
             if leader:
                 flight = self._flights.by_key[key] = _Flight()
+        if not leader and flight.started < not_before:
+            # The read under way began before this reader's own write: theirs is not ours.
+            return self._fetch_and_store(key, fetch)
         if not leader:
             flight.done.wait(max(0.0, min(self.wait, max_wait)))
             if flight.result is not None:
@@ -122,7 +138,7 @@ class SharedReads:
                 raise RateLimitedError(flight.busy.message, status=None, retry_after=flight.busy.retry_after)
             return fetch()  # the first caller failed or is slow: ask ourselves
         try:
-            flight.result = self._read_across_processes(key, fetch, max_wait)
+            flight.result = self._read_across_processes(key, fetch, max_wait, not_before)
             return flight.result
         except RateLimitedError as err:
             if err.status is None:  # our own limiter's "busy", not an answer from the API
@@ -134,11 +150,18 @@ class SharedReads:
             flight.done.set()
 
     def written(self, subdomain: str | None) -> None:
-        """A write went to `subdomain` (None: no inbox): retire the reads it may have changed."""
+        """A write went to `subdomain` (None: no inbox): this reader will not be shown a read
+        from before it; without a reader (or an inbox), nobody will."""
         if not self.enabled:
             return
-        scopes = [subdomain, NO_INBOX] if subdomain else [ALL]
         try:
+            if self.reader and subdomain:
+                mark = time.time() + MARK_SKEW
+                self.cache.set_many(
+                    {self._mark_key(s): mark for s in (subdomain, NO_INBOX)}, timeout=MARK_SECONDS
+                )
+                return
+            scopes = [subdomain, NO_INBOX] if subdomain else [ALL]
             self.cache.set_many(
                 {self._generation_key(s): uuid.uuid4().hex for s in scopes}, timeout=GENERATION_SECONDS
             )
@@ -148,7 +171,7 @@ class SharedReads:
     # --- the machinery ----------------------------------------------------------------
 
     def _read_across_processes(
-        self, key: str, fetch: Callable[[], dict[str, Any]], max_wait: float
+        self, key: str, fetch: Callable[[], dict[str, Any]], max_wait: float, not_before: float
     ) -> dict[str, Any]:
         lock = key + ":lock"
         try:
@@ -156,35 +179,41 @@ class SharedReads:
         except Exception:
             leader = True
         if not leader:
-            found = self._await_other(key, lock, min(self.wait, max_wait))
+            found = self._await_other(key, lock, min(self.wait, max_wait), not_before)
             if found is not None:
                 return found
         try:
-            envelope = fetch()
-            self._store(key, envelope)
-            return envelope
+            return self._fetch_and_store(key, fetch)
         finally:
             if leader:
                 self._forget(lock)
 
-    def _await_other(self, key: str, lock: str, wait: float) -> dict[str, Any] | None:
-        """Another process is making this read: its result, or None (gone or too slow)."""
+    def _fetch_and_store(self, key: str, fetch: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        started = time.time()  # a read is as old as its request: a write may land while it runs
+        envelope = fetch()
+        self._store(key, started, envelope)
+        return envelope
+
+    def _await_other(self, key: str, lock: str, wait: float, not_before: float) -> dict[str, Any] | None:
+        """Another process is making this read: its result, or None (gone, too slow, or taken
+        before this reader's own write)."""
         give_up = self._clock() + max(0.0, wait)
         try:
             while self._clock() < give_up:
                 self._sleep(POLL)
                 found = self.cache.get(key)
-                if found is not None:
-                    return found
+                if _fresh(found, not_before):
+                    return found[1]
                 if self.cache.get(lock) is None:
-                    return self.cache.get(key)  # it finished (the result may just have landed)
+                    found = self.cache.get(key)  # it finished (the result may just have landed)
+                    return found[1] if _fresh(found, not_before) else None
         except Exception:
             log.warning("shared-read cache failed while waiting; reading from the API", exc_info=True)
         return None
 
-    def _store(self, key: str, envelope: dict[str, Any]) -> None:
+    def _store(self, key: str, started: float, envelope: dict[str, Any]) -> None:
         try:
-            self.cache.set(key, envelope, timeout=self.ttl)
+            self.cache.set(key, (started, envelope), timeout=self.ttl)
         except Exception:
             log.warning("shared-read cache failed; the read is not shared", exc_info=True)
 
@@ -193,6 +222,18 @@ class SharedReads:
             self.cache.delete(lock)
         except Exception:
             log.warning("shared-read cache failed; its lock expires by itself", exc_info=True)
+
+    def _mark_key(self, scope: str) -> str:
+        digest = hashlib.sha256(str(self.reader).encode()).hexdigest()[:16]
+        return f"avodash:avochato:mark:{self.credential}:{scope}:{digest}"
+
+    def _own_write(self, subdomain: str | None) -> float:
+        """When this reader last wrote to `subdomain` (or account-wide), as a wall-clock time; 0 if
+        not lately."""
+        if not self.reader:
+            return 0.0
+        marks = self.cache.get_many([self._mark_key(subdomain or NO_INBOX), self._mark_key(NO_INBOX)])
+        return max((float(m) for m in marks.values()), default=0.0)
 
     def _generation_key(self, scope: str) -> str:
         return f"avodash:avochato:gen:{self.credential}:{scope}"
@@ -220,3 +261,8 @@ class SharedReads:
             default=str,
         )
         return f"avodash:avochato:read:{self.credential}:{hashlib.sha256(what.encode()).hexdigest()}"
+
+
+def _fresh(kept: Any, not_before: float) -> bool:
+    """A kept read `(started, envelope)` the reader may be given."""
+    return isinstance(kept, tuple) and len(kept) == 2 and kept[0] >= not_before

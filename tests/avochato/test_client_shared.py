@@ -1,5 +1,6 @@
-"""Shared reads: identical GETs from different callers cost one upstream call, a write to the
-inbox retires them at once, failures are never shared. Counted in the scripted API's log."""
+"""Shared reads: identical GETs from different callers cost one upstream call, a person's write
+retires them for that person at once (a background write: for everyone), failures are never
+shared. Counted in the scripted API's log."""
 
 from __future__ import annotations
 
@@ -93,6 +94,45 @@ def test_a_write_to_the_inbox_retires_its_shared_reads(api, make_client, shared)
         ("POST", None),
         ("GET", "acme-support"),
     ]
+
+
+def test_a_persons_write_retires_the_reads_for_them_and_leaves_them_to_the_others(
+    api, make_client, shared, cache, monkeypatch
+):
+    monkeypatch.setattr("avodash.avochato.shared.MARK_SKEW", 0.0)  # one process, one clock
+    flights = Flights()
+    alice = make_client(shared_reads=shared(reader="user:1", flights=flights))
+    bob = make_client(shared_reads=shared(reader="user:2", flights=flights))
+    alice.get(("tickets", "t1", "events"))
+    bob.get(("tickets", "t1", "events"))  # shared
+    alice.post(("messages",), {"ticket_id": "t1", "message": "hi"})
+    bob.get(("tickets", "t1", "events"))  # still shared: at most the TTL old, like a change made in Avochato
+    alice.get(("tickets", "t1", "events"))  # her own write: read afresh
+    alice.get(("tickets", "t1", "events"))  # and shared again from then on
+    bob.get(("tickets", "t1", "events"))
+    assert [s.method for s in api.requests] == ["GET", "POST", "GET"]
+    assert not any("user:1" in str(k) for k in cache._cache)  # the person is hashed into the key
+
+
+def test_a_persons_write_concerns_their_account_wide_reads_too(api, make_client, shared):
+    reads = shared(reader="user:1")
+    support, account = make_client(shared_reads=reads), make_client(shared_reads=reads, subdomain=None)
+    account.get(("users",))
+    support.put(("users", "u1"), {"role": "manager"})
+    account.get(("users",))
+    assert [s.method for s in api.requests] == ["GET", "PUT", "GET"]
+
+
+def test_a_read_kept_from_before_the_write_is_not_the_writers(api, make_client, shared, cache):
+    """Across processes too: a kept read carries the time its request started."""
+    alice_reads = shared(reader="user:1")
+    alice = make_client(shared_reads=alice_reads)
+    alice.get(("tickets",))
+    key = next(k for k in cache._cache if ":read:" in str(k))
+    alice.post(("messages",), {"ticket_id": "t1", "message": "hi"})
+    assert key in cache._cache  # the read from before is still kept (for the others)
+    alice.get(("tickets",))
+    assert [s.method for s in api.requests] == ["GET", "POST", "GET"]
 
 
 def test_a_failed_write_retires_them_too(api, make_client, shared):
