@@ -67,6 +67,10 @@ if not 0 <= AVOCHATO_BACKGROUND_MIN_SHARE <= AVOCHATO_RATE_LIMIT * AVOCHATO_BACK
 AVOCHATO_RATE_WAIT: float = env.float("AVOCHATO_RATE_WAIT", default=1.5)
 if not 0 <= AVOCHATO_RATE_WAIT <= 2:
     raise ImproperlyConfigured("AVOCHATO_RATE_WAIT must be between 0 and 2 seconds.")
+# A panel loaded after its page (team load, chart) may wait longer: its page is already shown.
+AVOCHATO_PANEL_RATE_WAIT: float = env.float("AVOCHATO_PANEL_RATE_WAIT", default=5.0)
+if not AVOCHATO_RATE_WAIT <= AVOCHATO_PANEL_RATE_WAIT <= 10:
+    raise ImproperlyConfigured("AVOCHATO_PANEL_RATE_WAIT must be between AVOCHATO_RATE_WAIT and 10 seconds.")
 # Identical GETs from different people share one upstream call, and its answer is kept this many
 # seconds (any write to the inbox retires it at once). 0 turns sharing off.
 AVOCHATO_SHARED_READ_TTL: float = env.float("AVOCHATO_SHARED_READ_TTL", default=3.0)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from avodash.access import inbox_view
 from avodash.avochato import parallel
+from avodash.avochato.django import panel
 from avodash.domain import users as user_svc
 from avodash.hosts import reverse
 from avodash.http import InboxRequest, render_fragment, render_region
@@ -151,6 +152,7 @@ def _load_rows(request: InboxRequest) -> list[dict]:
 
 @require_GET
 @inbox_view(perm=VIEW)
+@panel
 def inbox_load(request: InboxRequest, subdomain: str) -> HttpResponse:
     """Team load (open, unaddressed, longest wait per person), loaded after the page."""
     return render_fragment(request, "inbox/_team_load.html", "team_load", {"load_rows": _load_rows(request)})
@@ -158,6 +160,7 @@ def inbox_load(request: InboxRequest, subdomain: str) -> HttpResponse:
 
 @require_GET
 @inbox_view(perm=VIEW)
+@panel
 def inbox_charts(request: InboxRequest, subdomain: str) -> HttpResponse:
     """The messages per day chart, loaded after the page (it pages through two weeks of messages)."""
     stats = event_svc.message_stats(

@@ -133,3 +133,27 @@ def test_a_flash_shown_on_an_error_page_does_not_show_again(client_itadmin, sand
     r = client_itadmin.get(f"/i/{INBOX}/team/")
     assert r.status_code == 200
     assert "is now manager" not in r.content.decode()
+
+
+@pytest.mark.parametrize("panel", ["charts", "load"])
+def test_a_panel_loaded_after_its_page_waits_out_a_short_pause(client_admin, sandbox, settings, panel):
+    """The page is on screen and the panel says "Loading…": it waits up to
+    AVOCHATO_PANEL_RATE_WAIT for the budget instead of answering busy after 1.5 s."""
+    import time
+
+    from avodash.avochato.django import get_client
+
+    client_admin.get(f"/i/{INBOX}/")
+    settings.AVOCHATO_RATE_LIMIT = 18.0
+    settings.AVOCHATO_PAGE_BUDGET = 15.0
+    get_client(INBOX).rate_limiter.pause(3)
+    started = time.monotonic()
+    r = client_admin.get(f"/i/{INBOX}/{panel}/", HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and "X-Avodash-Retry" not in r
+    assert time.monotonic() - started >= 2.5
+    from django.core.cache import cache
+
+    cache.clear()  # what it counted is kept for everyone: count again
+    get_client(INBOX).rate_limiter.pause(8)  # past its allowance: busy, as any region
+    r = client_admin.get(f"/i/{INBOX}/{panel}/", HTTP_HX_REQUEST="true")
+    assert r.status_code == 503 and r["X-Avodash-Retry"] == "2"
