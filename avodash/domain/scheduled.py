@@ -257,17 +257,34 @@ def scheduled_search(
     return ScheduledPage(messages=messages, page=page, has_next=len(raw) >= PER_PAGE)
 
 
+def scheduled_in_inbox(*, client: AvochatoClient) -> list[ScheduledMessage] | None:
+    """Every pending scheduled message of the inbox when they all fit on the first page, else
+    None. The same read for every ticket page of the inbox, so shared by everyone on it: one
+    call every few seconds instead of one per ticket page (`scheduled_for_ticket(inbox=...)`)."""
+    page = scheduled_search(client=client, filters=ScheduledFilters(), with_names=False)
+    return None if page.has_next else page.messages
+
+
 def scheduled_for_ticket(
-    *, client: AvochatoClient, ticket_id: str, users: list[InboxUser] | None = None
+    *,
+    client: AvochatoClient,
+    ticket_id: str,
+    users: list[InboxUser] | None = None,
+    inbox: list[ScheduledMessage] | None = None,
 ) -> list[ScheduledMessage]:
-    """The ticket's own pending messages (first page: 25 is plenty for one conversation),
-    senders from the directory (or `users`, read already: then no database access, so it can
-    run in a worker thread beside the page's other calls), no contact lookup (the ticket page
-    has the contact)."""
-    page = scheduled_search(client=client, filters=ScheduledFilters(ticket_id=ticket_id), with_names=False)
+    """The ticket's own pending messages: taken from `inbox` (`scheduled_in_inbox`) when given,
+    else asked for (first page: 25 is plenty for one conversation). Senders from the directory
+    (or `users`, read already: then no database access, so it can run in a worker thread beside
+    the page's other calls), no contact lookup (the ticket page has the contact)."""
+    if inbox is not None:
+        messages = [m for m in inbox if m.ticket_id == ticket_id]
+    else:
+        messages = scheduled_search(
+            client=client, filters=ScheduledFilters(ticket_id=ticket_id), with_names=False
+        ).messages
     users = inbox_users(client=client) if users is None else users
-    attach_people(messages=page.messages, contacts={}, users=users)
-    return [m for m in page.messages if m.is_pending]
+    attach_people(messages=messages, contacts={}, users=users)
+    return [m for m in messages if m.is_pending]
 
 
 def scheduled_by_sender(

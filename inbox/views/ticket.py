@@ -58,13 +58,34 @@ def _load_ticket(request: InboxRequest, ticket_id: str, *, older_pages: int = 1)
         lambda: ticket_svc.ticket_get(client=client, ticket_id=ticket_id),
         lambda: ticket_svc.tickets_previous(client=client, ticket_id=ticket_id),
     ]
-    calls.append(lambda: _scheduled_or_error(client, ticket_id, users))
+    calls.append(lambda: _or_error(lambda: scheduled_read.scheduled_in_inbox(client=client)))
     calls += [
         (lambda p=p: event_svc.ticket_events(client=client, ticket_id=ticket_id, page=p))
         for p in range(1, older_pages + 1)
     ]
-    ticket, previous, scheduled, *pages = parallel(calls)
-    contact = _contact_or_none(request, ticket)
+    ticket, previous, in_inbox, *pages = parallel(calls)
+    # Second round: the contact, and the ticket's scheduled messages when the inbox has too many
+    # to take them from its list.
+    if in_inbox is None:
+        contact, scheduled = parallel(
+            [
+                lambda: _contact_or_none(request, ticket, users),
+                lambda: _or_error(
+                    lambda: scheduled_read.scheduled_for_ticket(
+                        client=client, ticket_id=ticket_id, users=users
+                    )
+                ),
+            ]
+        )
+    else:
+        contact = _contact_or_none(request, ticket, users)
+        scheduled = (
+            in_inbox
+            if isinstance(in_inbox, AvochatoError)
+            else scheduled_read.scheduled_for_ticket(
+                client=client, ticket_id=ticket_id, users=users, inbox=in_inbox
+            )
+        )
     ticket_svc.attach_people(tickets=[ticket], contacts={contact.id: contact} if contact else {}, users=users)
     events = [e for page in reversed(pages) for e in page.events]
     seen: set[str] = set()
@@ -83,11 +104,11 @@ def _load_ticket(request: InboxRequest, ticket_id: str, *, older_pages: int = 1)
     }
 
 
-def _scheduled_or_error(client, ticket_id: str, users: list[InboxUser]) -> list | AvochatoError:
-    """The ticket's pending messages, fetched with the page's first round; a failure is
-    shown in their region only, not as the page's error."""
+def _or_error(read):
+    """A region's read, fetched with the page's rounds: a failure is shown in that region only,
+    not as the page's error."""
     try:
-        return scheduled_read.scheduled_for_ticket(client=client, ticket_id=ticket_id, users=users)
+        return read()
     except AvochatoError as err:
         return err
 
@@ -104,7 +125,9 @@ def _attach_people(request: InboxRequest, ticket_id: str, events, users: list[In
     )
 
 
-def _contact_or_none(request: InboxRequest, ticket: Ticket) -> Contact | None:
+def _contact_or_none(
+    request: InboxRequest, ticket: Ticket, users: list[InboxUser] | None = None
+) -> Contact | None:
     if not ticket.contact_id:
         return None
     try:
@@ -112,9 +135,9 @@ def _contact_or_none(request: InboxRequest, ticket: Ticket) -> Contact | None:
     except NotFoundError:
         return None
     if contact.owner_id:
-        contact.owner = next(
-            (u for u in user_svc.inbox_users(client=request.avochato) if u.id == contact.owner_id), None
-        )
+        if users is None:
+            users = user_svc.inbox_users(client=request.avochato)
+        contact.owner = next((u for u in users if u.id == contact.owner_id), None)
     return contact
 
 

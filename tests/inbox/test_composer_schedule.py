@@ -11,6 +11,7 @@ import pytest
 from avodash.models import AuditEntry
 from tests.inbox.support import (
     BOB,
+    box,
     message_posts,
     pending_of,
     reply,
@@ -122,3 +123,58 @@ def test_the_ticket_page_lists_its_pending_messages(client_lead, sandbox):
     # The clock is drawn (inline SVG): Debian's Chromium has no emoji font for "⏱".
     assert '<span class="ts-icon" aria-hidden="true"><svg class="icon"' in page
     assert "⏱" not in page
+
+
+def _scheduled_reads(sandbox) -> list[dict]:
+    return [c for c in sandbox.requests if c["method"] == "GET" and c["path"] == "/v1/messages/scheduled"]
+
+
+def _pending_elsewhere(sandbox, template, n: int) -> None:
+    """`n` pending messages on other tickets of the inbox (another agent's follow-ups)."""
+    import dataclasses
+
+    others = [t for t in box(sandbox).tickets.values() if t.id != template.ticket_id and t.status != "Closed"]
+    with sandbox.state.lock:
+        for i in range(n):
+            p = dataclasses.replace(
+                template,
+                event_id=f"evPend{i:04d}",
+                element_id=f"elPend{i:04d}",
+                ticket_id=others[i % len(others)].id,
+                message=f"Someone else's follow-up {i}",
+            )
+            box(sandbox).pending[p.event_id] = p
+
+
+def test_a_ticket_takes_its_pending_messages_from_the_inbox_list_everyone_shares(client_lead, sandbox):
+    """Few scheduled in the inbox: one read of them all (the same for every ticket page, so
+    shared by everyone on the inbox), not one per ticket."""
+    ticket = ticket_for(sandbox, BOB)
+    reply(client_lead, sandbox, action="schedule", when="tomorrow_9", text="See you tomorrow, Bob")
+    _pending_elsewhere(sandbox, pending_of(sandbox, ticket.id)[0], 3)
+    sandbox.clear_log()
+    page = text_of(client_lead.get(ticket_url(ticket.id)))
+    assert "See you tomorrow, Bob" in page
+    assert "Someone else's follow-up" not in page
+    (read,) = _scheduled_reads(sandbox)
+    assert "ticket_id" not in read["params"]
+
+
+def test_with_many_scheduled_in_the_inbox_it_asks_for_the_tickets_own(client_lead, sandbox):
+    from tests.helpers import rounds
+
+    ticket = ticket_for(sandbox, BOB)
+    reply(client_lead, sandbox, action="schedule", when="tomorrow_9", text="See you tomorrow, Bob")
+    _pending_elsewhere(sandbox, pending_of(sandbox, ticket.id)[0], 30)  # more than a page (25)
+    client_lead.get(ticket_url(ticket.id))  # the directory and caches filled
+    sandbox.set_latency(40)  # calls made in parallel overlap: rounds can be counted
+    sandbox.clear_log()
+    try:
+        page = text_of(client_lead.get(ticket_url(ticket.id)))
+    finally:
+        sandbox.set_latency(0)
+    assert "See you tomorrow, Bob" in page
+    assert "Someone else's follow-up" not in page
+    assert [c["params"].get("ticket_id") for c in _scheduled_reads(sandbox)] == [None, ticket.id]
+    calls = [c for c in sandbox.requests if not c["path"].startswith("/_sandbox")]
+    assert rounds(calls) == 2  # asked beside the contact: no round more
