@@ -27,6 +27,7 @@ from .shared import SharedReads
 PAGE_BUDGET = 15.0  # seconds a page may spend on one API call, retries included
 RATE_WAIT = 1.5  # seconds a page may wait for the limiter, all its calls together: then "busy"
 PANEL_RATE_WAIT = 5.0  # ... and a panel loaded after its page (see `panel`)
+LOW_PRIORITY_SECONDS = 10.0  # a panel read at background priority (see `low_priority_client`)
 BACKGROUND_BUDGET = 120.0  # jobs can wait out a longer outage or Retry-After
 
 _sessions: dict[str, requests.Session] = {}
@@ -88,6 +89,18 @@ def panel(view):
 
 def panel_rate_wait() -> float:
     return float(getattr(settings, "AVOCHATO_PANEL_RATE_WAIT", PANEL_RATE_WAIT))
+
+
+def low_priority_client(subdomain: str | None) -> AvochatoClient:
+    """For a costly read a page can do without for a moment, computed once for everyone (the
+    overview's message chart pages through two weeks of messages): it takes the background share
+    of the budget, so a burst of its calls never pushes pages into "busy" (at 2 to 4 calls a
+    second: a few seconds for the chart, once per period for everyone), and gives up after
+    LOW_PRIORITY_SECONDS (its panel then says busy, retrying)."""
+    client = get_client(subdomain, background=True)
+    client.deadline = clock() + LOW_PRIORITY_SECONDS
+    client.max_attempts = 3
+    return client
 
 
 _lock = threading.Lock()

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from avodash.access import inbox_view
 from avodash.avochato import parallel
-from avodash.avochato.django import panel
+from avodash.avochato.django import low_priority_client, panel
 from avodash.domain import users as user_svc
 from avodash.hosts import reverse
 from avodash.http import InboxRequest, render_fragment, render_region
@@ -125,7 +125,9 @@ def inbox_home(request: InboxRequest, subdomain: str) -> HttpResponse:
         ctx["load_rows"] = _load_rows(request)
     if request.GET.get("charts") == "1":  # without JavaScript: the chart inline, on request
         ctx["chart"] = _message_chart(
-            event_svc.message_stats(client=client, days=CHART_DAYS, tz=timezone.get_current_timezone())
+            event_svc.message_stats(
+                client=low_priority_client(subdomain), days=CHART_DAYS, tz=timezone.get_current_timezone()
+            )
         )
     return render_region(request, "inbox/home.html", None, ctx)
 
@@ -160,11 +162,11 @@ def inbox_load(request: InboxRequest, subdomain: str) -> HttpResponse:
 
 @require_GET
 @inbox_view(perm=VIEW)
-@panel
 def inbox_charts(request: InboxRequest, subdomain: str) -> HttpResponse:
-    """The messages per day chart, loaded after the page (it pages through two weeks of messages)."""
+    """The messages per day chart, loaded after the page (it pages through two weeks of
+    messages, at background priority: pages come first)."""
     stats = event_svc.message_stats(
-        client=request.avochato, days=CHART_DAYS, tz=timezone.get_current_timezone()
+        client=low_priority_client(subdomain), days=CHART_DAYS, tz=timezone.get_current_timezone()
     )
     ctx = {"chart": _message_chart(stats), "chart_days": CHART_DAYS}
     return render_fragment(request, "inbox/home.html", "messages_chart", ctx)
