@@ -17,7 +17,8 @@ loadtest-api-log.json, gunicorn's and the worker's output to loadtest-server.log
 if any 5xx ("busy" included), any duplicate send, any reply confirmed that the sandbox never
 accepted, or an overall p95 of 2 s or more.
 
-Environment: LOAD_USERS (20), LOAD_SECONDS (60), LOAD_THINK_S (5), LOAD_LATENCY_MS (100),
+Environment: LOAD_USERS (20), LOAD_SECONDS (60), LOAD_THINK_S (5), LOAD_SPAWN_RATE (2 people
+starting a second, as locust's -r: the 20 arrive over the first 10 s), LOAD_LATENCY_MS (100),
 LOAD_DATABASE_URL (postgres://postgres@127.0.0.1:5432/avodash_load), LOAD_CACHE_URL
 (redis://127.0.0.1:6379/2), LOAD_WORKERS (4), LOAD_THREADS (4), LOAD_SHARED_READ_TTL (the
 deployed default when unset).
@@ -53,6 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 USERS = int(os.environ.get("LOAD_USERS", "20"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
 THINK = float(os.environ.get("LOAD_THINK_S", "5"))
+SPAWN_RATE = float(os.environ.get("LOAD_SPAWN_RATE", "2"))  # people starting per second (locust's -r)
 LATENCY_MS = int(os.environ.get("LOAD_LATENCY_MS", "100"))
 DATABASE_URL = os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/avodash_load")
 CACHE_URL = os.environ.get("LOAD_CACHE_URL", "redis://127.0.0.1:6379/2")
@@ -329,13 +331,13 @@ class Person:
             else:
                 self.tally.refused += 1
 
-    def run_until_stopped(self) -> None:
+    def run_until_stopped(self, start_after: float) -> None:
         # A support agent's day: mostly the queue and tickets, replies, now and then a search
         # and the inbox's overview (10% home, 20% queue, 40% ticket, 10% search, 20% reply).
         steps = [self.queue, self.ticket, self.reply, self.ticket, self.search]
         steps += [self.queue, self.ticket, self.reply, self.home, self.ticket]
         i = random.randrange(len(steps))
-        time.sleep(random.uniform(0, THINK))  # people do not all click at the same instant
+        time.sleep(start_after)  # people do not all click at the same instant
         while time.monotonic() < self.stop_at:
             steps[i % len(steps)]()
             i += 1
@@ -375,6 +377,7 @@ def report(tally: Tally, run: str, seconds: float, calls: list[dict]) -> dict:
         "users": USERS,
         "seconds": round(seconds, 1),
         "think_s": THINK,
+        "spawn_rate_per_s": SPAWN_RATE,
         "latency_ms": LATENCY_MS,
         "gunicorn": f"{WORKERS} workers x {THREADS} threads (gthread)",
         "pages": {kind: summary(hits) for kind, hits in sorted(by_kind.items())},
@@ -400,7 +403,8 @@ def report(tally: Tally, run: str, seconds: float, calls: list[dict]) -> dict:
 
 def print_report(r: dict) -> None:
     print(
-        f"\n{r['users']} users x {r['seconds']:.0f} s, think {r['think_s']} s, API latency {r['latency_ms']} ms, {r['gunicorn']}"
+        f"\n{r['users']} users x {r['seconds']:.0f} s, think {r['think_s']} s, {r['spawn_rate_per_s']:g} starting a second, "
+        f"API latency {r['latency_ms']} ms, {r['gunicorn']}"
     )
     print(r["machine"])
     print(f"{'page':<14}{'count':>7}{'p50 s':>8}{'p95 s':>8}{'max s':>8}{'5xx':>6}{'busy':>6}")
@@ -457,7 +461,14 @@ def main() -> int:
         started = time.monotonic()
         for p in people:
             p.stop_at = started + SECONDS
-        threads = [threading.Thread(target=p.run_until_stopped) for p in people]
+        # Spawned as locust does (-r): LOAD_SPAWN_RATE people a second, each at a random moment
+        # of their second; the timed run includes the ramp and its cold caches.
+        threads = [
+            threading.Thread(
+                target=p.run_until_stopped, args=((n + random.random()) / SPAWN_RATE if SPAWN_RATE else 0.0,)
+            )
+            for n, p in enumerate(people)
+        ]
         for t in threads:
             t.start()
         for t in threads:
