@@ -13,7 +13,7 @@ Scenarios: the demo data; `scale 1000` (1,000 more users over ten inboxes); `acm
 the first full sync (`directory_sync --all`, empty directory) and the pages while a full sync runs.
 
 Environment: BENCH_LATENCY_MS (default 100), BENCH_RUNS (default 4), BENCH_QUICK=1 (two runs,
-no scale-1000 scenario), BENCH_VERBOSE=1 (the app's warnings too; `429s` counts the refusals). Figures go to bench-results.json; a table is printed as it goes.
+no scale-1000 scenario), BENCH_SYNC_PROCESS=1 (Redis, and the sync in its own process), BENCH_VERBOSE=1 (the app's warnings too; `429s` counts the refusals). Figures go to bench-results.json; a table is printed as it goes.
 The sandbox runs in this process; the rate limits stay as deployed (the dashboard's own limiter).
 """
 
@@ -47,10 +47,12 @@ def _redis_reachable(host: str = "127.0.0.1", port: int = 6379) -> bool:
         return False
 
 
-# With Redis (production's cache), the sync during pages runs as its own process, as db_worker
-# does in production, sharing the rate limiter; without it, a thread in this process.
+# BENCH_SYNC_PROCESS=1: the whole bench on Redis (production's cache), and the sync during pages
+# in its own process, as db_worker runs in production, sharing the rate limiter through Redis.
+# Default: the embedded cache (local memory), the sync in a thread of this process (its GIL
+# stalls then show in the pages' p95).
 BENCH_CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/3")
-SYNC_PROCESS = BENCH_CACHE_URL.startswith("redis://") and _redis_reachable()
+SYNC_PROCESS = os.environ.get("BENCH_SYNC_PROCESS", "") not in ("", "0") and _redis_reachable()
 if SYNC_PROCESS:
     os.environ["CACHE_URL"] = BENCH_CACHE_URL
 
