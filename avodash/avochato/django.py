@@ -71,7 +71,7 @@ def rate_wait() -> float:
 
 
 def panel(view):
-    """For a panel loaded after its page (the team load, the overview's chart): the page is
+    """For a panel loaded after its page (the overview's team load): the page is
     already on screen and the panel says "Loading…", so it may wait up to
     AVOCHATO_PANEL_RATE_WAIT for the limiter before it answers "busy, retrying" (a page: at most
     AVOCHATO_RATE_WAIT, 2 s). A costly panel computed once for everyone then does not fail in
