@@ -155,6 +155,20 @@ class DirectoryInbox(models.Model):
         return self.subdomain
 
 
+class DirectoryCredential(models.Model):
+    """The user the API credential acts as (`GET /v1/whoami`), read once and kept: the team pages
+    refuse to disable or remove that user (the dashboard would lose the inbox), and pages must
+    not ask the API each time. Keyed by a hash of the API URL and auth id (never the secret), so
+    a changed credential is asked again."""
+
+    credential = models.CharField(max_length=32, unique=True)
+    user_id = models.CharField(max_length=64)
+    read_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.user_id
+
+
 class DirectoryUser(models.Model):
     """An Avochato user: one id across every inbox they belong to."""
 

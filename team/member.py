@@ -25,7 +25,8 @@ class MemberPage:
 
 def member_page(*, client: AvochatoClient, viewer, user: str, tolerant: bool = False) -> MemberPage:
     """The user (from the directory), then one parallel round: the inboxes they belong to
-    (`GET /v1/users/:id/accounts`), their open ticket count here and who the API credential is.
+    (`GET /v1/users/:id/accounts`) and their open ticket count here. Who the API credential is
+    comes from the directory (`credential_user_id`).
 
     An inbox the viewer has no grant for must look like one that does not exist: no name,
     subdomain or phone, only a count. `tolerant` (the page shown again after a write): what
@@ -33,11 +34,11 @@ def member_page(*, client: AvochatoClient, viewer, user: str, tolerant: bool = F
     """
     try:
         found = inbox_users.inbox_user(client=client, user=user)
-        member_of, count, api_user_id = parallel(
+        api_user_id = inbox_users.credential_user_id(client=client)
+        member_of, count = parallel(
             [
                 lambda: {i.subdomain for i in inbox_users.user_inboxes(client=client, user=found.id)},
                 lambda: tickets.user_open_ticket_count(client=client, user_id=found.id),
-                lambda: inbox_users.credential_user_id(client=client),
             ]
         )
     except AvochatoError as err:

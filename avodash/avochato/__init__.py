@@ -4,7 +4,7 @@ See docs/contracts.md for the interface; `avodash.avochato.django.get_client` bu
 client from settings.
 """
 
-from .client import AvochatoClient, new_session, parse_retry_after
+from .client import AvochatoClient, credential_fingerprint, new_session, parse_retry_after
 from .errors import (
     AuthError,
     AvochatoError,
@@ -34,6 +34,7 @@ __all__ = [
     "SharedRateLimiter",
     "UnavailableError",
     "ValidationError",
+    "credential_fingerprint",
     "new_session",
     "parallel",
     "parse_retry_after",

@@ -9,6 +9,7 @@ into one of the typed errors in `errors.py` whose text never carries the secret.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
@@ -70,6 +71,12 @@ def _nothing_sent(exc: requests.RequestException) -> bool:
     return isinstance(reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError)
 
 
+def credential_fingerprint(base_url: str, auth_id: str) -> str:
+    """A short, stable name for one credential (API URL and auth id, never the secret), for keys
+    that show up in caches, monitoring tools and the database."""
+    return hashlib.sha256(f"{base_url.rstrip('/')} {auth_id}".encode()).hexdigest()[:16]
+
+
 class AvochatoClient:
     """A client for one credential pair and (optionally) one inbox; see docs/contracts.md."""
 
@@ -126,6 +133,11 @@ class AvochatoClient:
             f"AvochatoClient(base_url={self.base_url!r}, auth_id={self.auth_id!r}, "
             f"subdomain={self.subdomain!r})"
         )
+
+    @property
+    def fingerprint(self) -> str:
+        """This client's credential, named without its secret (`credential_fingerprint`)."""
+        return credential_fingerprint(self.base_url, self.auth_id)
 
     def for_inbox(self, subdomain: str) -> AvochatoClient:
         """The same credentials, session and limiter, scoped to another inbox."""

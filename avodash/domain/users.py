@@ -12,7 +12,6 @@ email goes out as the path segment `_` plus `email=`, as NOTES.md describes).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -198,25 +197,21 @@ def unknown_user(user_id: str) -> InboxUser:
 
 
 def credential_user_id(*, client: AvochatoClient) -> str | None:
-    """The id of the user the dashboard's API credential acts as (`GET /v1/whoami`), cached.
+    """The id of the user the dashboard's API credential acts as: cached, else as the directory's
+    accounts pass read it, else `GET /v1/whoami` now (kept in the directory).
 
     Disabling or removing that user cuts the dashboard off from the inbox, so the team pages
-    refuse to. None when it cannot be told (the check then simply does not apply).
+    refuse to. None when it cannot be told (the check then simply does not apply). It reads the
+    database: call it in the request's thread, not inside `parallel`.
     """
-    digest = hashlib.sha256(f"{client.base_url} {client.auth_id}".encode()).hexdigest()[:16]
-    key = f"avodash:whoami:{digest}"
+    key = f"avodash:whoami:{client.fingerprint}"
     cached = cache.get(key)
-    if cached is not None:
-        return cached or None
-    try:
-        envelope = client.get(("whoami",))
-    except AvochatoError as err:
-        log.warning("whoami unavailable: %s", err.message)
-        return None
-    raw = (envelope.get("data") or {}).get("user")
-    user_id = str(raw.get("id") or "") if isinstance(raw, dict) else ""
-    cache.set(key, user_id, WHOAMI_CACHE_SECONDS)
-    return user_id or None
+    if cached:
+        return cached
+    user_id = directory.credential_user(client=client) or directory.learn_credential_user(client=client)
+    if user_id:
+        cache.set(key, user_id, WHOAMI_CACHE_SECONDS)
+    return user_id
 
 
 # --- services: write through the API, then the directory -------------------------------------

@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.stepup import step_up
 from avodash.access import inbox_view
 from avodash.audit import actor_display, audited
-from avodash.avochato import AvochatoError, ForbiddenError, ValidationError, parallel
+from avodash.avochato import AvochatoError, ForbiddenError, ValidationError
 from avodash.domain import phones
 from avodash.domain import tickets as inbox_tickets
 from avodash.domain import users as inbox_users
@@ -362,12 +362,8 @@ def _handover(request: InboxRequest, user: InboxUser, colleague: InboxUser) -> t
 def _remove_context(request: InboxRequest, user: InboxUser) -> dict:
     """The confirmation: the user's open tickets here, and the enabled colleagues who may take them."""
     client = request.avochato
-    open_tickets, api_user_id = parallel(
-        [
-            lambda: inbox_tickets.user_open_ticket_count(client=client, user_id=user.id),
-            lambda: inbox_users.credential_user_id(client=client),
-        ]
-    )
+    api_user_id = inbox_users.credential_user_id(client=client)
+    open_tickets = inbox_tickets.user_open_ticket_count(client=client, user_id=user.id)
     colleagues = [u for u in inbox_users.owner_choices(client=client) if u.id not in (user.id, api_user_id)]
     form = RemoveForm(request.POST if request.method == "POST" else None, colleagues=colleagues)
     return {

@@ -42,7 +42,7 @@ PAGES = [
     ("scheduled", "/i/{inbox}/scheduled/", 2, 2),
     ("team", "/i/{inbox}/team/", 0, 0),
     ("people directory", "/team/", 0, 0),
-    ("compliance", "/team/compliance/", 0, 1),
+    ("compliance", "/team/compliance/", 0, 0),
 ]
 
 
@@ -78,8 +78,24 @@ def test_each_page_makes_no_more_rounds_than_its_floor(
 def test_directory_pages_make_no_api_call_once_filled(client_itadmin, sandbox, url):
     url = url.format(inbox=INBOX)
     client_itadmin.get(url)
-    cache.clear()
-    client_itadmin.get("/team/compliance/")  # the credential's own id, cached again
+    cache.clear()  # the credential's own id too: the directory keeps it
     sandbox.clear_log()
     assert client_itadmin.get(url).status_code == 200
     assert [c["path"] for c in sandbox.requests] == []
+
+
+def test_the_credentials_own_user_is_read_once_and_kept_in_the_directory(client_itadmin, sandbox):
+    """`GET /v1/whoami` is asked by the directory's accounts pass, not by pages: with every cache
+    emptied, the compliance page still marks the API user, and asks nothing."""
+    from avodash.models import DirectoryCredential
+
+    client_itadmin.get("/team/compliance/")
+    with sandbox.state.lock:
+        api_user = next(u.id for u in sandbox.state.users.values() if u.is_api)
+    assert list(DirectoryCredential.objects.values_list("user_id", flat=True)) == [api_user]
+    cache.clear()
+    sandbox.clear_log()
+    page = client_itadmin.get("/team/compliance/?state=all")
+    assert page.status_code == 200
+    assert [c["path"] for c in sandbox.requests] == []
+    assert "credential acts as\">API user</span>" in page.content.decode()

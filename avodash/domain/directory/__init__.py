@@ -43,6 +43,7 @@ from avodash.domain.directory.rows import (
     store,
 )
 from avodash.domain.directory.sync import (
+    credential_user,
     details_pass,
     directory_sync,
     ensure_listed,
@@ -50,6 +51,7 @@ from avodash.domain.directory.sync import (
     inboxes_present,
     inboxes_sync,
     kick,
+    learn_credential_user,
     list_pass,
     members,
     refresh_now,
@@ -61,6 +63,7 @@ __all__ = [
     "Freshness",
     "FreshnessReport",
     "clear",
+    "credential_user",
     "details_pass",
     "directory_sync",
     "doubt",
@@ -76,6 +79,7 @@ __all__ = [
     "inboxes_present",
     "inboxes_sync",
     "kick",
+    "learn_credential_user",
     "list_pass",
     "member",
     "members",

@@ -34,7 +34,8 @@ from avodash.domain.directory.rows import (
     values_of,
 )
 from avodash.domain.inbox_user import InboxUser, user_from_api, user_of
-from avodash.models import DirectoryInbox, DirectoryMembership
+from avodash.domain.parse import api_str
+from avodash.models import DirectoryCredential, DirectoryInbox, DirectoryMembership
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,33 @@ def inboxes_sync(*, client: AvochatoClient) -> None:
             },
         )
     DirectoryInbox.objects.exclude(subdomain__in=seen).update(present=False)
+    learn_credential_user(client=client)
+
+
+def credential_user(*, client: AvochatoClient) -> str | None:
+    """The id of the user the API credential acts as, as the accounts pass last read it
+    (`learn_credential_user`); None when it has not (yet). Never calls the API."""
+    known = DirectoryCredential.objects.filter(credential=client.fingerprint).values_list(
+        "user_id", flat=True
+    )
+    return known[0] if known else None
+
+
+def learn_credential_user(*, client: AvochatoClient) -> str | None:
+    """`GET /v1/whoami` and keep the answer in the directory: pages then never ask for it. None
+    when the API cannot tell now (asked again by the next accounts pass, or by a page)."""
+    try:
+        envelope = client.get(("whoami",))
+    except AvochatoError as err:
+        log.warning("whoami unavailable: %s", err.message)
+        return None
+    raw = (envelope.get("data") or {}).get("user")
+    user_id = api_str(raw.get("id")) if isinstance(raw, dict) else None
+    if user_id:
+        DirectoryCredential.objects.update_or_create(
+            credential=client.fingerprint, defaults={"user_id": user_id[:64], "read_at": timezone.now()}
+        )
+    return user_id
 
 
 def inbox_reachable(*, client: AvochatoClient, subdomain: str) -> bool:
