@@ -64,28 +64,22 @@ def _load_ticket(request: InboxRequest, ticket_id: str, *, older_pages: int = 1)
     ]
     ticket, previous, in_inbox, *pages = parallel(calls)
     # Second round: the contact, and the ticket's scheduled messages when the inbox has too many
-    # to take them from its list.
+    # to take them from its list (one call: `parallel` runs it inline).
+    calls = [lambda: contact_read.contact_or_none(client=client, contact_id=ticket.contact_id, users=users)]
     if in_inbox is None:
-        contact, scheduled = parallel(
-            [
-                lambda: contact_read.contact_or_none(
-                    client=client, contact_id=ticket.contact_id, users=users
-                ),
-                lambda: _or_error(
-                    lambda: scheduled_read.scheduled_for_ticket(
-                        client=client, ticket_id=ticket_id, users=users
-                    )
-                ),
-            ]
-        )
-    else:
-        contact = contact_read.contact_or_none(client=client, contact_id=ticket.contact_id, users=users)
-        scheduled = (
-            in_inbox
-            if isinstance(in_inbox, AvochatoError)
-            else scheduled_read.scheduled_for_ticket(
-                client=client, ticket_id=ticket_id, users=users, inbox=in_inbox
+        calls.append(
+            lambda: _or_error(
+                lambda: scheduled_read.scheduled_for_ticket(client=client, ticket_id=ticket_id, users=users)
             )
+        )
+    contact, *asked = parallel(calls)
+    if asked:
+        (scheduled,) = asked
+    elif isinstance(in_inbox, AvochatoError):
+        scheduled = in_inbox
+    else:
+        scheduled = scheduled_read.scheduled_for_ticket(
+            client=client, ticket_id=ticket_id, users=users, inbox=in_inbox
         )
     ticket_svc.attach_people(tickets=[ticket], contacts={contact.id: contact} if contact else {}, users=users)
     events = [e for page in reversed(pages) for e in page.events]
