@@ -27,7 +27,7 @@ from .shared import SharedReads
 PAGE_BUDGET = 15.0  # seconds a page may spend on one API call, retries included
 RATE_WAIT = 1.5  # seconds a page may wait for the limiter, all its calls together: then "busy"
 PANEL_RATE_WAIT = 5.0  # ... and a panel loaded after its page (see `panel`)
-LOW_PRIORITY_SECONDS = 10.0  # a panel read at background priority (see `low_priority_client`)
+LOW_PRIORITY_SECONDS = 10.0  # a panel read at background priority (see `get_client(low_priority=)`)
 BACKGROUND_BUDGET = 120.0  # jobs can wait out a longer outage or Retry-After
 
 _sessions: dict[str, requests.Session] = {}
@@ -91,18 +91,6 @@ def panel_rate_wait() -> float:
     return float(getattr(settings, "AVOCHATO_PANEL_RATE_WAIT", PANEL_RATE_WAIT))
 
 
-def low_priority_client(subdomain: str | None) -> AvochatoClient:
-    """For a costly read a page can do without for a moment, computed once for everyone (the
-    overview's message chart pages through two weeks of messages): it takes the background share
-    of the budget, so a burst of its calls never pushes pages into "busy" (at 2 to 4 calls a
-    second: a few seconds for the chart, once per period for everyone), and gives up after
-    LOW_PRIORITY_SECONDS (its panel then says busy, retrying)."""
-    client = get_client(subdomain, background=True)
-    client.deadline = clock() + LOW_PRIORITY_SECONDS
-    client.max_attempts = 3
-    return client
-
-
 _lock = threading.Lock()
 
 
@@ -143,8 +131,20 @@ def _limiter_storage(uri: str) -> Storage:
         return storage
 
 
-def get_client(subdomain: str | None, *, background: bool = False) -> AvochatoClient:
-    """A client for `subdomain` (None: the credential's own inbox / account-wide calls)."""
+def get_client(
+    subdomain: str | None, *, background: bool = False, low_priority: bool = False
+) -> AvochatoClient:
+    """A client for `subdomain` (None: the credential's own inbox / account-wide calls).
+
+    A page's client by default: it shares the page's deadline and limiter allowance.
+    `background`: a job's (the background share of the limiter, a longer budget, more attempts).
+    `low_priority`: a costly read a page can do without for a moment, computed once for everyone
+    (the overview's message chart pages through two weeks of messages): it takes the background
+    share, so a burst of its calls never pushes pages into "busy" (at 2 to 4 calls a second: a
+    few seconds for the chart, once per period for everyone), and gives up after
+    LOW_PRIORITY_SECONDS and 3 attempts (its panel then says busy, retrying).
+    """
+    background = background or low_priority
     base_url = (getattr(settings, "AVOCHATO_API_URL", "") or "https://www.avochato.com").rstrip("/")
     auth_id = getattr(settings, "AVOCHATO_AUTH_ID", "")
     auth_secret = getattr(settings, "AVOCHATO_AUTH_SECRET", "")
@@ -181,11 +181,13 @@ def get_client(subdomain: str | None, *, background: bool = False) -> AvochatoCl
                 BACKGROUND_BUDGET if background else PAGE_BUDGET,
             )
         ),
-        max_attempts=8 if background else 5,
+        max_attempts=3 if low_priority else 8 if background else 5,
         session=_session_for(base_url),
         rate_limiter=limiter,
         # Jobs wait for the limiter as long as their budget allows; a page only briefly.
         rate_wait=None if background else (_page_rate_wait.get() or WaitAllowance(rate_wait())),
         shared_reads=shared,
-        deadline=None if background else _page_deadline.get(),
+        deadline=(
+            clock() + LOW_PRIORITY_SECONDS if low_priority else None if background else _page_deadline.get()
+        ),
     )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 
-from avodash.avochato import AvochatoClient, AvochatoError, ValidationError, parallel
+from avodash.avochato import AvochatoClient, AvochatoError, NotFoundError, ValidationError, parallel
 from avodash.domain import phones
 from avodash.domain.errors import ActionError
 from avodash.domain.outcomes import Truth, settle
@@ -102,6 +102,23 @@ def contacts_get(*, client: AvochatoClient, contact_ids: Iterable[str]) -> dict[
 def contact_get(*, client: AvochatoClient, contact_id: str) -> Contact:
     """One contact: `GET /v1/contacts/:id`. NotFoundError when the API returns none."""
     return contact_from_api(client.get_one(("contacts", contact_id), key="contacts"))
+
+
+def contact_or_none(
+    *, client: AvochatoClient, contact_id: str | None, users: Iterable[InboxUser] | None = None
+) -> Contact | None:
+    """One contact (`GET /v1/contacts/:id`), or None when there is none: no id, or the API has
+    no such contact (NotFoundError; every other error reaches the caller). With `users` (the
+    inbox's), its `owner` is found among them; without, `owner` stays None."""
+    if not contact_id:
+        return None
+    try:
+        contact = contact_get(client=client, contact_id=contact_id)
+    except NotFoundError:
+        return None
+    if users is not None and contact.owner_id:
+        contact.owner = next((u for u in users if u.id == contact.owner_id), None)
+    return contact
 
 
 # --- search -------------------------------------------------------------------------------

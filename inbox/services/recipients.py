@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from avodash.avochato import AvochatoClient, AvochatoError, NotFoundError, parallel
-from avodash.domain.contacts import Contact, contact_get
+from avodash.domain.contacts import Contact, contact_get, contact_or_none
 from avodash.domain.errors import ActionError
 from avodash.domain.scheduled import TICKET_ID_RE
 from avodash.domain.tickets import Ticket
@@ -46,13 +46,6 @@ def _ticket_or_refuse(client: AvochatoClient, ticket_id: str) -> Ticket:
     if not ticket.contact_id or not TICKET_ID_RE.match(ticket.contact_id):
         raise _refusal("Not sent.", disabled_reason(None), reason="ticket has no contact")
     return ticket
-
-
-def _contact_or_none(client: AvochatoClient, contact_id: str) -> Contact | None:
-    try:
-        return contact_get(client=client, contact_id=contact_id)
-    except NotFoundError:
-        return None
 
 
 def ticket_contact_quietly(*, client: AvochatoClient, ticket_id: str) -> Contact | None:
@@ -101,7 +94,7 @@ def _reply_recipient(
     stale or tampered page) is refused rather than sent to either."""
     calls = [lambda: _ticket_or_refuse(client, ticket_id)]
     if posted:  # one round: the ticket and the contact the page showed (checked, never trusted)
-        calls.append(lambda: _contact_or_none(client, posted))
+        calls.append(lambda: contact_or_none(client=client, contact_id=posted))
     ticket, *shown = parallel(calls)
     if posted and posted != ticket.contact_id:
         try:  # for the composer that comes back: the ticket's real contact
@@ -109,7 +102,7 @@ def _reply_recipient(
         except AvochatoError:
             found["contact"] = None
         raise _wrong_contact(found["contact"], posted)
-    contact = shown[0] if posted else _contact_or_none(client, ticket.contact_id)
+    contact = shown[0] if posted else contact_or_none(client=client, contact_id=ticket.contact_id)
     if contact is None or contact.id != ticket.contact_id:
         raise _refusal("Not sent.", disabled_reason(None), reason="contact not found", form_contact=posted)
     found["contact"] = contact

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from avodash.access import inbox_view
 from avodash.avochato import parallel
-from avodash.avochato.django import low_priority_client, panel
+from avodash.avochato.django import get_client, panel
 from avodash.domain import users as user_svc
 from avodash.hosts import reverse
 from avodash.http import InboxRequest, render_fragment, render_region
@@ -126,7 +126,9 @@ def inbox_home(request: InboxRequest, subdomain: str) -> HttpResponse:
     if request.GET.get("charts") == "1":  # without JavaScript: the chart inline, on request
         ctx["chart"] = _message_chart(
             event_svc.message_stats(
-                client=low_priority_client(subdomain), days=CHART_DAYS, tz=timezone.get_current_timezone()
+                client=get_client(subdomain, low_priority=True),
+                days=CHART_DAYS,
+                tz=timezone.get_current_timezone(),
             )
         )
     return render_region(request, "inbox/home.html", None, ctx)
@@ -166,7 +168,7 @@ def inbox_charts(request: InboxRequest, subdomain: str) -> HttpResponse:
     """The messages per day chart, loaded after the page (it pages through two weeks of
     messages, at background priority: pages come first)."""
     stats = event_svc.message_stats(
-        client=low_priority_client(subdomain), days=CHART_DAYS, tz=timezone.get_current_timezone()
+        client=get_client(subdomain, low_priority=True), days=CHART_DAYS, tz=timezone.get_current_timezone()
     )
     ctx = {"chart": _message_chart(stats), "chart_days": CHART_DAYS}
     return render_fragment(request, "inbox/home.html", "messages_chart", ctx)

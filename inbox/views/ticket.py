@@ -16,11 +16,10 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from avodash.access import inbox_view
 from avodash.audit import audited
-from avodash.avochato import AvochatoError, NotFoundError, parallel
+from avodash.avochato import AvochatoError, parallel
 from avodash.domain import contacts as contact_read
 from avodash.domain import scheduled as scheduled_read
 from avodash.domain import users as user_svc
-from avodash.domain.contacts import Contact
 from avodash.domain.tickets import STATUSES, Ticket
 from avodash.domain.users import InboxUser
 from avodash.hosts import reverse
@@ -65,26 +64,22 @@ def _load_ticket(request: InboxRequest, ticket_id: str, *, older_pages: int = 1)
     ]
     ticket, previous, in_inbox, *pages = parallel(calls)
     # Second round: the contact, and the ticket's scheduled messages when the inbox has too many
-    # to take them from its list.
+    # to take them from its list (one call: `parallel` runs it inline).
+    calls = [lambda: contact_read.contact_or_none(client=client, contact_id=ticket.contact_id, users=users)]
     if in_inbox is None:
-        contact, scheduled = parallel(
-            [
-                lambda: _contact_or_none(request, ticket, users),
-                lambda: _or_error(
-                    lambda: scheduled_read.scheduled_for_ticket(
-                        client=client, ticket_id=ticket_id, users=users
-                    )
-                ),
-            ]
-        )
-    else:
-        contact = _contact_or_none(request, ticket, users)
-        scheduled = (
-            in_inbox
-            if isinstance(in_inbox, AvochatoError)
-            else scheduled_read.scheduled_for_ticket(
-                client=client, ticket_id=ticket_id, users=users, inbox=in_inbox
+        calls.append(
+            lambda: _or_error(
+                lambda: scheduled_read.scheduled_for_ticket(client=client, ticket_id=ticket_id, users=users)
             )
+        )
+    contact, *asked = parallel(calls)
+    if asked:
+        (scheduled,) = asked
+    elif isinstance(in_inbox, AvochatoError):
+        scheduled = in_inbox
+    else:
+        scheduled = scheduled_read.scheduled_for_ticket(
+            client=client, ticket_id=ticket_id, users=users, inbox=in_inbox
         )
     ticket_svc.attach_people(tickets=[ticket], contacts={contact.id: contact} if contact else {}, users=users)
     events = [e for page in reversed(pages) for e in page.events]
@@ -123,22 +118,6 @@ def _attach_people(request: InboxRequest, ticket_id: str, events, users: list[In
         ticket_id=ticket_id,
         api_user_id=lambda: user_svc.credential_user_id(client=request.avochato),
     )
-
-
-def _contact_or_none(
-    request: InboxRequest, ticket: Ticket, users: list[InboxUser] | None = None
-) -> Contact | None:
-    if not ticket.contact_id:
-        return None
-    try:
-        contact = contact_read.contact_get(client=request.avochato, contact_id=ticket.contact_id)
-    except NotFoundError:
-        return None
-    if contact.owner_id:
-        if users is None:
-            users = user_svc.inbox_users(client=request.avochato)
-        contact.owner = next((u for u in users if u.id == contact.owner_id), None)
-    return contact
 
 
 def _name_key(subdomain: str, ticket_id: str) -> str:
@@ -298,7 +277,14 @@ def _tag_apply(request: InboxRequest, ticket_id: str, form: TagForm) -> dict:
                 audit.settle("failed", "no contact")
                 return {**done, "error": "This ticket has no contact to tag."}
             audit.target = ticket.contact_id
-            contact = _contact_or_none(request, ticket) if op == "add" else _UNLOADED
+            if op == "add":
+                contact = contact_read.contact_or_none(
+                    client=request.avochato,
+                    contact_id=ticket.contact_id,
+                    users=user_svc.inbox_users(client=request.avochato),
+                )
+            else:
+                contact = _UNLOADED
         if op == "add" and contact is not None and tag in contact.tags:
             # Adding a tag the contact has changes nothing: say so, write nothing.
             audit.extra["unchanged"] = True
@@ -342,7 +328,12 @@ def ticket_tag(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpRes
     try:
         ticket = done.get("ticket") or ticket_svc.ticket_get(client=request.avochato, ticket_id=ticket_id)
         contact = done.get("contact", _UNLOADED)
-        contact = _contact_or_none(request, ticket) if contact is _UNLOADED else contact
+        if contact is _UNLOADED:
+            contact = contact_read.contact_or_none(
+                client=request.avochato,
+                contact_id=ticket.contact_id,
+                users=user_svc.inbox_users(client=request.avochato),
+            )
     except AvochatoError:
         if error:
             messages.error(request, error)

@@ -17,6 +17,7 @@ from django.test import override_settings  # noqa: E402
 from avodash.avochato import AvochatoClient, SharedRateLimiter  # noqa: E402
 from avodash.avochato.django import (  # noqa: E402
     BACKGROUND_BUDGET,
+    LOW_PRIORITY_SECONDS,
     PAGE_BUDGET,
     get_client,
     limiter_storage_uri,
@@ -118,6 +119,23 @@ def test_a_page_shares_one_deadline_across_its_calls(api_settings, monkeypatch):
     assert seen["client"].deadline == 1000.0 + PAGE_BUDGET
     assert get_client("acme-support").deadline is None  # outside a request
     assert get_client("acme-support", background=True).deadline is None
+
+
+def test_a_low_priority_client_takes_the_background_share_and_gives_up_soon(api_settings, monkeypatch):
+    """A costly read a page can do without (the overview's chart), inside a request or not."""
+    from avodash.avochato import django as avochato_django
+
+    monkeypatch.setattr(avochato_django, "clock", lambda: 1000.0)
+    seen = {}
+
+    def view(request):
+        seen["client"] = get_client("acme-support", low_priority=True)
+        return None
+
+    avochato_django.PageBudgetMiddleware(view)(object())
+    for client in (seen["client"], get_client("acme-support", low_priority=True)):
+        assert client.rate_limiter.background and client.rate_wait is None
+        assert client.deadline == 1000.0 + LOW_PRIORITY_SECONDS and client.max_attempts == 3
 
 
 @pytest.mark.parametrize("verb", ["post", "put"])

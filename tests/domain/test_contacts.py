@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from avodash.avochato import ForbiddenError
 from avodash.avochato.django import get_client
 from avodash.domain import contacts as svc
 from avodash.domain import tags as tag_svc
 from avodash.domain.errors import ActionError
 from avodash.domain.tickets import tickets_of_contact
+from avodash.domain.users import inbox_users
 from tests.helpers import INBOX, api_calls
 from tests.inbox.support import BOB, OPTED_OUT, box
 
@@ -64,6 +66,18 @@ def test_contact_tickets_include_closed_ones(client, sandbox):
     )
     found = tickets_of_contact(client=client, contact_id=contact.id)
     assert {t.id for t in found} == {t.id for t in inbox.tickets_of(contact.id)}
+
+
+def test_contact_or_none_is_none_only_without_a_contact_and_finds_the_owner(client, sandbox, db):
+    assert svc.contact_or_none(client=client, contact_id=None) is None
+    assert svc.contact_or_none(client=client, contact_id="nope") is None  # 404
+    owned = next(c for c in box(sandbox).contacts.values() if c.visible and c.user_id)
+    assert svc.contact_or_none(client=client, contact_id=owned.id).owner is None  # not asked for
+    found = svc.contact_or_none(client=client, contact_id=owned.id, users=inbox_users(client=client))
+    assert found.owner is not None and found.owner.id == owned.user_id
+    sandbox.faults.add(f"/v1/contacts/{owned.id}", status=403)
+    with pytest.raises(ForbiddenError):  # any other error reaches the caller
+        svc.contact_or_none(client=client, contact_id=owned.id)
 
 
 def test_contact_update_sends_only_the_changes(client, sandbox):
