@@ -9,7 +9,6 @@ one budget of requests per second, and in process memory otherwise.
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import re
 import threading
 import time
@@ -20,7 +19,7 @@ from django.conf import settings
 from django.core.cache import caches
 from limits.storage import Storage, storage_from_string
 
-from .client import AvochatoClient, new_session
+from .client import AvochatoClient, credential_fingerprint, new_session
 from .ratelimit import SharedRateLimiter, WaitAllowance
 from .shared import SharedReads
 
@@ -151,7 +150,7 @@ def get_client(
     read_timeout = float(getattr(settings, "AVOCHATO_TIMEOUT", 10.0))
     cache_alias = getattr(settings, "AVOCHATO_RATE_LIMIT_CACHE", "default")
     # The credential is hashed into the keys (never the secret): keys show up in monitoring tools.
-    credential = hashlib.sha256(f"{base_url} {auth_id}".encode()).hexdigest()[:16]
+    credential = credential_fingerprint(base_url, auth_id)
     limiter = SharedRateLimiter(
         _limiter_storage(limiter_storage_uri(settings.CACHES[cache_alias])),
         "avodash:avochato:rl:" + credential,
