@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.utils import timezone as djtz
 
 from avodash.avochato import AvochatoClient, AvochatoError, BadResponseError, NotFoundError, parallel
@@ -29,6 +30,9 @@ from avodash.domain.users import InboxUser, inbox_users, unknown_user
 
 PER_PAGE = 25  # messages lists answer 25 a page whatever `limit` says (NOTES.md)
 MAX_SENDER_PAGES = 40
+# How long an inbox whose pending list was more than a page is remembered as such: its ticket
+# pages then ask for their own messages at once instead of reading the list first.
+OVERFLOW_SECONDS = 300
 # What the dashboard's URLs take as a ticket id: a ticket id from the API that is anything else
 # is dropped rather than linked (it could not be opened anyway).
 TICKET_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -257,12 +261,26 @@ def scheduled_search(
     return ScheduledPage(messages=messages, page=page, has_next=len(raw) >= PER_PAGE)
 
 
+def _overflow_key(client: AvochatoClient) -> str:
+    return f"avodash:scheduled:overflow:{client.fingerprint}:{client.subdomain or '_default'}"
+
+
 def scheduled_in_inbox(*, client: AvochatoClient) -> list[ScheduledMessage] | None:
     """Every pending scheduled message of the inbox when they all fit on the first page, else
     None. The same read for every ticket page of the inbox, so shared by everyone on it: one
-    call every few seconds instead of one per ticket page (`scheduled_for_ticket(inbox=...)`)."""
+    call every few seconds instead of one per ticket page (`scheduled_for_ticket(inbox=...)`).
+    An inbox found to have more is remembered for OVERFLOW_SECONDS (`inbox_list_overflows`)."""
     page = scheduled_search(client=client, filters=ScheduledFilters(), with_names=False)
-    return None if page.has_next else page.messages
+    if page.has_next:
+        cache.set(_overflow_key(client), True, OVERFLOW_SECONDS)
+        return None
+    return page.messages
+
+
+def inbox_list_overflows(*, client: AvochatoClient) -> bool:
+    """Whether the inbox's pending list was more than one page when last read: then reading it
+    only to find out costs a ticket page a call, and `scheduled_for_ticket` asks directly."""
+    return bool(cache.get(_overflow_key(client)))
 
 
 def scheduled_for_ticket(

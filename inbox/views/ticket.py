@@ -57,29 +57,38 @@ def _load_ticket(request: InboxRequest, ticket_id: str, *, older_pages: int = 1)
         lambda: ticket_svc.ticket_get(client=client, ticket_id=ticket_id),
         lambda: ticket_svc.tickets_previous(client=client, ticket_id=ticket_id),
     ]
-    calls.append(lambda: _or_error(lambda: scheduled_read.scheduled_in_inbox(client=client)))
+
+    def own_scheduled():
+        return _or_error(
+            lambda: scheduled_read.scheduled_for_ticket(client=client, ticket_id=ticket_id, users=users)
+        )
+
+    # The ticket's scheduled messages: from the inbox's list (one read shared by every ticket page
+    # of the inbox) when it fits on a page; asked for directly when the inbox is known to have more.
+    asks_own = scheduled_read.inbox_list_overflows(client=client)
+    calls.append(
+        own_scheduled
+        if asks_own
+        else lambda: _or_error(lambda: scheduled_read.scheduled_in_inbox(client=client))
+    )
     calls += [
         (lambda p=p: event_svc.ticket_events(client=client, ticket_id=ticket_id, page=p))
         for p in range(1, older_pages + 1)
     ]
-    ticket, previous, in_inbox, *pages = parallel(calls)
-    # Second round: the contact, and the ticket's scheduled messages when the inbox has too many
-    # to take them from its list (one call: `parallel` runs it inline).
+    ticket, previous, first, *pages = parallel(calls)
+    # Second round: the contact, and the ticket's own scheduled messages when the inbox's list
+    # turned out to be more than a page (one call: `parallel` runs it inline).
     calls = [lambda: contact_read.contact_or_none(client=client, contact_id=ticket.contact_id, users=users)]
-    if in_inbox is None:
-        calls.append(
-            lambda: _or_error(
-                lambda: scheduled_read.scheduled_for_ticket(client=client, ticket_id=ticket_id, users=users)
-            )
-        )
+    if not asks_own and first is None:
+        calls.append(own_scheduled)
     contact, *asked = parallel(calls)
     if asked:
         (scheduled,) = asked
-    elif isinstance(in_inbox, AvochatoError):
-        scheduled = in_inbox
+    elif asks_own or isinstance(first, AvochatoError):
+        scheduled = first
     else:
         scheduled = scheduled_read.scheduled_for_ticket(
-            client=client, ticket_id=ticket_id, users=users, inbox=in_inbox
+            client=client, ticket_id=ticket_id, users=users, inbox=first
         )
     ticket_svc.attach_people(tickets=[ticket], contacts={contact.id: contact} if contact else {}, users=users)
     events = [e for page in reversed(pages) for e in page.events]
