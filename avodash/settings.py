@@ -79,6 +79,9 @@ AVOCHATO_SHARED_READ_WAIT: float = env.float("AVOCHATO_SHARED_READ_WAIT", defaul
 # Overview figures shared by everyone on an inbox for a few seconds (the page says "as of"):
 # the overview's ticket counts, and a contact's earlier tickets on the ticket page.
 INBOX_COUNTS_SECONDS: float = env.float("INBOX_COUNTS_SECONDS", default=20.0)
+# Past that, the counts are still shown (with their time) for this long while they are taken
+# again in the background; 0: a page past the period waits for them.
+INBOX_COUNTS_STALE_SECONDS: float = env.float("INBOX_COUNTS_STALE_SECONDS", default=60.0)
 TICKET_HISTORY_SECONDS: float = env.float("TICKET_HISTORY_SECONDS", default=60.0)
 if AVOCHATO_SHARED_READ_TTL < 0 or AVOCHATO_SHARED_READ_WAIT < 0:
     raise ImproperlyConfigured("AVOCHATO_SHARED_READ_TTL and AVOCHATO_SHARED_READ_WAIT must not be negative.")

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 
 from avodash.avochato import AvochatoClient, parallel
+from avodash.avochato.django import get_client
 from avodash.domain import phones
 from avodash.domain.contacts import contacts_get
 from avodash.domain.parse import epoch
@@ -230,11 +231,16 @@ def ticket_ids_matching(
 
 def inbox_counts(*, client: AvochatoClient) -> Snapshot[dict[str, int | None]]:
     """`ticket_counts`, shared by everyone on the inbox for INBOX_COUNTS_SECONDS (the overview
-    says "as of" when they were taken by an earlier view): seven calls once per period."""
+    says "as of" when they were taken by an earlier view): seven calls once per period. For
+    INBOX_COUNTS_STALE_SECONDS more they are still shown while they are taken again in the
+    background, at the background share of the rate limit (a low-priority client)."""
+    subdomain = client.subdomain
     return snapshot(
-        f"counts:{client.subdomain}",
+        f"counts:{subdomain}",
         seconds=float(getattr(settings, "INBOX_COUNTS_SECONDS", 0)),
         compute=lambda: ticket_counts(client=client),
+        refresh=lambda: ticket_counts(client=get_client(subdomain, low_priority=True)),
+        stale=float(getattr(settings, "INBOX_COUNTS_STALE_SECONDS", 0)),
     )
 
 
