@@ -13,7 +13,7 @@ Scenarios: the demo data; `scale 1000` (1,000 more users over ten inboxes); `acm
 the first full sync (`directory_sync --all`, empty directory) and the pages while a full sync runs.
 
 Environment: BENCH_LATENCY_MS (default 100), BENCH_RUNS (default 4), BENCH_QUICK=1 (two runs,
-no scale-1000 scenario), BENCH_SYNC_PROCESS=1 (Redis, and the sync in its own process), BENCH_VERBOSE=1 (the app's warnings too; `429s` counts the refusals). Figures go to bench-results.json; a table is printed as it goes.
+no scale-1000 scenario), BENCH_SYNC_PROCESS=0 (the sync during pages in a thread, not its own process), BENCH_REDIS=1 (the whole bench on Redis), BENCH_VERBOSE=1 (the app's warnings too; `429s` counts the refusals). Figures go to bench-results.json; a table is printed as it goes.
 The sandbox runs in this process; the rate limits stay as deployed (the dashboard's own limiter).
 """
 
@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,16 +48,20 @@ def _redis_reachable(host: str = "127.0.0.1", port: int = 6379) -> bool:
         return False
 
 
-# BENCH_SYNC_PROCESS=1: the whole bench on Redis (production's cache), and the sync during pages
-# in its own process, as db_worker runs in production, sharing the rate limiter through Redis.
-# Default: the embedded cache (local memory), the sync in a thread of this process (its GIL
-# stalls then show in the pages' p95).
+# The sync during pages runs in its own process, as db_worker does in production, sharing the
+# rate limiter with the pages through Redis (the pages switch to it for that phase): a sync in a
+# thread of this process would put its GIL stalls into the pages' times. Without Redis on this
+# machine, or with BENCH_SYNC_PROCESS=0, it runs in a thread. BENCH_REDIS=1: the whole bench on
+# Redis (production's cache; every page then also pays Redis round trips).
 BENCH_CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/3")
-SYNC_PROCESS = os.environ.get("BENCH_SYNC_PROCESS", "") not in ("", "0") and _redis_reachable()
-if SYNC_PROCESS:
+REDIS = _redis_reachable()
+ALL_ON_REDIS = os.environ.get("BENCH_REDIS", "") not in ("", "0") and REDIS
+SYNC_PROCESS = os.environ.get("BENCH_SYNC_PROCESS", "1") not in ("", "0") and REDIS
+if ALL_ON_REDIS:
     os.environ["CACHE_URL"] = BENCH_CACHE_URL
 
 import django  # noqa: E402
+import environ  # noqa: E402
 
 django.setup()
 
@@ -65,7 +70,7 @@ from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command, get_commands  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from django.test.utils import override_settings, setup_test_environment  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 
 from avodash.sandbox import SandboxServer  # noqa: E402
@@ -323,6 +328,16 @@ def pages_during_sync(srv: SandboxServer, client: Client, floors: dict[str, floa
             done.set()
 
     pages = [(label, url) for label, url in page_urls(srv) if url]
+    # The pages share the limiter with the sync's process: through Redis, for this phase.
+    on_redis = SYNC_PROCESS and not ALL_ON_REDIS
+    redis = override_settings(CACHES={"default": environ.Env.cache_url_config(BENCH_CACHE_URL)})
+    with redis if on_redis else nullcontext():
+        if on_redis:
+            cache.clear()  # the bench's own Redis database: nothing from an earlier run
+        return _pages_while(srv, client, floors, pages, done, error, sync)
+
+
+def _pages_while(srv, client, floors, pages, done, error, sync) -> dict[str, Any]:
     ttl, settings.AVOCHATO_SHARED_READ_TTL = settings.AVOCHATO_SHARED_READ_TTL, 0
     t0 = time.perf_counter()
     worker = threading.Thread(target=sync, daemon=True)
@@ -423,7 +438,7 @@ def main() -> int:
     if connection.vendor == "sqlite":  # a file, not memory: the sync thread shares it with pages
         connection.settings_dict["TEST"]["NAME"] = str(Path(tmp.name) / "bench.sqlite3")
     old_name = connection.creation.create_test_db(verbosity=0)
-    if SYNC_PROCESS:
+    if ALL_ON_REDIS:
         cache.clear()  # the bench's own Redis database: no limiter or reads from an earlier run
     started = time.time()
     results: dict[str, Any] = {
