@@ -137,8 +137,13 @@ def inbox_home(request: InboxRequest, subdomain: str) -> HttpResponse:
 def _load_rows(request: InboxRequest) -> list[dict]:
     sub = request.inbox.subdomain
     people = user_svc.owner_choices(client=request.avochato)
+    # The credential's own user is an owner choice, but nobody's workload: shown only when
+    # tickets are assigned to it.
+    api_user = user_svc.credential_user_id(client=request.avochato)
     rows = []
     for p in workload.team_load(client=request.avochato, people=people):
+        if p.user.id == api_user and not p.open:
+            continue
         rows.append(
             {
                 "load": p,

@@ -63,7 +63,7 @@ def test_past_its_pages_it_asks_the_api_per_person(client_lead, sandbox, monkeyp
     monkeypatch.setattr(workload, "WALK_PAGE", 10)
     monkeypatch.setattr(workload, "WALK_MAX_PAGES", 2)
     page, lists = _cold_load(client_lead, sandbox)
-    people = page.count("<tr>") - 1
+    people = page.count("<tr>") - 1 + 1  # the rows, and the API user: asked, not shown (owns none)
     assert [c["params"]["limit"] for c in lists] == ["10"] + ["1"] * (2 * people)
     for owner, (opened, waiting) in _owner_counts(sandbox).items():
         assert f'href="/i/{INBOX}/tickets/?owner={owner}">{opened}</a>' in page
@@ -97,3 +97,14 @@ def test_everyone_on_the_inbox_shares_one_count_for_30_seconds(client_lead, clie
     sandbox.clear_log()
     assert text_of(client_agent.get(URL, **HTMX)) == first
     assert api_calls(sandbox, "GET", "/v1/tickets") == []
+
+
+def test_the_api_credentials_own_user_is_left_out_while_it_owns_nothing(client_lead, sandbox):
+    with sandbox.state.lock:
+        api_user = next(u for u in sandbox.state.users.values() if u.is_api)
+        owns = sum(t.user_id == api_user.id and t.status != "Closed" for t in box(sandbox).tickets.values())
+    assert owns == 0
+    page = text_of(client_lead.get(URL, **HTMX))
+    assert f"?owner={api_user.id}" not in page
+    colleague = next(iter(_owner_counts(sandbox)))
+    assert f"?owner={colleague}" in page  # the people who work the queue are listed
