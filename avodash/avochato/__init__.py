@@ -16,11 +16,12 @@ from .errors import (
     UnavailableError,
     ValidationError,
 )
-from .pagination import parallel
+from .pagination import alongside, parallel
 from .ratelimit import RateLimiter, SharedRateLimiter
 from .text import without_nul
 
 __all__ = [
+    "alongside",
     "without_nul",
     "AuthError",
     "AvochatoClient",

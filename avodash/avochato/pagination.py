@@ -17,6 +17,7 @@ from .errors import BadResponseError
 
 log = logging.getLogger("avodash.avochato")
 T = TypeVar("T")
+H = TypeVar("H")
 Getter = Callable[[Sequence[str], Mapping[str, Any]], dict[str, Any]]
 
 
@@ -98,13 +99,27 @@ def parallel(callables: Sequence[Callable[[], T]], max_workers: int = 8) -> list
     """
     if len(callables) <= 1:
         return [fn() for fn in callables]
-    pool = ThreadPoolExecutor(max_workers=min(max_workers, len(callables)), thread_name_prefix="avochato")
+    return alongside(None, callables, max_workers=max_workers)[1]
+
+
+def alongside(
+    here: Callable[[], H] | None, callables: Sequence[Callable[[], T]], max_workers: int = 8
+) -> tuple[H | None, list[T]]:
+    """`parallel(callables)`, with `here()` run meanwhile in the calling thread: work that must
+    stay on it (database reads use its connection) costs no time of its own while the API calls
+    are under way. Returns (here's result, the calls' results). `here` failing raises at once
+    (the calls are left to finish on their own); else the calls' first failure, as `parallel`.
+    """
+    pool = ThreadPoolExecutor(
+        max_workers=min(max_workers, max(1, len(callables))), thread_name_prefix="avochato"
+    )
     try:
         futures = [pool.submit(fn) for fn in callables]
+        mine = here() if here is not None else None
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
         failed = [f for f in futures if f in done and f.exception() is not None]
         if failed:
             raise failed[0].exception()  # type: ignore[misc]
-        return [f.result() for f in futures]
+        return mine, [f.result() for f in futures]
     finally:
         pool.shutdown(wait=False, cancel_futures=True)

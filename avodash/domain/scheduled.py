@@ -21,7 +21,14 @@ from typing import Any
 from django.core.cache import cache
 from django.utils import timezone as djtz
 
-from avodash.avochato import AvochatoClient, AvochatoError, BadResponseError, NotFoundError, parallel
+from avodash.avochato import (
+    AvochatoClient,
+    AvochatoError,
+    BadResponseError,
+    NotFoundError,
+    alongside,
+    parallel,
+)
 from avodash.domain import phones
 from avodash.domain.contacts import Contact, contacts_get
 from avodash.domain.outcomes import APPLIED, UNKNOWN, settle
@@ -218,9 +225,11 @@ def attach_people(
 
 
 def with_people(*, client: AvochatoClient, messages: Sequence[Any]) -> None:
-    """The page's contacts (one batched call) and senders (the directory): one round."""
-    users = inbox_users(client=client)
-    contacts = contacts_get(client=client, contact_ids=[m.contact_id for m in messages if m.contact_id])
+    """The page's contacts (one batched call) and, meanwhile, senders (the directory): one round."""
+    ids = [m.contact_id for m in messages if m.contact_id]
+    users, (contacts,) = alongside(
+        lambda: inbox_users(client=client), [lambda: contacts_get(client=client, contact_ids=ids)]
+    )
     attach_people(messages=messages, contacts=contacts, users=users)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from avodash.avochato import AvochatoClient, parallel
+from avodash.avochato import AvochatoClient, alongside, parallel
 from avodash.avochato.django import get_client
 from avodash.domain import phones
 from avodash.domain.contacts import contacts_get
@@ -144,9 +144,11 @@ def queue_page(
 ) -> TicketPage:
     """A queue page with names, in two rounds: `GET /v1/tickets`, then `GET /v1/contacts/:ids`
     for the page's contacts, batched. Owners come from the directory (`users` when given)."""
-    if users is None:
-        users = inbox_users(client=client)
-    page = tickets_search(client=client, filters=filters, limit=limit, after=after)
+    known = users
+    users, (page,) = alongside(  # the directory read (when needed) while the list is asked for
+        (lambda: known) if known is not None else (lambda: inbox_users(client=client)),
+        [lambda: tickets_search(client=client, filters=filters, limit=limit, after=after)],
+    )
     contacts = (
         contacts_get(client=client, contact_ids=[t.contact_id for t in page.tickets if t.contact_id])
         if page.tickets

@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from avodash.access import inbox_view
 from avodash.audit import audited
-from avodash.avochato import AvochatoError, parallel
+from avodash.avochato import AvochatoError, alongside, parallel
 from avodash.domain import contacts as contact_read
 from avodash.domain import scheduled as scheduled_read
 from avodash.domain import users as user_svc
@@ -52,15 +52,14 @@ def _form_errors(form) -> str:
 def _load_ticket(request: InboxRequest, ticket_id: str, *, older_pages: int = 1) -> dict:
     """Everything the page shows, in two rounds of parallel calls."""
     client = request.avochato
-    users = user_svc.inbox_users(client=client)  # the directory: no API call when known
     calls = [
         lambda: ticket_svc.ticket_get(client=client, ticket_id=ticket_id),
         lambda: ticket_svc.tickets_previous(client=client, ticket_id=ticket_id),
     ]
 
-    def own_scheduled():
+    def own_scheduled():  # senders are named below, from the directory (no database in a worker)
         return _or_error(
-            lambda: scheduled_read.scheduled_for_ticket(client=client, ticket_id=ticket_id, users=users)
+            lambda: scheduled_read.scheduled_for_ticket(client=client, ticket_id=ticket_id, users=[])
         )
 
     # The ticket's scheduled messages: from the inbox's list (one read shared by every ticket page
@@ -75,7 +74,8 @@ def _load_ticket(request: InboxRequest, ticket_id: str, *, older_pages: int = 1)
         (lambda p=p: event_svc.ticket_events(client=client, ticket_id=ticket_id, page=p))
         for p in range(1, older_pages + 1)
     ]
-    ticket, previous, first, *pages = parallel(calls)
+    # The inbox's users from the directory (no API call when known) while the first round runs.
+    users, (ticket, previous, first, *pages) = alongside(lambda: user_svc.inbox_users(client=client), calls)
     # Second round: the contact, and the ticket's own scheduled messages when the inbox's list
     # turned out to be more than a page (one call: `parallel` runs it inline).
     calls = [lambda: contact_read.contact_or_none(client=client, contact_id=ticket.contact_id, users=users)]
@@ -90,6 +90,8 @@ def _load_ticket(request: InboxRequest, ticket_id: str, *, older_pages: int = 1)
         scheduled = scheduled_read.scheduled_for_ticket(
             client=client, ticket_id=ticket_id, users=users, inbox=first
         )
+    if not isinstance(scheduled, AvochatoError):
+        scheduled_read.attach_people(messages=scheduled, contacts={}, users=users)
     ticket_svc.attach_people(tickets=[ticket], contacts={contact.id: contact} if contact else {}, users=users)
     events = [e for page in reversed(pages) for e in page.events]
     seen: set[str] = set()

@@ -162,3 +162,37 @@ def test_parallel_with_a_real_client(api, make_client):
     client = make_client()
     got = parallel([lambda p=p: client.get((p,)) for p in ("tickets", "users", "contacts")], max_workers=3)
     assert [g["data"]["path"] for g in got] == ["/v1/tickets", "/v1/users", "/v1/contacts"]
+
+
+def test_alongside_runs_its_own_work_in_the_calling_thread_while_the_calls_run():
+    import threading
+    import time
+
+    from avodash.avochato import alongside
+
+    started = threading.Event()
+
+    def call():
+        started.set()
+        time.sleep(0.05)
+        return threading.get_ident()
+
+    def here():
+        assert started.wait(1), "the calls were not under way while here() ran"
+        return threading.get_ident()
+
+    mine, (other,) = alongside(here, [call])
+    assert mine == threading.get_ident() != other
+
+
+def test_alongside_raises_the_calls_failure_after_its_own_work():
+    from avodash.avochato import NotFoundError, alongside
+
+    done = []
+
+    def fail():
+        raise NotFoundError("gone")
+
+    with pytest.raises(NotFoundError):
+        alongside(lambda: done.append(1), [fail, lambda: 2])
+    assert done == [1]
