@@ -4,16 +4,18 @@ For every main page: the API calls it made, in how many sequential rounds (calls
 intervals overlap in the sandbox's request log are one round), the floor (rounds x latency:
 what the page cannot beat), the median and p95 server time over several runs, and the ratio of
 the median to the floor. `first` is the page's very first load (empty caches, empty local
-directory), `cold` empties the cache before each run, `warm` loads the page again with the app's
-caches warm but no shared reads (what one person pays), `shard` loads it right after someone else
-did (reads shared within AVOCHATO_SHARED_READ_TTL).
+directory). Then the first full directory sync runs (timed), and the other rows are measured
+once it has finished: `cold` empties the cache before each run (the directory stays: it is the
+database), `warm` loads the page again with the app's caches warm but no shared reads (what one
+person pays), `shard` loads it right after someone else did (reads shared within
+AVOCHATO_SHARED_READ_TTL). Last, every page in turn while a full sync runs.
 
 Scenarios: the demo data; `scale 1000` (1,000 more users over ten inboxes); `acme-support +300`
 (300 users added to one inbox). When `manage.py directory_sync` exists, each scenario also times
 the first full sync (`directory_sync --all`, empty directory) and the pages while a full sync runs.
 
 Environment: BENCH_LATENCY_MS (default 100), BENCH_RUNS (default 4), BENCH_QUICK=1 (two runs,
-no scale-1000 scenario), BENCH_SYNC_PROCESS=0 (the sync during pages in a thread, not its own process), BENCH_REDIS=1 (the whole bench on Redis), BENCH_VERBOSE=1 (the app's warnings too; `429s` counts the refusals). Figures go to bench-results.json; a table is printed as it goes.
+no scale-1000 scenario), BENCH_ONLY=demo|scale (one seed), BENCH_SYNC_PROCESS=0 (the sync during pages in a thread, not its own process), BENCH_REDIS=1 (the whole bench on Redis), BENCH_VERBOSE=1 (the app's warnings too; `429s` counts the refusals). Figures go to bench-results.json; a table is printed as it goes.
 The sandbox runs in this process; the rate limits stay as deployed (the dashboard's own limiter).
 """
 
@@ -80,6 +82,7 @@ LATENCY_MS = float(os.environ.get("BENCH_LATENCY_MS", "100"))
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 VERBOSE = os.environ.get("BENCH_VERBOSE", "") not in ("", "0")
 RUNS = int(os.environ.get("BENCH_RUNS", "2" if QUICK else "4"))
+ONLY = os.environ.get("BENCH_ONLY", "")
 RESULTS = Path(__file__).resolve().parents[1] / "bench-results.json"
 INBOX = "acme-support"
 CREDS = {"auth_id": "sandbox", "auth_secret": "sandbox-secret"}
@@ -172,9 +175,13 @@ class Bench:
         refused = sum(1 for c in calls if c["status"] == 429)
         return Run(round(ms, 1), response.status_code, len(calls), rounds(calls), refused)
 
-    def page(self, label: str, url: str) -> list[Figures]:
+    def first(self, label: str, url: str) -> Figures:
+        """The page's very first load: empty caches, and the local directory as first use left it."""
         cache.clear()
-        first = Figures(label, "first", [self.load(url)])
+        return Figures(label, "first", [self.load(url)])
+
+    def steady(self, label: str, url: str) -> list[Figures]:
+        """`cold`, `warm` and `shard` runs, once the directory has had its first full sync."""
         cold, warm, shared = Figures(label, "cold"), Figures(label, "warm"), Figures(label, "shard")
         for _ in range(RUNS):
             cache.clear()
@@ -193,7 +200,7 @@ class Bench:
             for _ in range(RUNS):
                 self.load(url, settle=False)  # someone else's load, just before
                 shared.runs.append(self.load(url, settle=False))
-        return [first, cold, warm] + ([shared] if shared.runs else [])
+        return [cold, warm] + ([shared] if shared.runs else [])
 
 
 # -- scenarios ------------------------------------------------------------------------------------
@@ -243,41 +250,44 @@ def fresh_db() -> Client:
     return client
 
 
-def run_pages(srv: SandboxServer) -> list[dict[str, Any]]:
-    bench = Bench(srv, fresh_db())
+def _pages(srv: SandboxServer, measure) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for label, url in page_urls(srv):
         if url is None:
             rows.append({"page": label, "missing": True})
             print(f"  {label:<18} (no such page in this build)")
             continue
-        for figures in bench.page(label, url):
+        for figures in measure(label, url):
             row = figures.to_dict()
             rows.append(row)
             print_row(row)
     return rows
 
 
-def run_sync(srv: SandboxServer, pages: list[dict[str, Any]]) -> dict[str, Any]:
-    """The first full directory sync (empty directory), then pages while a full sync runs."""
+def run_first_loads(srv: SandboxServer) -> list[dict[str, Any]]:
+    """Each page's first load, on an empty directory and empty caches (first use)."""
+    bench = Bench(srv, fresh_db())
+    return _pages(srv, lambda label, url: [bench.first(label, url)])
+
+
+def first_sync(srv: SandboxServer) -> tuple[Client, dict[str, Any]]:
+    """The first full directory sync, from an empty directory (what `make run` does once)."""
+    client = fresh_db()
     if "directory_sync" not in get_commands():
         note = "skipped: no `manage.py directory_sync` command in this build"
         print(f"  directory sync: {note}")
-        return {"skipped": note}
-    client = fresh_db()
+        return client, {"skipped": note}
     srv.clear_log()
     t0 = time.perf_counter()
     try:
         call_command("directory_sync", "--all", stdout=io.StringIO())
     except Exception as err:  # noqa: BLE001 - a bench reports, it does not stop
         print(f"  directory sync failed: {err!r}")
-        return {"error": repr(err)}
+        return client, {"error": repr(err)}
     first_s = time.perf_counter() - t0
     calls = len(Bench(srv, client).api_calls())
     print(f"  first full directory sync: {first_s:.1f} s, {calls} API calls")
-    floors = {r["page"]: r["floor_ms"] for r in pages if r.get("cache") == "cold"}
-    during = pages_during_sync(srv, client, floors)
-    return {"first_full_sync_s": round(first_s, 2), "first_full_sync_calls": calls, **during}
+    return client, {"first_full_sync_s": round(first_s, 2), "first_full_sync_calls": calls}
 
 
 def _sync_in_a_process(srv: SandboxServer) -> None:
@@ -414,8 +424,16 @@ def scenario(name: str, srv: SandboxServer, seed_s: float) -> dict[str, Any]:
     )
     print_header()
     result = {"scenario": name, "users": users, "members_per_inbox": inboxes, "seed_s": round(seed_s, 2)}
-    result["pages"] = run_pages(srv)
-    result["directory_sync"] = run_sync(srv, result["pages"])
+    # First use (empty directory), then the first full sync, then every page once it has finished
+    # (the figures the issue's targets are about), then every page while a full sync runs.
+    first = run_first_loads(srv)
+    client, sync = first_sync(srv)
+    steady = _pages(srv, Bench(srv, client).steady)
+    result["pages"] = first + steady
+    if "first_full_sync_s" in sync:
+        floors = {r["page"]: r["floor_ms"] for r in steady if r.get("cache") == "cold"}
+        sync.update(pages_during_sync(srv, client, floors))
+    result["directory_sync"] = sync
     return result
 
 
@@ -464,6 +482,8 @@ def main() -> int:
         "times in ms; floor = rounds x latency; ratio = median / floor"
     )
     plans = [("demo data", 0, True), ("scale 1000 (10 inboxes)", 1000, not QUICK)]
+    if ONLY:  # BENCH_ONLY=demo|scale: one seed (the demo's includes its +300 scenario)
+        plans = [(name, scale, name.startswith(ONLY)) for name, scale, _ in plans]
     try:
         for name, scale, wanted in plans:
             if not wanted:
