@@ -98,4 +98,4 @@ def test_the_credentials_own_user_is_read_once_and_kept_in_the_directory(client_
     page = client_itadmin.get("/team/compliance/?state=all")
     assert page.status_code == 200
     assert [c["path"] for c in sandbox.requests] == []
-    assert "credential acts as\">API user</span>" in page.content.decode()
+    assert 'credential acts as">API user</span>' in page.content.decode()
