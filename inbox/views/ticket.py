@@ -88,9 +88,9 @@ def _load_ticket(request: InboxRequest, ticket_id: str, *, older_pages: int = 1)
         scheduled = first
     else:
         scheduled = scheduled_read.scheduled_for_ticket(
-            client=client, ticket_id=ticket_id, users=users, inbox=first
+            client=client, ticket_id=ticket_id, users=[], inbox=first
         )
-    if not isinstance(scheduled, AvochatoError):
+    if not isinstance(scheduled, AvochatoError):  # senders named once, whichever way they came
         scheduled_read.attach_people(messages=scheduled, contacts={}, users=users)
     ticket_svc.attach_people(tickets=[ticket], contacts={contact.id: contact} if contact else {}, users=users)
     events = [e for page in reversed(pages) for e in page.events]
