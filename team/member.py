@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from avodash.avochato import AvochatoClient, AvochatoError, parallel
+from avodash.avochato import AvochatoClient, AvochatoError, alongside
 from avodash.domain import tickets
 from avodash.domain import users as inbox_users
 from avodash.domain.inboxes import Inbox, inboxes_for
@@ -34,12 +34,14 @@ def member_page(*, client: AvochatoClient, viewer, user: str, tolerant: bool = F
     """
     try:
         found = inbox_users.inbox_user(client=client, user=user)
-        api_user_id = inbox_users.credential_user_id(client=client)
-        member_of, count = parallel(
+        # Who the credential is and the viewer's inboxes (this thread: the database, and the
+        # cache) are read while the round's calls run.
+        (api_user_id, granted), (member_of, count) = alongside(
+            lambda: (inbox_users.credential_user_id(client=client), inboxes_for(viewer)),
             [
                 lambda: {i.subdomain for i in inbox_users.user_inboxes(client=client, user=found.id)},
                 lambda: tickets.user_open_ticket_count(client=client, user_id=found.id),
-            ]
+            ],
         )
     except AvochatoError as err:
         if not tolerant:
@@ -53,7 +55,7 @@ def member_page(*, client: AvochatoClient, viewer, user: str, tolerant: bool = F
             is_credential_user=False,
             unreadable=f"Parts of this page could not be read just now: {err.message}",
         )
-    shown = [i for i in inboxes_for(viewer) if i.subdomain in member_of]
+    shown = [i for i in granted if i.subdomain in member_of]
     return MemberPage(
         user=found,
         inboxes=shown,

@@ -306,6 +306,8 @@ class Inbox:
     campaigns: dict[str, Campaign] = field(default_factory=dict)
     tags: dict[str, Tag] = field(default_factory=dict)
     phone_index: dict[str, str] = field(default_factory=dict)  # phone -> contact id
+    # (len(events) when sorted, the SMS messages newest first): the message search's index
+    messages_by_time: tuple[int, list[Any]] = field(default=(-1, []), repr=False, compare=False)
 
     def contact_by_phone(self, phone: str) -> Contact | None:
         cid = self.phone_index.get(phone)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from avodash.access import inbox_view
 from avodash.audit import audited
-from avodash.avochato import AvochatoError, NotFoundError, parallel
+from avodash.avochato import AvochatoError, NotFoundError, alongside
 from avodash.domain import contacts as contact_svc
 from avodash.domain import phones
 from avodash.domain import tickets as ticket_read
@@ -88,15 +88,16 @@ def contacts(request: InboxRequest, subdomain: str) -> HttpResponse:
     client = request.avochato
     query = _query_of(form)
     after = form.cleaned_data.get("after") or None
-    page, total = parallel(
+    # The owners (the local directory: this thread's database) are read while the calls run.
+    users, (page, total) = alongside(
+        lambda: inbox_users(client=client),
         [
             lambda: contact_svc.contacts_search(client=client, query=query, after=after),
             lambda: contact_svc.contacts_count(
                 client=client, query=query, max_pages=contact_svc.PAGE_COUNT_MAX_PAGES
             ),
-        ]
+        ],
     )
-    users = inbox_users(client=client)  # the local directory: in this thread (the database)
     base = _without_cursor(request)
     by_id = users_by_id(users)
     for c in page.contacts:
@@ -150,10 +151,9 @@ def _load(request: InboxRequest, contact_id: str) -> dict:
     if with_campaigns:
         calls.append(lambda: _campaigns_or_none(client, contact_id))
     try:
-        contact, tickets, *campaigns = parallel(calls)
+        users, (contact, tickets, *campaigns) = alongside(lambda: inbox_users(client=client), calls)
     except NotFoundError:
         raise Http404("No such contact.") from None
-    users = inbox_users(client=client)
     by_id = users_by_id(users)
     contact.owner = by_id.get(contact.owner_id) if contact.owner_id else None
     for t in tickets:
