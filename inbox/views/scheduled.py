@@ -9,7 +9,9 @@ with the zone): a confirmation page without JavaScript, the same panel in the pa
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
@@ -88,17 +90,51 @@ def scheduled(request: InboxRequest, subdomain: str) -> HttpResponse:
     if wanted:
         shown = (m.contact.display_name for m in page.messages if m.contact and m.contact.id == wanted)
         contact_name = next(shown, "")
+    may_cancel = cancellable_ids(user=request.user, inbox=subdomain, messages=page.messages)
     ctx = {
         **base,
         "page": page,
-        "rows": [(m, cancelled.get(m.id)) for m in page.messages],
-        "may_cancel": cancellable_ids(user=request.user, inbox=subdomain, messages=page.messages),
+        "rows": _rows(subdomain, page.messages, cancelled, may_cancel, request.GET.urlencode()),
+        "may_cancel": may_cancel,
         "users": inbox_users(client=client),
         "filtered": form.is_filtered,
         "contact_name": contact_name,
         "back_qs": request.GET.urlencode(),
     }
     return render_region(request, TEMPLATE, "results", ctx)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One message of the list with what its row links to, worked out once (a page has 25)."""
+
+    m: ScheduledMessage
+    via: Any  # the dashboard's own record of its cancellation, if it was cancelled here
+    label: str  # "the message to Ana at Sat 28 Nov 09:00 PST": the row's buttons' names
+    ticket_url: str
+    cancel_url: str  # "" when this person may not cancel it
+    change_url: str
+
+
+def _rows(subdomain: str, messages, cancelled: dict, may_cancel: set[str], back_qs: str) -> list[Row]:
+    cancel = reverse("inbox:scheduled_cancel", args=[subdomain])
+    back = quote(back_qs, safe="/")
+    rows = []
+    for m in messages:
+        mine = m.id in may_cancel
+        rows.append(
+            Row(
+                m=m,
+                via=cancelled.get(m.id),
+                label=f"the message to {m.contact_name} at {m.when_text}",
+                ticket_url=reverse("inbox:ticket", args=[subdomain, m.ticket_id]) if m.ticket_id else "",
+                cancel_url=f"{cancel}?ids={quote(m.id, safe='/')}&back={back}" if mine else "",
+                change_url=f"{reverse('inbox:scheduled_change', args=[subdomain, m.id])}?back={back}"
+                if mine
+                else "",
+            )
+        )
+    return rows
 
 
 # --- cancelling ------------------------------------------------------------------------------
