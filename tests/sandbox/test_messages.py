@@ -247,6 +247,19 @@ def test_message_list_and_search(api: Api, srv: SandboxServer) -> None:
     assert api.get("/v1/messages/nope").status_code == 404
 
 
+def test_message_list_pages_follow_a_newly_sent_message(api: Api, srv: SandboxServer) -> None:
+    """The list keeps its order between calls (sorted once, not per call): a message sent after a
+    read is first on the next read, and the pages still meet without a gap or an overlap."""
+    before = api.get("/v1/messages").json()["data"]["messages"]
+    bob = notable_contact(srv.state, "bob")
+    assert api.post("/v1/messages", phone=bob.phone, message="newest of all").status_code == 200
+    page1 = api.get("/v1/messages").json()["data"]["messages"]
+    page2 = api.get("/v1/messages", page=2).json()["data"]["messages"]
+    assert page1[0]["message"] == "newest of all"
+    assert [m["event_id"] for m in page1[1:]] == [m["event_id"] for m in before[:24]]
+    assert page2[0]["event_id"] == before[24]["event_id"]
+
+
 def test_seeded_streams_look_real(srv: SandboxServer) -> None:
     inbox = _inbox(srv)
     kinds = {e.element_type for e in inbox.events.values()}
