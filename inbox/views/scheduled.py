@@ -10,7 +10,6 @@ with the zone): a confirmation page without JavaScript, the same panel in the pa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote, urlencode
 
 from django.contrib import messages as flash
@@ -109,14 +108,20 @@ class Row:
     """One message of the list with what its row links to, worked out once (a page has 25)."""
 
     m: ScheduledMessage
-    via: Any  # the dashboard's own record of its cancellation, if it was cancelled here
+    via: AuditEntry | None  # avodash's own record of its cancellation, if it was cancelled here
     label: str  # "the message to Ana at Sat 28 Nov 09:00 PST": the row's buttons' names
     ticket_url: str
     cancel_url: str  # "" when this person may not cancel it
     change_url: str
 
 
-def _rows(subdomain: str, messages, cancelled: dict, may_cancel: set[str], back_qs: str) -> list[Row]:
+def _rows(
+    subdomain: str,
+    messages: list[ScheduledMessage],
+    cancelled: dict[str, AuditEntry],
+    may_cancel: set[str],
+    back_qs: str,
+) -> list[Row]:
     cancel = reverse("inbox:scheduled_cancel", args=[subdomain])
     back = quote(back_qs, safe="/")
     rows = []
