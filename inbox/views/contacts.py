@@ -8,6 +8,9 @@ form. Every write attempt is in the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.contrib import messages as flash
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -31,6 +34,8 @@ from inbox.forms.ticket import CustomEventForm, TagForm
 from inbox.pages import CONTACTS_EXPORT_KEY, VIEW
 from inbox.services import contacts as tag_write
 from inbox.services.contact_events import MAX_TICKETS, contact_custom_events
+
+T = TypeVar("T")
 
 LIST = "inbox/contacts/list.html"
 PAGE = "inbox/contacts/contact.html"
@@ -141,19 +146,29 @@ def _campaigns_or_none(client, contact_id: str) -> list | None:
         return None
 
 
+def _or_404(read: Callable[[], T]) -> Callable[[], T]:
+    """`read`, with Avochato's 404 for the contact meaning this page does not exist (only the
+    contact's own reads: a 404 elsewhere, e.g. the owners' directory, is an API fault)."""
+
+    def call() -> T:
+        try:
+            return read()
+        except NotFoundError:
+            raise Http404("No such contact.") from None
+
+    return call
+
+
 def _load(request: InboxRequest, contact_id: str) -> dict:
     client = request.avochato
     calls = [
-        lambda: contact_svc.contact_get(client=client, contact_id=contact_id),
-        lambda: ticket_read.tickets_of_contact(client=client, contact_id=contact_id),
+        _or_404(lambda: contact_svc.contact_get(client=client, contact_id=contact_id)),
+        _or_404(lambda: ticket_read.tickets_of_contact(client=client, contact_id=contact_id)),
     ]
     with_campaigns = request.user.has_perm("avodash.manage_campaigns")
     if with_campaigns:
         calls.append(lambda: _campaigns_or_none(client, contact_id))
-    try:
-        users, (contact, tickets, *campaigns) = alongside(lambda: inbox_users(client=client), calls)
-    except NotFoundError:
-        raise Http404("No such contact.") from None
+    users, (contact, tickets, *campaigns) = alongside(lambda: inbox_users(client=client), calls)
     by_id = users_by_id(users)
     contact.owner = by_id.get(contact.owner_id) if contact.owner_id else None
     for t in tickets:

@@ -230,3 +230,17 @@ def test_htmx_gets_only_the_results_region(client_agent, sandbox):
     html = text_of(response)
     assert html.lstrip().startswith('<div id="contact-results"') and "Bob McTest" in html
     assert "HX-Request" in response["Vary"]
+
+
+@pytest.mark.django_db
+def test_a_contact_page_whose_owners_cannot_be_read_says_so_and_not_that_the_contact_is_missing(
+    client_agent, sandbox
+):
+    # First use: the owners come from the directory's first fill, and Avochato answers its users
+    # list with a 404. The contact exists; the page must say what failed, not "no such contact".
+    c = contact_by_phone(sandbox, BOB)
+    sandbox.faults.add("/v1/users", method="GET", status=404)
+    response = client_agent.get(contact_url(c.id))
+    html = text_of(response)
+    assert "Avochato" in html and "Page not found" not in html, html[:2000]
+    assert api_calls(sandbox, "GET", f"/v1/contacts/{c.id}")
