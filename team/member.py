@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from avodash.avochato import AvochatoClient, AvochatoError, alongside, parallel
+from avodash.avochato import AvochatoClient, AvochatoError, alongside
 from avodash.domain import tickets
 from avodash.domain import users as inbox_users
 from avodash.domain.inboxes import Inbox, inboxes_for
@@ -33,26 +33,24 @@ def member_page(*, client: AvochatoClient, viewer, user: str, tolerant: bool = F
     Avochato cannot answer now is left out and said, so the form and its message still show.
     """
 
-    def calls(user_id: str) -> list:
-        return [
-            lambda: {i.subdomain for i in inbox_users.user_inboxes(client=client, user=user_id)},
-            lambda: tickets.user_open_ticket_count(client=client, user_id=user_id),
-        ]
-
-    def here(found: InboxUser | None) -> tuple:
-        # This thread (the database, and the cache) while the round's calls run: the user when
-        # addressed by id, who the credential is, and the viewer's inboxes.
-        found = found or inbox_users.inbox_user(client=client, user=user)
+    def here(first: InboxUser | None) -> tuple[InboxUser, str | None, list[Inbox]]:
+        # This thread (the database, and the cache) while the round's calls run.
+        found = first or inbox_users.inbox_user(client=client, user=user)
         return found, inbox_users.credential_user_id(client=client), inboxes_for(viewer)
 
     try:
-        # Addressed by email, the user's id is needed before the round; by id, the round starts
-        # at once (a user who turns out not to be a member raises before its answers are used).
+        # Addressed by email, the user's id is needed before the round; by id (the URL allows
+        # only id characters, the directory's key as given), the round starts at once and a
+        # user who turns out not to be a member raises before its answers are used.
         first = inbox_users.inbox_user(client=client, user=user) if "@" in user else None
         user_id = first.id if first else user
-        (found, api_user_id, granted), (member_of, count) = alongside(lambda: here(first), calls(user_id))
-        if found.id != user_id:  # the directory knew them by another spelling: ask again
-            member_of, count = parallel(calls(found.id))
+        (found, api_user_id, granted), (member_of, count) = alongside(
+            lambda: here(first),
+            [
+                lambda: {i.subdomain for i in inbox_users.user_inboxes(client=client, user=user_id)},
+                lambda: tickets.user_open_ticket_count(client=client, user_id=user_id),
+            ],
+        )
     except AvochatoError as err:
         if not tolerant:
             raise
