@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 
 from avodash.domain import directory
 from tests.team.support import user_id
@@ -76,6 +78,9 @@ def test_refresh_now_without_javascript_goes_back_to_the_page(client_itadmin, sa
 
 def test_the_directory_comes_in_pages_of_a_hundred(client_lead, sandbox):
     sandbox.add_users(INBOX, 130)
+    # Every inbox read by the background first (what db_worker does): this test is about the
+    # pages, not about how much a first use reads within its time (a slow machine reads less).
+    call_command("directory_sync", "--all", stdout=io.StringIO())
     first = client_lead.get("/team/")
     total = first.context["matching"]
     assert total > 130
