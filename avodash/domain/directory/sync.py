@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
@@ -136,14 +136,16 @@ def inbox_reachable(*, client: AvochatoClient, subdomain: str) -> bool:
 def inboxes_present() -> list[DirectoryInbox]:
     """The inboxes the credential reaches, by name. Listed now when the directory has none;
     refreshed in the background when the last pass is older than DIRECTORY_ACCOUNTS_SECONDS."""
-    last = DirectoryInbox.objects.aggregate(at=Max("seen_at"))["at"]
+    rows = list(DirectoryInbox.objects.all())  # one query: every page asks, before its first call
+    last = max((r.seen_at for r in rows if r.seen_at), default=None)
     if last is None:
         inboxes_sync(client=get_client(None))
+        rows = list(DirectoryInbox.objects.all())
     elif last < timezone.now() - timedelta(seconds=accounts_interval()):
         kick(subdomain="")
-    rows = list(DirectoryInbox.objects.filter(present=True))
-    rows.sort(key=lambda i: i.name.lower())
-    return rows
+    present = [r for r in rows if r.present]
+    present.sort(key=lambda i: i.name.lower())
+    return present
 
 
 # --- the list pass and the details pass ------------------------------------------------------------
