@@ -17,11 +17,17 @@ The htmx convention, kept in one place:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+
+from avodash.avochato import alongside
+from avodash.late import CONTEXT_KEY as LATE_PARTS
+from avodash.late import LateParts
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -31,6 +37,10 @@ if TYPE_CHECKING:
     from avodash.domain.inboxes import Inbox
 
 FORM_ERROR = 422  # a form sent back with what to fix (htmx swaps it; see static/js/app.js)
+# Seconds `render_alongside` lets its calls' threads send their requests before rendering, which
+# holds the interpreter for tens of milliseconds: a call's thread needs about 3 ms of it to build
+# and send a request (measured against the sandbox), and would otherwise get it in 5 ms slices.
+RENDER_HEAD_START = 0.004
 
 
 class InboxRequest(HttpRequest):
@@ -57,8 +67,47 @@ def render_region(
 ) -> HttpResponse:
     """`template#region` for an htmx request, the whole `template` otherwise (`region` None:
     always the whole page)."""
-    name = f"{template}#{region}" if region and getattr(request, "htmx", False) else template
-    return vary_on_htmx(render(request, name, context or {}, status=status))
+    return vary_on_htmx(
+        render(request, _region_name(request, template, region), context or {}, status=status)
+    )
+
+
+def _region_name(request: HttpRequest, template: str, region: str | None) -> str:
+    return f"{template}#{region}" if region and getattr(request, "htmx", False) else template
+
+
+class Rendered:
+    """A page rendered by `render_alongside`, its `{% late %}` blocks still to fill."""
+
+    def __init__(self, html: str, late: LateParts):
+        self.html, self.late = html, late
+
+    def response(self, *, status: int = 200, late: dict[str, Any] | None = None) -> HttpResponse:
+        """The page, its late blocks rendered now (the round's answer attached by then), with
+        `late`: the variables only they use, made from that answer."""
+        return vary_on_htmx(HttpResponse(self.late.fill(self.html, late), status=status))
+
+
+def render_alongside(
+    request: HttpRequest,
+    template: str,
+    region: str | None,
+    context: Callable[[], dict[str, Any]],
+    calls: Sequence[Callable[[], Any]],
+) -> tuple[Rendered, list[Any]]:
+    """`render_region`'s page, its `context()` made and rendered while `calls` (the page's last
+    API round) are under way: a page costs its rounds and little more. Returns the page and the calls' results (the
+    calls' first failure raises, as `parallel`). The caller attaches the results to the page's
+    objects, then answers `rendered.response()`: only then are the template's
+    `{% late %}...{% endlate %}` blocks, which read them, rendered (avodash.late)."""
+    late = LateParts()
+    name = _region_name(request, template, region)
+    html, results = alongside(
+        lambda: render_to_string(name, {**context(), LATE_PARTS: late}, request),
+        calls,
+        head_start=RENDER_HEAD_START,
+    )
+    return Rendered(html or "", late), results
 
 
 def render_fragment(

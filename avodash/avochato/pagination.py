@@ -106,12 +106,16 @@ def parallel(callables: Sequence[Callable[[], T]], max_workers: int = 8) -> list
 
 
 def alongside(
-    here: Callable[[], H] | None, callables: Sequence[Callable[[], T]], max_workers: int = 8
+    here: Callable[[], H] | None,
+    callables: Sequence[Callable[[], T]],
+    max_workers: int = 8,
+    head_start: float = HEAD_START,
 ) -> tuple[H | None, list[T]]:
     """`parallel(callables)`, with `here()` run meanwhile in the calling thread: work that must
     stay on it (database reads use its connection) costs no time of its own while the API calls
     are under way. Returns (here's result, the calls' results). `here` failing raises at once
     (the calls are left to finish on their own); else the calls' first failure, as `parallel`.
+    `head_start`: seconds the calls' threads have to themselves before `here()` starts.
     """
     pool = ThreadPoolExecutor(
         max_workers=min(max_workers, max(1, len(callables))), thread_name_prefix="avochato"
@@ -123,7 +127,7 @@ def alongside(
             # build and send its request, and `here()` (database reads, Python) would hand it
             # over only every few milliseconds, sending the calls late by as much (measured at
             # 100 ms latency, loads with and without it alternating: 1 to 12 ms a page less).
-            time.sleep(HEAD_START)
+            time.sleep(head_start)
         mine = here() if here is not None else None
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
         failed = [f for f in futures if f in done and f.exception() is not None]

@@ -211,9 +211,8 @@ def attach_people(
     for u in users:
         if login := _login(u.email):
             by_login.setdefault(login, []).append(u)
+    attach_contacts(messages, contacts)
     for m in messages:
-        if m.contact_id:
-            m.contact = contacts.get(m.contact_id)
         sender_id = getattr(m, "sender_id", None)  # sent messages name their sender by id
         if sender_id and sender_id in by_id:
             m.sender = by_id[sender_id]
@@ -224,11 +223,21 @@ def attach_people(
             m.sender = unknown_user(sender_id)
 
 
+def attach_contacts(messages: Sequence[Any], contacts: dict[str, Contact]) -> None:
+    for m in messages:
+        if m.contact_id:
+            m.contact = contacts.get(m.contact_id)
+
+
+def contacts_of(*, client: AvochatoClient, messages: Sequence[Any]) -> dict[str, Contact]:
+    """The messages' contacts: `GET /v1/contacts/:ids`, batched (the round after the list)."""
+    return contacts_get(client=client, contact_ids=[m.contact_id for m in messages if m.contact_id])
+
+
 def with_people(*, client: AvochatoClient, messages: Sequence[Any]) -> None:
     """The page's contacts (one batched call) and, meanwhile, senders (the directory): one round."""
-    ids = [m.contact_id for m in messages if m.contact_id]
     users, (contacts,) = alongside(
-        lambda: inbox_users(client=client), [lambda: contacts_get(client=client, contact_ids=ids)]
+        lambda: inbox_users(client=client), [lambda: contacts_of(client=client, messages=messages)]
     )
     attach_people(messages=messages, contacts=contacts, users=users)
 

@@ -13,6 +13,7 @@ from django.utils.timesince import timesince
 
 from avodash.domain import phones
 from avodash.hosts import host_url
+from avodash.late import CONTEXT_KEY as LATE_PARTS
 
 register = template.Library()
 
@@ -35,6 +36,26 @@ def url(parser, token) -> HostURLNode:
     """Replaces the built-in `{% url %}` (this library is a builtin loaded after Django's)."""
     node = defaulttags.url(parser, token)
     return HostURLNode(node.view_name, node.args, node.kwargs, node.asvar)
+
+
+class LateNode(template.Node):
+    def __init__(self, nodelist: template.NodeList):
+        self.nodelist = nodelist
+
+    def render(self, context) -> str:
+        parts = context.get(LATE_PARTS)
+        if parts is None:
+            return self.nodelist.render(context)
+        return parts.defer(self.nodelist, context)
+
+
+@register.tag
+def late(parser, token) -> LateNode:
+    """`{% late %}...{% endlate %}`: what reads the page's last API round (avodash.late). Under
+    `render_alongside` it is rendered once that round has answered; otherwise in place."""
+    nodelist = parser.parse(("endlate",))
+    parser.delete_first_token()
+    return LateNode(nodelist)
 
 
 @register.simple_tag(takes_context=True)

@@ -305,11 +305,15 @@ def _search_page(client: AvochatoClient, filters: MessageFilters, page: int) -> 
     return messages, any(len(b) >= PER_PAGE for b in batches)
 
 
-def messages_search(*, client: AvochatoClient, filters: MessageFilters, page: int = 1) -> MessagePage:
-    """A page of "Search Messages" (`GET /v1/messages`, 25 a page), newest first, with each
-    message's contact and sender filled in (one more round, batched)."""
+def messages_search(
+    *, client: AvochatoClient, filters: MessageFilters, page: int = 1, with_names: bool = True
+) -> MessagePage:
+    """A page of "Search Messages" (`GET /v1/messages`, 25 a page), newest first; with
+    `with_names`, each message's contact and sender filled in (one more round, batched), else
+    left to the caller (avodash.domain.scheduled's `contacts_of` and `attach_people`)."""
     messages, more = _search_page(client, filters, page)
-    with_people(client=client, messages=messages)
+    if with_names:
+        with_people(client=client, messages=messages)
     return MessagePage(messages=messages, page=page, has_next=more)
 
 

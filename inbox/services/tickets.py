@@ -142,22 +142,41 @@ def queue_page(
     after: str | None = None,
     users: list[InboxUser] | None = None,
 ) -> TicketPage:
-    """A queue page with names, in two rounds: `GET /v1/tickets`, then `GET /v1/contacts/:ids`
-    for the page's contacts, batched. Owners come from the directory (`users` when given)."""
+    """A queue page with names, in two rounds: `queue_list`, then `queue_contacts`."""
+    page = queue_list(client=client, filters=filters, limit=limit, after=after, users=users)
+    attach_contacts(page.tickets, queue_contacts(client=client, page=page))
+    return page
+
+
+def queue_list(
+    *,
+    client: AvochatoClient,
+    filters: TicketFilters,
+    limit: int = QUEUE_PAGE_SIZE,
+    after: str | None = None,
+    users: list[InboxUser] | None = None,
+) -> TicketPage:
+    """A queue page's first round: `GET /v1/tickets`, owners from the directory (`users` when
+    given). Its contacts are the second round (`queue_contacts`, then `attach_contacts`)."""
     known = users
     users, (page,) = alongside(  # the directory read (when needed) while the list is asked for
         (lambda: known) if known is not None else (lambda: inbox_users(client=client)),
         [lambda: tickets_search(client=client, filters=filters, limit=limit, after=after)],
     )
-    contacts = (
-        contacts_get(client=client, contact_ids=[t.contact_id for t in page.tickets if t.contact_id])
-        if page.tickets
-        else {}
-    )
-    attach_people(tickets=page.tickets, contacts=contacts, users=users)
+    attach_people(tickets=page.tickets, contacts={}, users=users)
     page.users = users
     page.owners = [u for u in users if u.may_own_tickets]
     return page
+
+
+def queue_contacts(*, client: AvochatoClient, page: TicketPage) -> dict:
+    """A queue page's second round: its tickets' contacts, `GET /v1/contacts/:ids` batched."""
+    return contacts_get(client=client, contact_ids=[t.contact_id for t in page.tickets if t.contact_id])
+
+
+def attach_contacts(tickets: Sequence[Ticket], contacts: dict) -> None:
+    for t in tickets:
+        t.contact = contacts.get(t.contact_id) if t.contact_id else None
 
 
 def ticket_get(*, client: AvochatoClient, ticket_id: str) -> Ticket:

@@ -23,7 +23,7 @@ from avodash.domain.errors import ActionError
 from avodash.domain.tickets import STATUSES
 from avodash.domain.users import InboxUser
 from avodash.hosts import reverse
-from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
+from avodash.http import FORM_ERROR, InboxRequest, render_alongside, render_fragment, render_region
 from inbox.closing import undo_toast
 from inbox.forms.queue import (
     OWNER_ME,
@@ -72,15 +72,17 @@ def _quick_views(subdomain: str, form: QueueFilterForm | None, me: InboxUser | N
     ]
 
 
-def _fetch_queue(request: InboxRequest, form: QueueFilterForm, users: list[InboxUser] | None):
+def _fetch_queue(request: InboxRequest, form: QueueFilterForm, users: list[InboxUser] | None, names: bool):
     """The queue page for a filter form: (page, users, me, valid). Owners are checked against
-    the inbox's users; "me" is looked up by email."""
+    the inbox's users; "me" is looked up by email. Without `names`, the tickets' contacts are
+    left to the caller (`ticket_svc.queue_contacts`)."""
     client = request.avochato
     valid = form.is_valid()
     owner = form.effective["owner"]
     after = form.cleaned_data.get("after") or None
+    fetch = ticket_svc.queue_page if names else ticket_svc.queue_list
     if owner in ("", OWNER_NONE) and users is None:
-        page = ticket_svc.queue_page(client=client, filters=form.filters(me_id=None), after=after)
+        page = fetch(client=client, filters=form.filters(me_id=None), after=after)
         return page, page.users, user_svc.user_for_email(page.users, request.user.email), valid
     users = users if users is not None else user_svc.inbox_users(client=client)
     me = user_svc.user_for_email(users, request.user.email)
@@ -94,7 +96,7 @@ def _fetch_queue(request: InboxRequest, form: QueueFilterForm, users: list[Inbox
         form.add_unknown_owner_error(owner)
         valid = False
     filters = form.filters(me_id=me.id if me else None)
-    page = ticket_svc.queue_page(client=client, filters=filters, after=after, users=users)
+    page = fetch(client=client, filters=filters, after=after, users=users)
     return page, users, me, valid
 
 
@@ -107,8 +109,19 @@ def _queue_context(
     its field and the value is dropped (its default applies), so a bad bookmark or a typo in
     the address never hides the tickets.
     """
+    fetched = _fetch_queue(request, form, users, names=True)
+    return _context_for(request, form, *fetched), 200 if fetched[3] else FORM_ERROR
+
+
+def _context_for(
+    request: InboxRequest,
+    form: QueueFilterForm,
+    page,
+    users: list[InboxUser],
+    me: InboxUser | None,
+    valid: bool,
+) -> dict:
     subdomain = request.inbox.subdomain
-    page, users, me, valid = _fetch_queue(request, form, users)
     d = form.cleaned_data
     n = d.get("n") or 1
     filter_qs = form.querystring()
@@ -138,7 +151,7 @@ def _queue_context(
         "activity_ids": ",".join(t.id for t in page.tickets),
         "select_all_cap": ticket_svc.SELECT_ALL_CAP,
     }
-    return ctx, 200 if valid else FORM_ERROR
+    return ctx
 
 
 @require_GET
@@ -146,12 +159,28 @@ def _queue_context(
 def tickets(request: InboxRequest, subdomain: str) -> HttpResponse:
     """The ticket queue: `?status=&owner=&unaddressed=on&q=&order=&after=` (all optional)."""
     form = QueueFilterForm(request.GET)
-    ctx, status = _queue_context(request, form)
-    ctx["bulk_result"] = request.session.pop("bulk_result", None)
-    ctx["bulk_keep"] = (ctx["bulk_result"] or {}).get("keep")
-    ctx["undo"] = undo_toast(request)
+    fetched = _fetch_queue(request, form, None, names=False)
+    page, valid = fetched[0], fetched[3]
+
+    def context() -> dict:
+        ctx = _context_for(request, form, *fetched)
+        ctx["bulk_result"] = request.session.pop("bulk_result", None)
+        ctx["bulk_keep"] = (ctx["bulk_result"] or {}).get("keep")
+        ctx["undo"] = undo_toast(request)
+        return ctx
+
     region = "queue" if request.htmx and request.htmx.target == "queue" else None
-    response = render_region(request, TEMPLATE, region, ctx, status=status)
+    # The page is made while its second round (the contacts' names) is under way.
+    rendered, (contacts,) = render_alongside(
+        request,
+        TEMPLATE,
+        region,
+        context,
+        [lambda: ticket_svc.queue_contacts(client=request.avochato, page=page)],
+    )
+    ticket_svc.attach_contacts(page.tickets, contacts)
+    status = 200 if valid else FORM_ERROR
+    response = rendered.response(status=status)
     if region and status == 200:
         # The address bar shows the filters only (no empty fields, no page cursor, no `inbox`).
         qs = form.querystring()

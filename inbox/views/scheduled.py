@@ -27,7 +27,7 @@ from avodash.domain import scheduled as scheduled_svc
 from avodash.domain.scheduled import ScheduledMessage
 from avodash.domain.users import inbox_users
 from avodash.hosts import reverse
-from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
+from avodash.http import FORM_ERROR, InboxRequest, render_alongside, render_fragment, render_region
 from avodash.models import AuditEntry
 from inbox.composer import ticket_scheduled_for
 from inbox.forms.ids import ID_RE
@@ -81,26 +81,40 @@ def scheduled(request: InboxRequest, subdomain: str) -> HttpResponse:
         return render_region(request, TEMPLATE, "results", {**base, "page": None}, status=FORM_ERROR)
     client = request.avochato
     page = scheduled_svc.scheduled_search(
-        client=client, filters=form.filters(), page=form.cleaned_data.get("page") or 1
+        client=client, filters=form.filters(), page=form.cleaned_data.get("page") or 1, with_names=False
     )
-    cancelled = cancellations(inbox=subdomain, message_ids=[m.id for m in page.messages if m.aborted])
     wanted = form.cleaned_data.get("contact")
-    contact_name = ""
-    if wanted:
+
+    def contact_name() -> str:  # read in a `{% late %}` block: once the contacts are in
         shown = (m.contact.display_name for m in page.messages if m.contact and m.contact.id == wanted)
-        contact_name = next(shown, "")
-    may_cancel = cancellable_ids(user=request.user, inbox=subdomain, messages=page.messages)
-    ctx = {
-        **base,
-        "page": page,
-        "rows": _rows(subdomain, page.messages, cancelled, may_cancel, request.GET.urlencode()),
-        "may_cancel": may_cancel,
-        "users": inbox_users(client=client),
-        "filtered": form.is_filtered,
-        "contact_name": contact_name,
-        "back_qs": request.GET.urlencode(),
-    }
-    return render_region(request, TEMPLATE, "results", ctx)
+        return next(shown, "") if wanted else ""
+
+    def context() -> dict:
+        users = inbox_users(client=client)
+        scheduled_svc.attach_people(messages=page.messages, contacts={}, users=users)  # senders
+        cancelled = cancellations(inbox=subdomain, message_ids=[m.id for m in page.messages if m.aborted])
+        may_cancel = cancellable_ids(user=request.user, inbox=subdomain, messages=page.messages)
+        return {
+            **base,
+            "page": page,
+            "rows": _rows(subdomain, page.messages, cancelled, may_cancel, request.GET.urlencode()),
+            "may_cancel": may_cancel,
+            "users": users,
+            "filtered": form.is_filtered,
+            "contact_name": contact_name,
+            "back_qs": request.GET.urlencode(),
+        }
+
+    # The page is made while its second round (the messages' contacts) is under way.
+    rendered, (contacts,) = render_alongside(
+        request,
+        TEMPLATE,
+        "results",
+        context,
+        [lambda: scheduled_svc.contacts_of(client=client, messages=page.messages)],
+    )
+    scheduled_svc.attach_contacts(page.messages, contacts)
+    return rendered.response()
 
 
 @dataclass(frozen=True)
@@ -109,10 +123,15 @@ class Row:
 
     m: ScheduledMessage
     via: AuditEntry | None  # avodash's own record of its cancellation, if it was cancelled here
-    label: str  # "the message to Ana at Sat 28 Nov 09:00 PST": the row's buttons' names
     ticket_url: str
     cancel_url: str  # "" when this person may not cancel it
     change_url: str
+
+    @property
+    def label(self) -> str:
+        """ "the message to Ana at Sat 28 Nov 09:00 PST": the row's buttons' names (it names the
+        contact: in a `{% late %}` block)."""
+        return f"the message to {self.m.contact_name} at {self.m.when_text}"
 
 
 def _rows(
@@ -131,7 +150,6 @@ def _rows(
             Row(
                 m=m,
                 via=cancelled.get(m.id),
-                label=f"the message to {m.contact_name} at {m.when_text}",
                 ticket_url=reverse("inbox:ticket", args=[subdomain, m.ticket_id]) if m.ticket_id else "",
                 cancel_url=f"{cancel}?ids={quote(m.id, safe='/')}&back={back}" if mine else "",
                 change_url=f"{reverse('inbox:scheduled_change', args=[subdomain, m.id])}?back={back}"

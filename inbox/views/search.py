@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from avodash.access import inbox_view
+from avodash.domain.scheduled import attach_contacts, attach_people, contacts_of
 from avodash.domain.users import inbox_users
 from avodash.exports import csv_response
 from avodash.hosts import inbox_host
-from avodash.http import FORM_ERROR, InboxRequest, render_region
+from avodash.http import FORM_ERROR, InboxRequest, render_alongside, render_region
 from inbox.forms.search import MessageSearchForm
 from inbox.pages import VIEW
 from inbox.services import messages as message_svc
@@ -55,29 +56,39 @@ def messages(request: InboxRequest, subdomain: str) -> HttpResponse:
         )
         return _csv(subdomain, found, capped)
     page = message_svc.messages_search(
-        client=client, filters=filters, page=form.cleaned_data.get("page") or 1
+        client=client, filters=filters, page=form.cleaned_data.get("page") or 1, with_names=False
     )
-    contact_name = contact.display_name if contact else ""
-    if filters.contact_id and not contact_name:
-        contact_name = next(
-            (
-                m.contact.display_name
-                for m in page.messages
-                if m.contact and m.contact.id == filters.contact_id
-            ),
-            "",
+
+    def contact_name() -> str:  # read in a `{% late %}` block: once the contacts are in
+        if contact:
+            return contact.display_name
+        if not filters.contact_id:
+            return ""
+        shown = (
+            m.contact.display_name for m in page.messages if m.contact and m.contact.id == filters.contact_id
         )
-    ctx = {
-        **base,
-        "page": page,
-        "results": page.messages,
-        "users": inbox_users(client=client),
-        "filtered": form.is_filtered,
-        "contact_name": contact_name,
-        "contact_phone": phone,
-        "quick_not_delivered": filters.status == message_svc.NOT_DELIVERED,
-    }
-    return render_region(request, TEMPLATE, "results", ctx)
+        return next(shown, "")
+
+    def context() -> dict:
+        users = inbox_users(client=client)
+        attach_people(messages=page.messages, contacts={}, users=users)  # senders
+        return {
+            **base,
+            "page": page,
+            "results": page.messages,
+            "users": users,
+            "filtered": form.is_filtered,
+            "contact_name": contact_name,
+            "contact_phone": phone,
+            "quick_not_delivered": filters.status == message_svc.NOT_DELIVERED,
+        }
+
+    # The page is made while its second round (the messages' contacts) is under way.
+    rendered, (contacts,) = render_alongside(
+        request, TEMPLATE, "results", context, [lambda: contacts_of(client=client, messages=page.messages)]
+    )
+    attach_contacts(page.messages, contacts)
+    return rendered.response()
 
 
 def _users_quietly(request: InboxRequest) -> list:

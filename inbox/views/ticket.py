@@ -23,7 +23,7 @@ from avodash.domain import users as user_svc
 from avodash.domain.tickets import STATUSES, Ticket
 from avodash.domain.users import InboxUser
 from avodash.hosts import reverse
-from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
+from avodash.http import FORM_ERROR, InboxRequest, render_alongside, render_fragment, render_region
 from inbox.closing import queue_url, undo_toast
 from inbox.composer import composer_context
 from inbox.forms.queue import origin_querystring
@@ -49,8 +49,11 @@ def _form_errors(form) -> str:
 
 
 # --- loading ---------------------------------------------------------------------------------------
-def _load_ticket(request: InboxRequest, ticket_id: str, *, older_pages: int = 1) -> dict:
-    """Everything the page shows, in two rounds of parallel calls."""
+def _load_ticket(request: InboxRequest, ticket_id: str, *, older_pages: int = 1):
+    """Everything the page shows, in two rounds of parallel calls: the first here, for `data`;
+    the second's `calls` (the contact, and the ticket's own scheduled messages when the inbox's
+    list overflows) are the caller's to run, and `finish(their results)` gives (contact,
+    scheduled), attached to the ticket and named."""
     client = request.avochato
     calls = [
         lambda: ticket_svc.ticket_get(client=client, ticket_id=ticket_id),
@@ -76,38 +79,42 @@ def _load_ticket(request: InboxRequest, ticket_id: str, *, older_pages: int = 1)
     ]
     # The inbox's users from the directory (no API call when known) while the first round runs.
     users, (ticket, previous, first, *pages) = alongside(lambda: user_svc.inbox_users(client=client), calls)
+    ticket_svc.attach_people(tickets=[ticket], contacts={}, users=users)  # the owner
     # Second round: the contact, and the ticket's own scheduled messages when the inbox's list
-    # turned out to be more than a page (one call: `parallel` runs it inline).
-    calls = [lambda: contact_read.contact_or_none(client=client, contact_id=ticket.contact_id, users=users)]
+    # turned out to be more than a page.
+    second = [lambda: contact_read.contact_or_none(client=client, contact_id=ticket.contact_id, users=users)]
     if not asks_own and first is None:
-        calls.append(own_scheduled)
-    contact, *asked = parallel(calls)
-    if asked:
-        (scheduled,) = asked
-    elif asks_own or isinstance(first, AvochatoError):
-        scheduled = first
-    else:
-        scheduled = scheduled_read.scheduled_for_ticket(
-            client=client, ticket_id=ticket_id, users=[], inbox=first
-        )
-    if not isinstance(scheduled, AvochatoError):  # senders named once, whichever way they came
-        scheduled_read.attach_people(messages=scheduled, contacts={}, users=users)
-    ticket_svc.attach_people(tickets=[ticket], contacts={contact.id: contact} if contact else {}, users=users)
+        second.append(own_scheduled)
+
+    def finish(results: list):
+        contact, *asked = results
+        if asked:
+            (scheduled,) = asked
+        elif asks_own or isinstance(first, AvochatoError):
+            scheduled = first
+        else:
+            scheduled = scheduled_read.scheduled_for_ticket(
+                client=client, ticket_id=ticket_id, users=[], inbox=first
+            )
+        if not isinstance(scheduled, AvochatoError):  # senders named once, whichever way they came
+            scheduled_read.attach_people(messages=scheduled, contacts={}, users=users)
+        ticket_svc.attach_contacts([ticket], {contact.id: contact} if contact else {})
+        return contact, scheduled
+
     events = [e for page in reversed(pages) for e in page.events]
     seen: set[str] = set()
     events = [e for e in events if not (e.id in seen or seen.add(e.id))]
     _attach_people(request, ticket_id, events, users)
-    return {
+    data = {
         "ticket": ticket,
-        "contact": contact,
         "users": users,
         "owner_choices": user_svc.owner_choices(client=client),
         "previous": previous,
         "events": events,
         "has_older": pages[-1].has_older,
         "next_page": older_pages + 1,
-        "scheduled": scheduled,
     }
+    return data, second, finish
 
 
 def _or_error(read):
@@ -164,34 +171,42 @@ def ticket(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpRespons
         older = max(1, min(int(request.GET.get("pages", "1")), MAX_OLDER_PAGES))
     except ValueError:
         older = 1
-    data = _load_ticket(request, ticket_id, older_pages=older)
-    others = presence_svc.presence_touch(
-        subdomain=subdomain, ticket_id=ticket_id, user_id=request.user.pk, name=display_name(request.user)
-    )
-    contact_name = data["contact"].display_name if data["contact"] else None
+    data, second, finish = _load_ticket(request, ticket_id, older_pages=older)
+
+    def context() -> dict:
+        others = presence_svc.presence_touch(
+            subdomain=subdomain, ticket_id=ticket_id, user_id=request.user.pk, name=display_name(request.user)
+        )
+        return {
+            **data,
+            **_stream_marks(data["events"]),
+            **perms(request.user),
+            "statuses": STATUSES,
+            "others_viewing": others,
+            "presence_beat": presence_svc.PRESENCE_BEAT,
+            "tag_form": TagForm(),
+            "event_form": CustomEventForm(),
+            "me": user_svc.user_for_email(data["users"], request.user.email),
+            "origin": _origin(request),
+            "state": state_digest(data["ticket"]),
+            "back_url": queue_url(subdomain, _origin(request)),
+            "undo": undo_toast(request),
+            "after_close": after_close_for(request.user),
+            "after_close_choices": Preference.AFTER_CLOSE,
+        }
+
+    # The page is made while its second round (the contact) is under way; what shows the contact
+    # (the template's late blocks) is rendered once it is in.
+    rendered, results = render_alongside(request, TEMPLATE, None, context, second)
+    contact, scheduled = finish(results)
+    contact_name = contact.display_name if contact else None
     cache.set(_name_key(subdomain, ticket_id), contact_name, 3600)
-    ctx = {
-        **data,
-        **_stream_marks(data["events"]),
+    late = {
+        "contact": contact,
         "contact_name": contact_name,
-        **perms(request.user),
-        "statuses": STATUSES,
-        "others_viewing": others,
-        "presence_beat": presence_svc.PRESENCE_BEAT,
-        "tag_form": TagForm(),
-        "event_form": CustomEventForm(),
-        "me": user_svc.user_for_email(data["users"], request.user.email),
-        **composer_context(
-            request, ticket=data["ticket"], contact=data["contact"], scheduled=data.pop("scheduled")
-        ),
-        "origin": _origin(request),
-        "state": state_digest(data["ticket"]),
-        "back_url": queue_url(subdomain, _origin(request)),
-        "undo": undo_toast(request),
-        "after_close": after_close_for(request.user),
-        "after_close_choices": Preference.AFTER_CLOSE,
+        **composer_context(request, ticket=data["ticket"], contact=contact, scheduled=scheduled),
     }
-    return render_region(request, TEMPLATE, None, ctx)
+    return rendered.response(late=late)
 
 
 @require_GET

@@ -374,3 +374,19 @@ def test_an_api_fault_is_a_friendly_panel_not_an_error_page(client_agent, sandbo
     assert 'class="error-panel"' in r.content.decode() and "Traceback" not in r.content.decode()
     r = client_agent.get(QUEUE, {"status": "New"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue")
     assert r.status_code == 502 and r.content.decode().lstrip().startswith('<div class="error-panel"')
+
+
+def test_the_queue_names_its_contacts_from_the_second_round_and_a_failed_second_round_is_a_fault_panel(
+    client_agent, sandbox
+):
+    # The page is made while its contacts are asked for: the names arrive after it was rendered.
+    victor = ticket_by_phone(sandbox, "+16505550199")
+    box(sandbox).contacts[victor.contact_id].name = "Victor <Late>"
+    html = client_agent.get(QUEUE, {"q": "+16505550199"}).content.decode()
+    assert '<a class="contact-link"' in html and "Victor &lt;Late&gt;</a>" in html
+    assert "<!--late" not in html
+    sandbox.faults.add("/v1/contacts/*", method="GET", status=500)
+    r = client_agent.get(QUEUE)
+    body = r.content.decode()
+    assert r.status_code == 502 and 'class="error-panel"' in body
+    assert "<!--late" not in body and "Victor" not in body
