@@ -33,23 +33,15 @@ def member_page(*, client: AvochatoClient, viewer, user: str, tolerant: bool = F
     Avochato cannot answer now is left out and said, so the form and its message still show.
     """
 
-    def here(first: InboxUser | None) -> tuple[InboxUser, str | None, list[Inbox]]:
-        # This thread (the database, and the cache) while the round's calls run.
-        found = first or inbox_users.inbox_user(client=client, user=user)
-        return found, inbox_users.credential_user_id(client=client), inboxes_for(viewer)
-
     try:
         # Addressed by email, the user's id is needed before the round; by id (the URL allows
         # only id characters, the directory's key as given), the round starts at once and a
         # user who turns out not to be a member raises before its answers are used.
         first = inbox_users.inbox_user(client=client, user=user) if "@" in user else None
         user_id = first.id if first else user
-        (found, api_user_id, granted), (member_of, count) = alongside(
-            lambda: here(first),
-            [
-                lambda: {i.subdomain for i in inbox_users.user_inboxes(client=client, user=user_id)},
-                lambda: tickets.user_open_ticket_count(client=client, user_id=user_id),
-            ],
+        known, answers = alongside(
+            lambda: member_known(client=client, viewer=viewer, user=user, first=first),
+            member_round(client=client, user_id=user_id),
         )
     except AvochatoError as err:
         if not tolerant:
@@ -63,11 +55,46 @@ def member_page(*, client: AvochatoClient, viewer, user: str, tolerant: bool = F
             is_credential_user=False,
             unreadable=f"Parts of this page could not be read just now: {err.message}",
         )
-    shown = [i for i in granted if i.subdomain in member_of]
+    return member_answered(known, answers)
+
+
+@dataclass(frozen=True)
+class MemberKnown:
+    """What the dashboard knows of a member without the page's API round."""
+
+    user: InboxUser
+    api_user_id: str | None
+    granted: list[Inbox]  # the viewer's inboxes
+
+    @property
+    def is_credential_user(self) -> bool:
+        return self.user.id == self.api_user_id
+
+
+def member_known(*, client: AvochatoClient, viewer, user: str, first: InboxUser | None = None) -> MemberKnown:
+    """The member from the directory (NotFoundError when not one), who the API credential is,
+    and the viewer's inboxes: this thread's work (the database, and the cache) while the round's
+    calls run."""
+    found = first or inbox_users.inbox_user(client=client, user=user)
+    return MemberKnown(found, inbox_users.credential_user_id(client=client), inboxes_for(viewer))
+
+
+def member_round(*, client: AvochatoClient, user_id: str) -> list:
+    """The page's one API round: the inboxes the user belongs to (`GET /v1/users/:id/accounts`)
+    and their open ticket count here."""
+    return [
+        lambda: {i.subdomain for i in inbox_users.user_inboxes(client=client, user=user_id)},
+        lambda: tickets.user_open_ticket_count(client=client, user_id=user_id),
+    ]
+
+
+def member_answered(known: MemberKnown, answers: list) -> MemberPage:
+    member_of, count = answers
+    shown = [i for i in known.granted if i.subdomain in member_of]
     return MemberPage(
-        user=found,
+        user=known.user,
         inboxes=shown,
         other_inboxes=len(member_of) - len(shown),
         open_tickets=count,
-        is_credential_user=found.id == api_user_id,
+        is_credential_user=known.is_credential_user,
     )

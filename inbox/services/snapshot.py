@@ -54,18 +54,30 @@ def snapshot(
     `refresh` (runs in a thread of its own: no database, its own client) and `stale`: a value up
     to `seconds + stale` old is given as it is, and taken again in the background."""
     stale = stale if refresh is not None and seconds > 0 else 0
-    if seconds > 0:
-        found = cache.get(PREFIX + key)
-        if found is not None:
-            value, taken_at = found
-            if stale and (timezone.now() - taken_at).total_seconds() > seconds:
-                _refresh_in_background(key, refresh, seconds + stale)
-            return Snapshot(value=value, taken_at=taken_at, kept=True)
+    found = kept(key, seconds=seconds, refresh=refresh, stale=stale)
+    if found is not None:
+        return found
     value = compute()
     taken_at = timezone.now()
     if seconds > 0:
         cache.set(PREFIX + key, (value, taken_at), seconds + stale)
     return Snapshot(value=value, taken_at=taken_at, kept=False)
+
+
+def kept(
+    key: str, *, seconds: float, refresh: Callable[[], T] | None = None, stale: float = 0
+) -> Snapshot[T] | None:
+    """`snapshot`'s value when one is kept (a stale one refreshed in the background), else None:
+    no call made."""
+    if seconds <= 0:
+        return None
+    found = cache.get(PREFIX + key)
+    if found is None:
+        return None
+    value, taken_at = found
+    if stale and refresh is not None and (timezone.now() - taken_at).total_seconds() > seconds:
+        _refresh_in_background(key, refresh, seconds + stale)
+    return Snapshot(value=value, taken_at=taken_at, kept=True)
 
 
 def _refresh_in_background(key: str, refresh: Callable[[], T], keep: float) -> None:

@@ -20,7 +20,7 @@ from avodash.domain.contacts import contacts_get
 from avodash.domain.parse import epoch
 from avodash.domain.tickets import STATUSES, Ticket, ticket_from_api
 from avodash.domain.users import InboxUser, inbox_users, unknown_user, users_by_id
-from inbox.services.snapshot import Snapshot, snapshot
+from inbox.services.snapshot import Snapshot, kept, snapshot
 from inbox.services.types import PreviousTicket
 
 QUEUE_PAGE_SIZE = 30
@@ -255,14 +255,22 @@ def inbox_counts(*, client: AvochatoClient) -> Snapshot[dict[str, int | None]]:
     says "as of" when they were taken by an earlier view): seven calls once per period. For
     INBOX_COUNTS_STALE_SECONDS more they are still shown while they are taken again in the
     background, at the background share of the rate limit (a low-priority client)."""
+    return snapshot(compute=lambda: ticket_counts(client=client), **_counts_kept_as(client))
+
+
+def inbox_counts_kept(*, client: AvochatoClient) -> Snapshot[dict[str, int | None]] | None:
+    """`inbox_counts` when they are kept (no call), else None."""
+    return kept(**_counts_kept_as(client))
+
+
+def _counts_kept_as(client: AvochatoClient) -> dict:
     subdomain = client.subdomain
-    return snapshot(
-        f"counts:{subdomain}",
-        seconds=float(getattr(settings, "INBOX_COUNTS_SECONDS", 0)),
-        compute=lambda: ticket_counts(client=client),
-        refresh=lambda: ticket_counts(client=get_client(subdomain, low_priority=True)),
-        stale=float(getattr(settings, "INBOX_COUNTS_STALE_SECONDS", 0)),
-    )
+    return {
+        "key": f"counts:{subdomain}",
+        "seconds": float(getattr(settings, "INBOX_COUNTS_SECONDS", 0)),
+        "refresh": lambda: ticket_counts(client=get_client(subdomain, low_priority=True)),
+        "stale": float(getattr(settings, "INBOX_COUNTS_STALE_SECONDS", 0)),
+    }
 
 
 def ticket_counts(*, client: AvochatoClient) -> dict[str, int | None]:

@@ -83,41 +83,42 @@ def _message_chart(stats: event_svc.MessageStats) -> dict:
     }
 
 
+def _counts(subdomain: str, taken, scheduled: int | None, capped: bool) -> dict:
+    """The figures of the page's API round: the cards, the chart by status, and how old they are."""
+    counts = taken.value
+    cards = [
+        {"label": "Open", "value": counts["Open"], "url": _queue_url(subdomain, status="Open")},
+        {"label": "New", "value": counts["New"], "url": _queue_url(subdomain, status="New")},
+        {"label": "Pending", "value": counts["Pending"], "url": _queue_url(subdomain, status="Pending")},
+        {
+            "label": "Unaddressed",
+            "value": counts["unaddressed"],
+            "url": _queue_url(subdomain, unaddressed="on", order="oldest_activity"),
+            "hot": True,
+        },
+        {"label": "Unassigned", "value": counts["unassigned"], "url": _queue_url(subdomain, owner="none")},
+        {
+            "label": "Scheduled, next 24 h",
+            "value": scheduled,
+            "capped": capped,
+            "url": _scheduled_url(subdomain),
+        },
+    ]
+    return {
+        "cards": cards,
+        "not_closed": counts["open_total"],
+        "status_bars": _status_bars(counts),
+        "counts_as_of": taken.taken_at if taken.kept else None,
+    }
+
+
 @require_GET
 @inbox_view(perm=VIEW)
 def inbox_home(request: InboxRequest, subdomain: str) -> HttpResponse:
     client = request.avochato
-    # Its figure is the page's one API round; the page is made while that is under way.
-    scheduled_card = {"label": "Scheduled, next 24 h", "value": None, "url": _scheduled_url(subdomain)}
 
     def context() -> dict:
-        taken = ticket_svc.inbox_counts(client=client)  # kept counts; when not, calls in the same round
-        counts = taken.value
-        cards = [
-            {"label": "Open", "value": counts["Open"], "url": _queue_url(subdomain, status="Open")},
-            {"label": "New", "value": counts["New"], "url": _queue_url(subdomain, status="New")},
-            {"label": "Pending", "value": counts["Pending"], "url": _queue_url(subdomain, status="Pending")},
-            {
-                "label": "Unaddressed",
-                "value": counts["unaddressed"],
-                "url": _queue_url(subdomain, unaddressed="on", order="oldest_activity"),
-                "hot": True,
-            },
-            {
-                "label": "Unassigned",
-                "value": counts["unassigned"],
-                "url": _queue_url(subdomain, owner="none"),
-            },
-            scheduled_card,
-        ]
-        ctx = {
-            "cards": cards,
-            "not_closed": counts["open_total"],
-            "status_bars": _status_bars(counts),
-            "queue_url": _queue_url(subdomain),
-            "chart_days": CHART_DAYS,
-            "counts_as_of": taken.taken_at if taken.kept else None,
-        }
+        ctx = {"queue_url": _queue_url(subdomain), "chart_days": CHART_DAYS}
         if request.GET.get("load") == "1":  # without JavaScript: the team load inline, on request
             ctx["load_rows"] = _load_rows(request)
         if request.GET.get("charts") == "1":  # without JavaScript: the chart inline, on request
@@ -130,15 +131,16 @@ def inbox_home(request: InboxRequest, subdomain: str) -> HttpResponse:
             )
         return ctx
 
-    rendered, ((scheduled, capped),) = render_alongside(
-        request,
-        "inbox/home.html",
-        None,
-        context,
-        [lambda: event_svc.scheduled_due_count(client=client, hours=24)],
+    # The figures are the page's one API round: the scheduled messages, and the counts unless
+    # they are kept (they are, a while); the page is made meanwhile, the figures put in after.
+    taken = ticket_svc.inbox_counts_kept(client=client)
+    calls = [lambda: event_svc.scheduled_due_count(client=client, hours=24)]
+    if taken is None:
+        calls.append(lambda: ticket_svc.inbox_counts(client=client))
+    rendered, ((scheduled, capped), *counted) = render_alongside(
+        request, "inbox/home.html", None, context, calls
     )
-    scheduled_card.update(value=scheduled, capped=capped)
-    return rendered.response()
+    return rendered.response(late=_counts(subdomain, taken or counted[0], scheduled, capped))
 
 
 def _load_rows(request: InboxRequest) -> list[dict]:

@@ -30,12 +30,12 @@ from avodash.domain import users as inbox_users
 from avodash.domain.errors import ActionError
 from avodash.domain.users import InboxUser
 from avodash.hosts import reverse
-from avodash.http import FORM_ERROR, InboxRequest, render_fragment, render_region
+from avodash.http import FORM_ERROR, InboxRequest, render_alongside, render_fragment, render_region
 from avodash.middleware import api_error_status
 from team import jobs as job_control
 from team import mfa, user_changes
 from team.forms.member import ConfirmForm, MfaPhoneForm, RemoveForm, RoleForm, UserAddForm
-from team.member import member_page
+from team.member import MemberKnown, MemberPage, member_answered, member_known, member_page, member_round
 
 VIEW = "avodash.view_team"
 MANAGE = "avodash.manage_team"
@@ -104,13 +104,51 @@ def _render_user(
         user=user_ref,
         tolerant=status != 200 or bool(action_error or draft),
     )
-    user = data.user
     context = {
-        "member": user,
+        **_user_context(
+            request,
+            subdomain,
+            data.user,
+            is_credential_user=data.is_credential_user,
+            draft=draft,
+            role_form=role_form,
+            role_error=role_error,
+            role_confirm=role_confirm,
+            action_error=action_error,
+            check=unknown or bool(draft.get("unknown")),
+        ),
+        "unreadable": data.unreadable,
+        **_answered(data),
+    }
+    return render_region(request, "team/user.html", None, context, status=status)
+
+
+def _answered(data: MemberPage) -> dict:
+    """What the page's API round gave (the template's late blocks)."""
+    return {
         "member_inboxes": data.inboxes,
         "other_inboxes": data.other_inboxes,
         "open_tickets": data.open_tickets,
-        "is_credential_user": data.is_credential_user,
+    }
+
+
+def _user_context(
+    request: InboxRequest,
+    subdomain: str,
+    user: InboxUser,
+    *,
+    is_credential_user: bool,
+    draft: dict | None = None,
+    role_form: RoleForm | None = None,
+    role_error: str = "",
+    role_confirm: str = "",
+    action_error: str = "",
+    check: bool = False,
+) -> dict:
+    draft = draft or {}
+    return {
+        "member": user,
+        "is_credential_user": is_credential_user,
         "queue_url": _queue_url(subdomain, user.id),
         "can_manage": request.user.has_perm(MANAGE),
         "role_form": role_form or RoleForm(initial={"role": user.role}),
@@ -123,11 +161,9 @@ def _render_user(
         "mfa_error": draft.get("error", ""),
         "mfa_suggestion": draft.get("suggestion", ""),
         "action_error": action_error,
-        "check_url": _user_url(subdomain, user.id) if unknown or draft.get("unknown") else "",
-        "unreadable": data.unreadable,
+        "check_url": _user_url(subdomain, user.id) if check else "",
         "reset_hours": inbox_users.PASSWORD_RESET_EXPIRY_HOURS,
     }
-    return render_region(request, "team/user.html", None, context, status=status)
 
 
 def _member(request: InboxRequest, user_ref: str) -> InboxUser:
@@ -140,7 +176,23 @@ def _member(request: InboxRequest, user_ref: str) -> InboxUser:
 @require_GET
 @inbox_view(perm=VIEW)
 def user_page(request: InboxRequest, subdomain: str, user_id: str) -> HttpResponse:
-    return _render_user(request, subdomain, user_id)
+    if "@" in user_id or _mfa_draft_key(subdomain, user_id) in request.session:
+        return _render_user(request, subdomain, user_id)  # the id is read first; a kept draft
+    # By id: the page is made from the directory while its API round (the user's inboxes, their
+    # open tickets) is under way; what that round gives is rendered once it is in.
+    client = request.avochato
+    known: list[MemberKnown] = []
+
+    def context() -> dict:
+        known.append(member_known(client=client, viewer=request.user, user=user_id))
+        return _user_context(
+            request, subdomain, known[0].user, is_credential_user=known[0].is_credential_user
+        )
+
+    rendered, answers = render_alongside(
+        request, "team/user.html", None, context, member_round(client=client, user_id=user_id)
+    )
+    return rendered.response(late=_answered(member_answered(known[0], answers)))
 
 
 def _outcome(request: InboxRequest, subdomain: str, change: user_changes.Change) -> HttpResponse:
