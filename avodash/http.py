@@ -37,9 +37,9 @@ if TYPE_CHECKING:
     from avodash.domain.inboxes import Inbox
 
 FORM_ERROR = 422  # a form sent back with what to fix (htmx swaps it; see static/js/app.js)
-# Seconds `render_alongside` lets its calls' threads send their requests before rendering, which
-# holds the interpreter for tens of milliseconds: a call's thread needs about 3 ms of it to build
-# and send a request (measured against the sandbox), and would otherwise get it in 5 ms slices.
+# Seconds `render_alongside` lets its calls' threads send each request before rendering, which
+# holds the interpreter for tens of milliseconds: a thread needs about 3 ms of it to build and
+# send a request (measured against the sandbox), and would otherwise get it in 5 ms slices.
 RENDER_HEAD_START = 0.004
 
 
@@ -94,18 +94,21 @@ def render_alongside(
     region: str | None,
     context: Callable[[], dict[str, Any]],
     calls: Sequence[Callable[[], Any]],
+    *,
+    sends: int | None = None,
 ) -> tuple[Rendered, list[Any]]:
     """`render_region`'s page, its `context()` made and rendered while `calls` (the page's last
     API round) are under way: a page costs its rounds and little more. Returns the page and the calls' results (the
     calls' first failure raises, as `parallel`). The caller attaches the results to the page's
     objects, then answers `rendered.response()`: only then are the template's
-    `{% late %}...{% endlate %}` blocks, which read them, rendered (avodash.late)."""
+    `{% late %}...{% endlate %}` blocks, which read them, rendered (avodash.late). `sends`: how
+    many requests the calls make (one each unless said): the render waits until they are out."""
     late = LateParts()
     name = _region_name(request, template, region)
     html, results = alongside(
         lambda: render_to_string(name, {**context(), LATE_PARTS: late}, request),
         calls,
-        head_start=RENDER_HEAD_START,
+        head_start=RENDER_HEAD_START * (len(calls) if sends is None else sends),
     )
     return Rendered(html or "", late), results
 

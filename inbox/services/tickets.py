@@ -278,19 +278,21 @@ def ticket_counts(*, client: AvochatoClient) -> dict[str, int | None]:
 
     Keys: New, Open, Pending, Closed, unaddressed, unassigned (not closed), open_total (not closed).
     """
-    specs = {
-        "New": TicketFilters(status="New"),
-        "Open": TicketFilters(status="Open"),
-        "Pending": TicketFilters(status="Pending"),
-        "Closed": TicketFilters(status="Closed"),
-        "unaddressed": TicketFilters(unaddressed=True),
-        "unassigned": TicketFilters(unassigned=True),
-        "open_total": TicketFilters(),
-    }
     pages = parallel(
-        [(lambda f=f: tickets_search(client=client, filters=f, limit=1)) for f in specs.values()]
+        [(lambda f=f: tickets_search(client=client, filters=f, limit=1)) for f in COUNTS.values()]
     )
-    return {name: page.total_count for name, page in zip(specs, pages, strict=True)}
+    return {name: page.total_count for name, page in zip(COUNTS, pages, strict=True)}
+
+
+COUNTS = {  # `ticket_counts`: one call each
+    "New": TicketFilters(status="New"),
+    "Open": TicketFilters(status="Open"),
+    "Pending": TicketFilters(status="Pending"),
+    "Closed": TicketFilters(status="Closed"),
+    "unaddressed": TicketFilters(unaddressed=True),
+    "unassigned": TicketFilters(unassigned=True),
+    "open_total": TicketFilters(),
+}
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ def inbox_home(request: InboxRequest, subdomain: str) -> HttpResponse:
     if taken is None:
         calls.append(lambda: ticket_svc.inbox_counts(client=client))
     rendered, ((scheduled, capped), *counted) = render_alongside(
-        request, "inbox/home.html", None, context, calls
+        request, "inbox/home.html", None, context, calls, sends=1 if taken else 1 + len(ticket_svc.COUNTS)
     )
     return rendered.response(late=_counts(subdomain, taken or counted[0], scheduled, capped))
 
