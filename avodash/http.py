@@ -13,6 +13,9 @@ The htmx convention, kept in one place:
 * A form that comes back to be corrected (invalid input, a refused or failed draft) answers
   `FORM_ERROR` (422). static/js/app.js configures htmx once to swap 422 answers like 200s;
   every other 4xx/5xx is not swapped and shows its message in the flash area.
+
+A page whose last API round only adds detail answers with `render_alongside` instead: the
+same page, rendered while that round is under way (its `{% late %}` blocks once it is in).
 """
 
 from __future__ import annotations
@@ -98,11 +101,13 @@ def render_alongside(
     sends: int | None = None,
 ) -> tuple[Rendered, list[Any]]:
     """`render_region`'s page, its `context()` made and rendered while `calls` (the page's last
-    API round) are under way: a page costs its rounds and little more. Returns the page and the calls' results (the
-    calls' first failure raises, as `parallel`). The caller attaches the results to the page's
-    objects, then answers `rendered.response()`: only then are the template's
-    `{% late %}...{% endlate %}` blocks, which read them, rendered (avodash.late). `sends`: how
-    many requests the calls make (one each unless said): the render waits until they are out."""
+    API round) are under way: a page costs its rounds and little more.
+
+    Returns the page and the calls' results (the calls' first failure raises, as `parallel`).
+    The caller attaches the results to the page's objects, then answers `rendered.response()`:
+    only then are the template's `{% late %}...{% endlate %}` blocks, which read them, rendered
+    (avodash.late). `sends`: how many requests the calls make (one each unless said); the
+    render waits until they are out."""
     late = LateParts()
     name = _region_name(request, template, region)
     html, results = alongside(

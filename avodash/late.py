@@ -6,8 +6,8 @@ while the round is under way, and each `{% late %}...{% endlate %}` block in the
 (the bits that read the round's answer) stands in the page as a marker. Once the answer is in
 and attached to the page's objects, `fill()` renders each block with the context it met and
 puts it in the marker's place (with the variables only that answer could give, when the page
-has such). Rendered any other way (no `LateParts` in the context), a
-`{% late %}` block is rendered in place, like any other.
+has such). Rendered any other way (no `LateParts` in the context), a `{% late %}` block is
+rendered in place, like any other.
 
 A block must not read what changes after it (a `{% for %}` loop's `forloop`): it keeps the
 values its context held when it was met, the objects in them as they are at `fill()`.
