@@ -129,8 +129,8 @@ def tickets_search(
 
 def attach_people(*, tickets: Sequence[Ticket], contacts: dict, users: Iterable[InboxUser]) -> None:
     by_id = users_by_id(users)
+    attach_contacts(tickets, contacts)
     for t in tickets:
-        t.contact = contacts.get(t.contact_id) if t.contact_id else None
         t.owner = (by_id.get(t.owner_id) or unknown_user(t.owner_id)) if t.owner_id else None
 
 
