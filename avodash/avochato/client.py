@@ -311,25 +311,35 @@ class AvochatoClient:
         if self.deadline is not None:
             deadline = min(deadline, self.deadline)
         attempt = 0
+        sent: AvochatoError | None = None  # an earlier attempt's error that may have applied
         while True:
             attempt += 1
-            self._take_slot(deadline)
-            remaining = deadline - self._clock()
-            if remaining < MIN_TIMEOUT:
-                raise UnavailableError("Avochato did not answer in time; try again in a moment.")
+            try:
+                self._take_slot(deadline)
+                remaining = deadline - self._clock()
+                if remaining < MIN_TIMEOUT:
+                    raise UnavailableError("Avochato did not answer in time; try again in a moment.")
+            except AvochatoError as err:
+                # A retry that cannot start does not undo an attempt that reached Avochato.
+                raise (sent or err) from None
             timeout = (min(self.timeout[0], remaining), min(self.timeout[1], remaining))
             try:
                 return self._attempt(method, url, log_url, query, body, timeout, deadline)
             except AvochatoError as err:
                 if isinstance(err, RateLimitedError) and err.status == 429 and self.rate_limiter is not None:
                     self.rate_limiter.pause(err.retry_after)  # Avochato ignored it: everyone waits
+                if err.may_have_applied:
+                    sent = err
+                # What the caller hears: an earlier attempt that may have gone through outweighs
+                # a later one that was refused.
+                told = err if sent is None or err.may_have_applied else sent
                 if attempt >= self.max_attempts or not self._retryable(method, err):
-                    raise
+                    raise told
                 delay = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))
                 if isinstance(err, RateLimitedError) and err.retry_after is not None:
                     delay = err.retry_after
                 if delay + MIN_TIMEOUT > deadline - self._clock():
-                    raise  # sleeping would spend the whole budget: give up now
+                    raise told  # sleeping would spend the whole budget: give up now
                 log.info(
                     "retrying %s %s in %.2f s (attempt %d failed: %s)", method, log_url, delay, attempt, err
                 )

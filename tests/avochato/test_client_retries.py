@@ -145,3 +145,23 @@ def test_post_refused_until_the_end_is_unavailable_and_not_sent(make_client):
     with pytest.raises(UnavailableError) as info:
         make_client(url=f"http://127.0.0.1:{free_port()}", max_attempts=3).post(("messages",), data={})
     assert info.value.maybe_sent is False
+
+
+def test_a_put_that_timed_out_stays_may_have_applied_when_its_retry_cannot_start(api, make_client, fake_time):
+    """The first attempt reached Avochato and its answer never came; the machine then stalls past
+    the deadline before the retry. The caller must hear "may have gone through" (and read back),
+    not the retry's "did not start", which would report a write that happened as not done."""
+    api.script(Reply(hang=2), ok())
+    fake_time.on_sleep = lambda: setattr(fake_time, "offset", fake_time.offset + 30)
+    with pytest.raises(UnavailableError) as info:
+        make_client(timeout=(0.5, 0.2), budget=5).put(("tickets", "a"), data={"status": "Closed"})
+    assert info.value.may_have_applied is True
+    assert len(api.requests) == 1
+
+
+def test_a_put_that_timed_out_stays_may_have_applied_when_its_retry_is_refused(api, make_client):
+    api.script(Reply(hang=2), Reply(status=429, headers={"Retry-After": "30"}), ok())
+    with pytest.raises(UnavailableError) as info:
+        make_client(timeout=(0.5, 0.2), budget=5).put(("tickets", "a"), data={"status": "Closed"})
+    assert info.value.may_have_applied is True
+    assert len(api.requests) == 2
