@@ -333,13 +333,17 @@ class AvochatoClient:
                 # What the caller hears: an earlier attempt that may have gone through outweighs
                 # a later one that was refused.
                 told = err if sent is None or err.may_have_applied else sent
-                if attempt >= self.max_attempts or not self._retryable(method, err):
-                    raise told
                 delay = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))
                 if isinstance(err, RateLimitedError) and err.retry_after is not None:
                     delay = err.retry_after
-                if delay + MIN_TIMEOUT > deadline - self._clock():
-                    raise told  # sleeping would spend the whole budget: give up now
+                if (
+                    attempt >= self.max_attempts
+                    or not self._retryable(method, err)
+                    or delay + MIN_TIMEOUT > deadline - self._clock()  # sleeping would spend the budget
+                ):
+                    if told is err:
+                        raise
+                    raise told from err
                 log.info(
                     "retrying %s %s in %.2f s (attempt %d failed: %s)", method, log_url, delay, attempt, err
                 )
