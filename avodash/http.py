@@ -80,15 +80,20 @@ def _region_name(request: HttpRequest, template: str, region: str | None) -> str
 
 
 class Rendered:
-    """A page rendered by `render_alongside`, its `{% late %}` blocks still to fill."""
+    """A page rendered by `render_alongside`, its `{% late %}` blocks still to fill (or rendered
+    ahead, with a guess at the round's answer: `ahead`)."""
 
-    def __init__(self, html: str, late: LateParts):
-        self.html, self.late = html, late
+    def __init__(self, html: str, late: LateParts, ahead: list[str] | None = None):
+        self.html, self.late, self.ahead = html, late, ahead
 
-    def response(self, *, status: int = 200, late: dict[str, Any] | None = None) -> HttpResponse:
+    def response(
+        self, *, status: int = 200, late: dict[str, Any] | None = None, guessed: bool = False
+    ) -> HttpResponse:
         """The page, its late blocks rendered now (the round's answer attached by then), with
-        `late`: the variables only they use, made from that answer."""
-        return vary_on_htmx(HttpResponse(self.late.fill(self.html, late), status=status))
+        `late`: the variables only they use, made from that answer. `guessed`: the answer is
+        what the guess expected, so the blocks rendered ahead with it are the page's."""
+        parts = self.ahead if guessed else None
+        return vary_on_htmx(HttpResponse(self.late.fill(self.html, late, parts=parts), status=status))
 
 
 def render_alongside(
@@ -99,6 +104,7 @@ def render_alongside(
     calls: Sequence[Callable[[], Any]],
     *,
     sends: int | None = None,
+    guess: Callable[[], dict[str, Any] | None] | None = None,
 ) -> tuple[Rendered, list[Any]]:
     """`render_region`'s page, its `context()` made and rendered while `calls` (the page's last
     API round) are under way: a page costs its rounds and little more.
@@ -107,15 +113,22 @@ def render_alongside(
     The caller attaches the results to the page's objects, then answers `rendered.response()`:
     only then are the template's `{% late %}...{% endlate %}` blocks, which read them, rendered
     (avodash.late). `sends`: how many requests the calls make (one each unless said); the
-    render waits until they are out."""
+    render waits until they are out. `guess`: called once the page is rendered, still in the
+    round's time; it attaches a guess at the answer to the page's objects and returns the late
+    blocks' variables as that answer would make them (None: no guess). The blocks are rendered
+    with it then, and `response(guessed=True)` uses them when the answer proves the guess right.
+    """
     late = LateParts()
     name = _region_name(request, template, region)
-    html, results = alongside(
-        lambda: render_to_string(name, {**context(), LATE_PARTS: late}, request),
-        calls,
-        head_start=RENDER_HEAD_START * (len(calls) if sends is None else sends),
-    )
-    return Rendered(html or "", late), results
+
+    def here() -> tuple[str, list[str] | None]:
+        html = render_to_string(name, {**context(), LATE_PARTS: late}, request)
+        values = guess() if guess is not None and len(late) else None
+        return html, (late.render(values) if values is not None else None)
+
+    head_start = RENDER_HEAD_START * (len(calls) if sends is None else sends)
+    (html, parts), results = alongside(here, calls, head_start=head_start)  # type: ignore[misc]
+    return Rendered(html or "", late, parts), results
 
 
 def render_fragment(

@@ -11,6 +11,10 @@ rendered in place, like any other.
 
 A block must not read what changes after it (a `{% for %}` loop's `forloop`): it keeps the
 values its context held when it was met, the objects in them as they are at `fill()`.
+
+A page that can guess the round's answer (the contact its ticket had a moment ago) renders the
+blocks with the guess while the round is under way (`render_alongside(guess=...)`), and uses them
+when the answer is what was guessed; otherwise they are rendered once it is in, as above.
 """
 
 from __future__ import annotations
@@ -43,14 +47,20 @@ class LateParts:
         self._parts.append((nodelist, context.new(context.flatten())))
         return f"<!--late {self.nonce} {len(self._parts) - 1}-->"
 
-    def fill(self, html: str, values: dict[str, Any] | None = None) -> str:
-        """`html` with every marker replaced by its block, rendered now; `values`: variables
-        only the last round could give (the blocks see them beside the ones they met)."""
-        if not self._parts:
-            return html
+    def render(self, values: dict[str, Any] | None = None) -> list[str]:
+        """Every block, rendered now; `values`: variables only the last round could give (the
+        blocks see them beside the ones they met)."""
         rendered = []
         for nodelist, context in self._parts:
             if values:
                 context.update(values)
             rendered.append(nodelist.render(context))
+        return rendered
+
+    def fill(self, html: str, values: dict[str, Any] | None = None, *, parts: list[str] | None = None) -> str:
+        """`html` with every marker replaced by its block, rendered now with `values` (see
+        `render`), or `parts`: the blocks as `render` made them earlier."""
+        if not self._parts:
+            return html
+        rendered = self.render(values) if parts is None else parts
         return self._marker.sub(lambda m: rendered[int(m[1])], html)

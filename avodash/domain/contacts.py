@@ -121,6 +121,31 @@ def contact_or_none(
     return contact
 
 
+# --- recalled: a contact as a page read it a moment ago -------------------------------------
+RECALL_SECONDS = 3600
+
+
+def _recall_key(subdomain: str, contact_id: str) -> str:
+    return f"contacts:recall:{subdomain}:{contact_id}"
+
+
+def remember(*, subdomain: str, contacts: Iterable[Contact]) -> None:
+    """Keep contacts as a page just read them. Nothing is shown from this copy: the next page
+    that reads one of them renders with it while its own read is under way, and keeps that only
+    when the read finds the contact unchanged (`recalled`, avodash.http.render_alongside)."""
+    kept = {_recall_key(subdomain, c.id): c for c in contacts if c is not None and c.id}
+    if kept:
+        cache.set_many(kept, RECALL_SECONDS)
+
+
+def recalled(*, subdomain: str, contact_id: str | None) -> Contact | None:
+    """The contact as a page last read it (`remember`), or None."""
+    if not contact_id:
+        return None
+    found = cache.get(_recall_key(subdomain, contact_id))
+    return found if isinstance(found, Contact) else None
+
+
 # --- search -------------------------------------------------------------------------------
 CONTACTS_PAGE_SIZE = 50
 WALK_PAGE_SIZE = 100  # the API's largest `limit`, for exports, totals and tag counts

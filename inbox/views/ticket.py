@@ -25,7 +25,7 @@ from avodash.domain.users import InboxUser
 from avodash.hosts import reverse
 from avodash.http import FORM_ERROR, InboxRequest, render_alongside, render_fragment, render_region
 from inbox.closing import queue_url, undo_toast
-from inbox.composer import composer_context
+from inbox.composer import composer_context, session_key
 from inbox.forms.queue import origin_querystring
 from inbox.forms.ticket import CustomEventForm, StreamQueryForm, TagForm
 from inbox.models import Preference, after_close_for
@@ -195,18 +195,37 @@ def ticket(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpRespons
             "after_close_choices": Preference.AFTER_CLOSE,
         }
 
+    def late_values(contact, scheduled) -> dict:
+        return {
+            "contact": contact,
+            "contact_name": contact.display_name if contact else None,
+            **composer_context(request, ticket=data["ticket"], contact=contact, scheduled=scheduled),
+        }
+
     # The page is made while its second round (the contact) is under way; what shows the contact
-    # (the template's late blocks) is rendered once it is in.
-    rendered, results = render_alongside(request, TEMPLATE, None, context, second)
+    # (the template's late blocks) is rendered once it is in, or meanwhile with the contact as a
+    # page read it a moment ago, kept if the round finds it unchanged. Not with a draft kept in
+    # the session (a failed no-JS send): that is restored once, from the contact read now.
+    guessed: list = []
+
+    def guess() -> dict | None:
+        if len(second) > 1 or session_key(subdomain, ticket_id) in request.session:
+            return None
+        known = contact_read.recalled(subdomain=subdomain, contact_id=data["ticket"].contact_id)
+        if known is None:
+            return None
+        guessed.append(known)
+        return late_values(*finish([known]))
+
+    rendered, results = render_alongside(request, TEMPLATE, None, context, second, guess=guess)
     contact, scheduled = finish(results)
     contact_name = contact.display_name if contact else None
     cache.set(_name_key(subdomain, ticket_id), contact_name, 3600)
-    late = {
-        "contact": contact,
-        "contact_name": contact_name,
-        **composer_context(request, ticket=data["ticket"], contact=contact, scheduled=scheduled),
-    }
-    return rendered.response(late=late)
+    if contact is not None:
+        contact_read.remember(subdomain=subdomain, contacts=[contact])
+    if guessed and contact == guessed[0]:
+        return rendered.response(guessed=True)
+    return rendered.response(late=late_values(contact, scheduled))
 
 
 @require_GET

@@ -52,3 +52,14 @@ def test_text_from_the_api_cannot_spell_a_marker(forged):
     filled = late.fill(html + other)
     assert filled.count("&lt;!--late") == 3 and "<!--late 0123456789abcdef 0-->" in filled
     assert filled.startswith('<li title="&lt;!--late')
+
+
+def test_blocks_rendered_ahead_with_a_guess_are_used_as_they_were():
+    people = [Person()]
+    late = LateParts()
+    html = PAGE.render(Context({"people": people, CONTEXT_KEY: late}))
+    people[0].name = "Ana"  # the guess, attached while the round is under way
+    ahead = late.render({"extra": "(guess)"})
+    people[0].name = "Bo"  # what the round then says: the caller fills without the parts
+    assert late.fill(html, parts=ahead) == '<li title="Ana">1. Ana (guess)</li>'
+    assert late.fill(html, {"extra": "(now)"}) == '<li title="Bo">1. Bo (now)</li>'

@@ -394,3 +394,47 @@ def test_an_empty_tag_is_refused_before_the_api(client_agent, sandbox):
     r = post(client_agent, f"/i/{INBOX}/tickets/{t.id}/tags/", {"tag": "   ", "op": "add"}, **HX)
     assert r.status_code == 422 and 'class="state-note bad" role="alert"' in r.content.decode()
     assert api_calls(sandbox, "POST") == [] and AuditEntry.objects.count() == 0
+
+
+# --- the contact as it was a moment ago (rendered while the contact is read) ---------------------
+def _regions(html: str) -> dict[str, str]:
+    """What shows the contact, without what differs on every load (the draft key, the token)."""
+    html = re.sub(r'name="(idempotency_key|csrfmiddlewaretoken)" value="[^"]*"', "", html)
+    grab = {
+        "h1": r"<h1>.*?</h1>",
+        "panel": r'<section id="contact-panel".*?</section>',
+        "composer": r'<section id="composer".*?</section>',
+    }
+    return {k: re.search(rx, html, re.S).group(0) for k, rx in grab.items()}
+
+
+def test_a_second_load_renders_the_contact_while_reading_it_and_shows_the_same(
+    client_agent, sandbox, monkeypatch
+):
+    from avodash import http
+
+    guessed = []
+    response = http.Rendered.response
+    monkeypatch.setattr(
+        http.Rendered, "response", lambda self, **kw: guessed.append(kw.get("guessed")) or response(self, **kw)
+    )
+    ticket = ticket_by_phone(sandbox, BLOCKED_PHONE)  # a contact with flags, tags and notes
+    first = page(client_agent, ticket.id)
+    sandbox.clear_log()
+    again = page(client_agent, ticket.id)
+    assert guessed == [None, True]  # the first load had nothing to go on
+    assert _regions(again) == _regions(first) and "<!--late" not in again
+    assert api_calls(sandbox, "GET", f"/v1/contacts/{ticket.contact_id}")  # still read, every load
+
+
+def test_a_contact_changed_since_the_last_load_shows_as_it_is_now(client_agent, sandbox):
+    ticket = next(t for t in box(sandbox).tickets.values() if t.status != "Closed")
+    contact = contact_of(sandbox, ticket.id)
+    before = page(client_agent, ticket.id)
+    assert "Replying is switched off" not in before
+    with sandbox.state.lock:  # changed in Avochato, not through avodash
+        contact.name, contact.opted_out = "Renamed Since", True
+    html = page(client_agent, ticket.id)
+    assert "<h1>Renamed Since</h1>" in html
+    assert "Renamed Since" in _regions(html)["panel"]
+    assert "Replying is switched off" in _regions(html)["composer"]
