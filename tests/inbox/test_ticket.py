@@ -416,7 +416,9 @@ def test_a_second_load_renders_the_contact_while_reading_it_and_shows_the_same(
     guessed = []
     response = http.Rendered.response
     monkeypatch.setattr(
-        http.Rendered, "response", lambda self, **kw: guessed.append(kw.get("guessed")) or response(self, **kw)
+        http.Rendered,
+        "response",
+        lambda self, **kw: guessed.append(kw.get("guessed")) or response(self, **kw),
     )
     ticket = ticket_by_phone(sandbox, BLOCKED_PHONE)  # a contact with flags, tags and notes
     first = page(client_agent, ticket.id)
