@@ -20,6 +20,7 @@ same page, rendered while that round is under way (its `{% late %}` blocks once 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from avodash.avochato import AvochatoClient
     from avodash.domain.inboxes import Inbox
 
+log = logging.getLogger(__name__)
 FORM_ERROR = 422  # a form sent back with what to fix (htmx swaps it; see static/js/app.js)
 # Seconds `render_alongside` lets its calls' threads send each request before rendering, which
 # holds the interpreter for tens of milliseconds: a thread needs about 3 ms of it to build and
@@ -87,13 +89,21 @@ class Rendered:
         self.html, self.late, self.ahead = html, late, ahead
 
     def response(
-        self, *, status: int = 200, late: dict[str, Any] | None = None, guessed: bool = False
+        self,
+        *,
+        status: int = 200,
+        late: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
+        guessed: bool = False,
     ) -> HttpResponse:
         """The page, its late blocks rendered now (the round's answer attached by then), with
-        `late`: the variables only they use, made from that answer. `guessed`: the answer is
-        what the guess expected, so the blocks rendered ahead with it are the page's."""
-        parts = self.ahead if guessed else None
-        return vary_on_htmx(HttpResponse(self.late.fill(self.html, late, parts=parts), status=status))
+        `late`: the variables only they use, made from that answer (or a function making them).
+        `guessed`: the answer is what the guess expected, so the blocks rendered ahead with it
+        are the page's (when there are any; else they are rendered now, with `late`)."""
+        if guessed and self.ahead is not None:
+            html = self.late.fill(self.html, parts=self.ahead)
+        else:
+            html = self.late.fill(self.html, late() if callable(late) else late)
+        return vary_on_htmx(HttpResponse(html, status=status))
 
 
 def render_alongside(
@@ -123,8 +133,14 @@ def render_alongside(
 
     def here() -> tuple[str, list[str] | None]:
         html = render_to_string(name, {**context(), LATE_PARTS: late}, request)
-        values = guess() if guess is not None and len(late) else None
-        return html, (late.render(values) if values is not None else None)
+        if guess is None or not len(late):
+            return html, None
+        try:
+            values = guess()
+            return html, (late.render(values) if values is not None else None)
+        except Exception:  # noqa: BLE001 - a guess is only a head start: the page goes on without it
+            log.warning("rendering ahead with a guess failed; rendering after the answer", exc_info=True)
+            return html, None
 
     head_start = RENDER_HEAD_START * (len(calls) if sends is None else sends)
     (html, parts), results = alongside(here, calls, head_start=head_start)  # type: ignore[misc]

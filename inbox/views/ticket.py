@@ -223,9 +223,9 @@ def ticket(request: InboxRequest, subdomain: str, ticket_id: str) -> HttpRespons
     cache.set(_name_key(subdomain, ticket_id), contact_name, 3600)
     if contact is not None:
         contact_read.remember(subdomain=subdomain, contacts=[contact])
-    if guessed and contact == guessed[0]:
-        return rendered.response(guessed=True)
-    return rendered.response(late=late_values(contact, scheduled))
+    return rendered.response(
+        late=lambda: late_values(contact, scheduled), guessed=bool(guessed) and contact == guessed[0]
+    )
 
 
 @require_GET

@@ -63,3 +63,26 @@ def test_blocks_rendered_ahead_with_a_guess_are_used_as_they_were():
     people[0].name = "Bo"  # what the round then says: the caller fills without the parts
     assert late.fill(html, parts=ahead) == '<li title="Ana">1. Ana (guess)</li>'
     assert late.fill(html, {"extra": "(now)"}) == '<li title="Bo">1. Bo (now)</li>'
+
+
+def test_a_guess_that_fails_leaves_the_page_to_its_answer(rf, monkeypatch):
+    """A guess is a head start only: if it raises, the page is rendered from the answer."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from avodash import http
+
+    monkeypatch.setattr(http, "render_to_string", lambda name, ctx, request: PAGE.render(Context(ctx)))
+    person = Person()
+    request = rf.get("/")
+    request.user = AnonymousUser()
+
+    def guess():
+        raise RuntimeError("cache down")
+
+    rendered, results = http.render_alongside(
+        request, "any.html", None, lambda: {"people": [person]}, [lambda: "Ana"], guess=guess
+    )
+    assert rendered.ahead is None and results == ["Ana"]
+    person.name = results[0]
+    response = rendered.response(late=lambda: {"extra": "(now)"}, guessed=True)
+    assert response.content.decode() == '<li title="Ana">1. Ana (now)</li>'
