@@ -87,7 +87,7 @@ def assert_no_leak(err: AvochatoError, caplog) -> None:
 def _client_frames(err: BaseException):
     tb = err.__traceback__
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith(("avochato/client.py",)):
+        if "/avochato/client/" in tb.tb_frame.f_code.co_filename:
             yield tb.tb_frame
         tb = tb.tb_next
 

@@ -1,80 +1,29 @@
-"""The one place that speaks HTTP to Avochato.
-
-`AvochatoClient` is bound to a base URL, a credential pair and (optionally) an inbox
-subdomain. It puts the credentials on every call (query string for GET/DELETE, JSON
-body for POST/PUT), escapes ids as path segments, never follows redirects, caps answer
-sizes, retries only what is safe to retry within a time budget, and turns every failure
-into one of the typed errors in `errors.py` whose text never carries the secret.
-"""
+"""`AvochatoClient`: the verbs, the conveniences over them, and one call's attempts within its
+time budget (the package's docstring says what the client guarantees)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import requests
-import urllib3.exceptions
-from requests.adapters import HTTPAdapter
 
-from . import pagination
-from .errors import (
-    AuthError,
-    AvochatoError,
-    BadResponseError,
-    ForbiddenError,
-    NotFoundError,
-    RateLimitedError,
-    ServerError,
-    UnavailableError,
-    ValidationError,
-    api_errors,
-    parse_retry_after,
-)
-from .ratelimit import RateLimiter, WaitAllowance
-from .redaction import SecretBody, SecretForms, SecretStr
-from .shared import SharedReads
-from .text import UNSTORABLE_ESCAPE, without_nul
+from .. import pagination
+from ..errors import AvochatoError, BadResponseError, NotFoundError, RateLimitedError, UnavailableError
+from ..ratelimit import RateLimiter, WaitAllowance
+from ..redaction import SecretBody, SecretForms, SecretStr
+from ..shared import SharedReads
+from . import answer, retries
+from .retries import MIN_TIMEOUT
+from .transport import LOCAL_HOSTS, credential_fingerprint, new_session, nothing_sent, transport_error
 
 log = logging.getLogger("avodash.avochato")
 
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
-IDEMPOTENT = {"GET", "PUT"}
-RETRY_STATUSES = {429, 502, 503, 504}
-BACKOFF_BASE = 0.25  # seconds; full jitter over base * 2**n, capped
-BACKOFF_CAP = 4.0
-MIN_TIMEOUT = 0.05  # below this an attempt cannot succeed: stop instead
 BUSY_RETRY = 2.0  # seconds to suggest when our own limiter had no slot in time
-
-
-def new_session(pool_size: int = 16) -> requests.Session:
-    """A pooled session: one per client (or per process via the Django glue)."""
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    session.headers.update({"Accept": "application/json", "User-Agent": "avodash"})
-    return session
-
-
-def _nothing_sent(exc: requests.RequestException) -> bool:
-    """True when the failure happened before any byte of the request left (safe to resend)."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    cause = exc.args[0] if exc.args else None
-    reason = getattr(cause, "reason", None)
-    return isinstance(reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError)
-
-
-def credential_fingerprint(base_url: str, auth_id: str) -> str:
-    """A short, stable name for one credential (API URL and auth id, never the secret), for keys
-    that show up in caches, monitoring tools and the database."""
-    return hashlib.sha256(f"{base_url.rstrip('/')} {auth_id}".encode()).hexdigest()[:16]
 
 
 class AvochatoClient:
@@ -163,8 +112,7 @@ class AvochatoClient:
         """The same client, giving up earlier: `share` of the time left (at most `most`
         seconds) stays unspent for what must follow, e.g. reading back a write whose answer
         did not come, instead of retrying it until the page's budget is gone."""
-        now = self._clock()
-        end = now + self.budget if self.deadline is None else min(self.deadline, now + self.budget)
+        now, end = self._clock(), self._call_deadline()
         copy = self.for_inbox(self.subdomain)  # type: ignore[arg-type]  # None: no inbox, as here
         copy.deadline = end - min(most, max(0.0, end - now) * share)
         return copy
@@ -266,12 +214,14 @@ class AvochatoClient:
             return text
         return self._secret_forms.redact(text)
 
+    def _call_deadline(self) -> float:
+        """When a call starting now must end: its budget, or the page's deadline if sooner."""
+        end = self._clock() + self.budget
+        return end if self.deadline is None else min(end, self.deadline)
+
     def _remaining(self) -> float:
         """Seconds left of this call's budget (and the page's, when it has one)."""
-        deadline = self._clock() + self.budget
-        if self.deadline is not None:
-            deadline = min(deadline, self.deadline)
-        return max(0.0, deadline - self._clock())
+        return max(0.0, self._call_deadline() - self._clock())
 
     def _request(
         self,
@@ -307,9 +257,7 @@ class AvochatoClient:
             # Serialised here: a value JSON cannot carry is a caller's bug, raised before any I/O.
             body = self._json_body(data)
             log_url = url
-        deadline = self._clock() + self.budget
-        if self.deadline is not None:
-            deadline = min(deadline, self.deadline)
+        deadline = self._call_deadline()
         attempt = 0
         sent: AvochatoError | None = None  # an earlier attempt's error that may have applied
         while True:
@@ -321,7 +269,7 @@ class AvochatoClient:
                     raise UnavailableError("Avochato did not answer in time; try again in a moment.")
             except AvochatoError as err:
                 # A retry that cannot start does not undo an attempt that reached Avochato.
-                raise (sent or err) from None
+                raise retries.told(err, sent) from None
             timeout = (min(self.timeout[0], remaining), min(self.timeout[1], remaining))
             try:
                 return self._attempt(method, url, log_url, query, body, timeout, deadline)
@@ -330,20 +278,16 @@ class AvochatoClient:
                     self.rate_limiter.pause(err.retry_after)  # Avochato ignored it: everyone waits
                 if err.may_have_applied:
                     sent = err
-                # What the caller hears: an earlier attempt that may have gone through outweighs
-                # a later one that was refused.
-                told = err if sent is None or err.may_have_applied else sent
-                delay = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))
-                if isinstance(err, RateLimitedError) and err.retry_after is not None:
-                    delay = err.retry_after
+                delay = retries.backoff(attempt, err)
                 if (
                     attempt >= self.max_attempts
-                    or not self._retryable(method, err)
+                    or not retries.retryable(method, err)
                     or delay + MIN_TIMEOUT > deadline - self._clock()  # sleeping would spend the budget
                 ):
-                    if told is err:
+                    caller_hears = retries.told(err, sent)
+                    if caller_hears is err:
                         raise
-                    raise told from err
+                    raise caller_hears from err
                 log.info(
                     "retrying %s %s in %.2f s (attempt %d failed: %s)", method, log_url, delay, attempt, err
                 )
@@ -369,13 +313,6 @@ class AvochatoClient:
                 status=None,
                 retry_after=BUSY_RETRY,
             )
-
-    @staticmethod
-    def _retryable(method: str, err: AvochatoError) -> bool:
-        if isinstance(err, UnavailableError):
-            transient = getattr(err, "_transient", False)
-            return transient and (method in IDEMPOTENT or getattr(err, "_nothing_sent", False))
-        return method in IDEMPOTENT and err.status in RETRY_STATUSES
 
     def _attempt(
         self,
@@ -405,7 +342,7 @@ class AvochatoClient:
                 stream=True,
             )
         except requests.RequestException as exc:
-            failure = self._transport_error(method, exc, sent=not _nothing_sent(exc))
+            failure = transport_error(method, exc, sent=not nothing_sent(exc))
         else:
             status = resp.status_code
             try:
@@ -416,13 +353,16 @@ class AvochatoClient:
                         status=status,
                     )
                 else:
-                    envelope = self._envelope(
-                        status, self._read_body(resp, deadline), resp.headers.get("Retry-After")
+                    raw = answer.read_body(
+                        resp, max_bytes=self.max_bytes, deadline=deadline, clock=self._clock
+                    )
+                    envelope = answer.envelope(
+                        status, raw, resp.headers.get("Retry-After"), redact=self._redact
                     )
             except AvochatoError as err:
                 failure = err
             except requests.RequestException as exc:
-                failure = self._transport_error(method, exc, sent=True)
+                failure = transport_error(method, exc, sent=True)
             finally:
                 resp.close()
         elapsed = (self._clock() - started) * 1000
@@ -431,76 +371,3 @@ class AvochatoClient:
             return envelope
         log.warning("%s %s -> %s in %.0f ms: %s", method, log_url, status or "no answer", elapsed, failure)
         raise failure
-
-    def _transport_error(
-        self, method: str, exc: requests.RequestException, *, sent: bool
-    ) -> UnavailableError:
-        """Map a requests exception to our error, keeping none of its text (it may hold the URL)."""
-        maybe_sent = sent and method not in IDEMPOTENT
-        if isinstance(exc, requests.exceptions.SSLError):
-            msg, transient = "Could not make a secure connection to Avochato.", False
-        elif isinstance(exc, requests.exceptions.Timeout) or isinstance(
-            exc.args[0] if exc.args else None, urllib3.exceptions.ReadTimeoutError
-        ):
-            msg, transient = "Avochato did not answer in time.", True
-        elif isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.ChunkedEncodingError):
-            msg = "Could not connect to Avochato." if not sent else "The connection to Avochato broke."
-            transient = True
-        else:
-            msg, transient = "The request to Avochato failed.", False
-        if maybe_sent:
-            msg += " The request may have gone through: check before trying again."
-        else:
-            msg += " Try again in a moment."
-        err = UnavailableError(msg, maybe_sent=maybe_sent, sent=sent)
-        err._transient = transient  # type: ignore[attr-defined]
-        err._nothing_sent = not sent  # type: ignore[attr-defined]
-        return err
-
-    def _read_body(self, resp: requests.Response, deadline: float) -> bytes:
-        """Read at most max_bytes, and not past the budget (a slow drip has no read timeout)."""
-        too_large = BadResponseError("Avochato's answer was too large to read.", status=resp.status_code)
-        declared = resp.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            raise too_large
-        chunks, size = [], 0
-        for chunk in resp.iter_content(chunk_size=64 * 1024):
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise too_large
-            if self._clock() > deadline:
-                raise requests.exceptions.ReadTimeout()
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def _envelope(self, status: int, raw: bytes, retry_after: str | None) -> dict[str, Any]:
-        """Check the `{"status": 2xx, "data": {...}}` envelope, or raise the typed error."""
-        try:
-            parsed: Any = json.loads(raw)
-        except (ValueError, RecursionError):
-            parsed = None
-        if UNSTORABLE_ESCAPE.search(raw):  # a NUL or a lone surrogate, escaped as JSON must
-            parsed = without_nul(parsed)
-        if 200 <= status < 300 and isinstance(parsed, dict):
-            inner = parsed.get("status", status)
-            if isinstance(inner, int) and not 200 <= inner < 300:
-                status = inner  # an error wrapped in HTTP 200
-            elif isinstance(parsed.get("data"), dict):
-                return parsed
-        if 200 <= status < 300:
-            raise BadResponseError(status=status)
-        errors = [self._redact(e)[:500] for e in api_errors(parsed)]
-        said = f" Avochato said: {'; '.join(errors)}" if errors else ""
-        if status == 401:
-            raise AuthError(AuthError.default_message + said, status=status)
-        if status == 403:
-            raise ForbiddenError(ForbiddenError.default_message + said, status=status)
-        if status == 404:
-            raise NotFoundError(NotFoundError.default_message + said, status=status)
-        if status == 429:
-            raise RateLimitedError(status=status, retry_after=parse_retry_after(retry_after))
-        if 400 <= status < 500:
-            raise ValidationError(status=status, errors=errors)
-        if 500 <= status < 600:
-            raise ServerError(ServerError.default_message + said, status=status)
-        raise BadResponseError(status=status)
